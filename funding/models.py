@@ -1,0 +1,1 @@
+# Funds and the append-only ledger arrive with the funding issue.

@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Municipality,
+    Programme,
+    ProgrammeActivity,
+    ProgrammeGoal,
+    User,
+    WorkerHeartbeat,
+)
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "cbs_code", "colour", "require_two_factor"]
+    search_fields = ["name", "cbs_code"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "role", "municipality", "is_active"]
+    list_filter = ["role", "municipality", "is_active", "is_staff"]
+    search_fields = ["email", "first_name", "last_name"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["employer"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
+        (_("Role"), {"fields": ["role", "municipality", "employer"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "role", "municipality", "password1", "password2"],
+            },
+        )
+    ]
+
+
+class ActivityInline(admin.TabularInline):
+    model = ProgrammeActivity
+    extra = 0
+
+
+class GoalInline(admin.TabularInline):
+    model = ProgrammeGoal
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality", "phase", "start_date", "end_date"]
+    list_filter = ["phase", "municipality"]
+    search_fields = ["name"]
+    inlines = [ActivityInline, GoalInline]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "last_seen"]

@@ -1,0 +1,23 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vakwerk.settings.dev")
+
+app = Celery("vakwerk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The one place where periodic jobs are scheduled; each app's tasks are listed here so that
+# operations can see at a glance what runs when.
+app.conf.beat_schedule = {
+    "worker-heartbeat": {
+        "task": "vakwerk.tasks.record_heartbeat",
+        "schedule": 60.0,
+    },
+    "clear-expired-sessions": {
+        "task": "vakwerk.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

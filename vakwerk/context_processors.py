@@ -1,0 +1,61 @@
+from django.utils.translation import gettext_lazy as _
+
+from .roles import STAFF_ROLES, Role
+
+# One navigation per role: (label, url name). The first entry is the role's start page.
+NAVIGATION = {
+    Role.CONSULTANT: [
+        (_("Caseload"), "participants:caseload"),
+        (_("Programmes"), "programme_list"),
+        (_("Employers"), "employers:employer_list"),
+    ],
+    Role.MANAGER: [
+        (_("Dashboard"), "evaluation:dashboard"),
+        (_("Programmes"), "programme_list"),
+        (_("Participants"), "participants:caseload"),
+        (_("Employers"), "employers:employer_list"),
+    ],
+    Role.WSP: [
+        (_("Employers"), "employers:employer_list"),
+        (_("Opportunities"), "employers:opportunity_list"),
+    ],
+    Role.EMPLOYER: [
+        (_("Our opportunities"), "employers:opportunity_list"),
+    ],
+    Role.RESEARCHER: [
+        (_("Exports"), "evaluation:research_projects"),
+    ],
+    Role.ADMIN: [
+        (_("Users"), "user_list"),
+        (_("Programmes"), "programme_list"),
+    ],
+}
+
+START_PAGES = {role: items[0][1] for role, items in NAVIGATION.items()}
+
+
+def readable_text_colour(hex_colour):
+    """Black or white, whichever reads better on the municipality's colour (WCAG)."""
+
+    def channel(value):
+        c = int(value, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(hex_colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    municipality = user.municipality
+    colour = municipality.colour if municipality else "#01689b"
+    return {
+        "nav_items": NAVIGATION.get(user.role, []),
+        "municipality": municipality,
+        "header_colour": colour,
+        "header_text_colour": readable_text_colour(colour),
+        "can_use_two_factor": user.role in STAFF_ROLES,
+    }

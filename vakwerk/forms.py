@@ -1,0 +1,76 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import Employer
+
+from .models import User
+from .roles import Role
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args, device=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit() or self.device is None or not self.device.verify_token(token):
+            raise forms.ValidationError(_("This code is not correct or has expired."))
+        return token
+
+
+class UserInviteForm(forms.Form):
+    email = forms.EmailField(label=_("e-mail address"))
+    first_name = forms.CharField(label=_("first name"), max_length=100)
+    last_name = forms.CharField(label=_("last name"), max_length=100)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    employer = forms.ModelChoiceField(
+        label=_("employer"),
+        queryset=Employer.objects.none(),
+        required=False,
+        help_text=_("Only for users with the role employer."),
+    )
+
+    def __init__(self, *args, acting_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = Employer.objects.for_user(acting_user)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A user with this e-mail address already exists."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.EMPLOYER and not data.get("employer"):
+            self.add_error("employer", _("Choose the employer this user works for."))
+        if data.get("role") != Role.EMPLOYER:
+            data["employer"] = None
+        return data
+
+
+class UserEditForm(forms.Form):
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("active"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role == Role.EMPLOYER and not self.user.employer_id:
+            raise forms.ValidationError(
+                _("Invite employer users anew: they need an employer.")
+            )
+        return role

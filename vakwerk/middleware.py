@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.utils import translation
+from django_otp import user_has_device
+
+
+class LanguageMiddleware:
+    """Dutch unless the user chose otherwise.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a consultant
+    with an English browser would get an English UI they never asked for.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.languages:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+# Pages a user can reach before the second factor is done.
+TWO_FACTOR_EXEMPT = frozenset(
+    {"two_factor_setup", "two_factor_verify", "logout", "set_language", "healthz"}
+)
+
+
+class TwoFactorMiddleware:
+    """Sends a user who has a second factor to its check, and a user whose municipality
+    requires one but who has none to the enrolment page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or request.user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is None or match.url_name in TWO_FACTOR_EXEMPT:
+            return None
+        if user_has_device(user, confirmed=True):
+            return redirect_with_next("two_factor_verify", request)
+        if user.two_factor_required:
+            return redirect_with_next("two_factor_setup", request)
+        return None
+
+
+def redirect_with_next(url_name, request):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")

@@ -1,0 +1,261 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import STAFF_ROLES, Role
+
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
+)
+cbs_code_validator = RegexValidator(r"^\d{4}$", _("A CBS municipality code has four digits."))
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    cbs_code = models.CharField(
+        _("CBS code"), max_length=4, unique=True, validators=[cbs_code_validator]
+    )
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#01689b", validators=[colour_validator]
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    require_two_factor = models.BooleanField(
+        _("two-factor authentication required"),
+        default=False,
+        help_text=_("Staff must enrol an authenticator app before they can work."),
+    )
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The users an admin manages: those of their own municipality."""
+        if user.is_authenticated and user.role == Role.ADMIN and user.municipality_id:
+            return self.filter(municipality_id=user.municipality_id)
+        return self.none()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    employer = models.ForeignKey(
+        "employers.Employer",
+        verbose_name=_("employer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Only platform operators use the Django admin; municipal roles never do.
+    is_staff = models.BooleanField(_("platform operator"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="employer") | models.Q(employer__isnull=False),
+                name="employer_user_has_employer",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.email.lower()
+        from django.core.exceptions import ValidationError
+
+        if self.role == Role.EMPLOYER and not self.employer_id:
+            raise ValidationError({"employer": _("An employer user belongs to an employer.")})
+        if self.role and not self.municipality_id:
+            raise ValidationError({"municipality": _("A user with a role has a municipality.")})
+        if self.employer_id and self.employer.municipality_id != self.municipality_id:
+            raise ValidationError(
+                {"employer": _("The employer belongs to another municipality.")}
+            )
+
+    @property
+    def is_staff_role(self):
+        return self.role in STAFF_ROLES
+
+    @property
+    def two_factor_required(self):
+        return bool(
+            self.is_staff_role and self.municipality and self.municipality.require_two_factor
+        )
+
+
+class Phase(models.TextChoices):
+    PREPARATION = "preparation", _("Preparation")
+    RESEARCH = "research", _("Research")
+    DEVELOPMENT = "development", _("Development")
+    EXECUTION = "execution", _("Execution")
+    EVALUATION = "evaluation", _("Evaluation")
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    # Roles that work with programmes; the others get 403 from the views before this runs.
+    ROLES = frozenset({Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP})
+
+    def for_user(self, user):
+        if not user.is_authenticated or user.role not in self.ROLES:
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id)
+
+
+class Programme(models.Model):
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="programmes",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.PREPARATION
+    )
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="unique_programme_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="programme_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProgrammeActivity(models.Model):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="activities"
+    )
+    what = models.CharField(_("what"), max_length=200)
+    who = models.CharField(_("who"), max_length=200, blank=True)
+    why = models.TextField(_("why"), blank=True)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["due_date", "pk"]
+
+    def __str__(self):
+        return self.what
+
+
+class GoalMetric(models.TextChoices):
+    PARTICIPANTS = "participants", _("Participants enrolled")
+    COHORTS = "cohorts", _("Groups started")
+    IN_WORK_3M = "in_work_3m", _("In work after 3 months (%)")
+    OFF_BENEFIT_6M = "off_benefit_6m", _("Off benefit after 6 months (%)")
+    PLACEMENTS = "placements", _("Placements")
+    JOB_INTENTIONS = "job_intentions", _("Job intentions from employers")
+
+
+class ProgrammeGoal(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="goals")
+    metric = models.CharField(_("metric"), max_length=30, choices=GoalMetric.choices)
+    target = models.DecimalField(
+        _("target"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "metric"], name="unique_goal_metric")
+        ]
+
+    def __str__(self):
+        return f"{self.get_metric_display()}: {self.target}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time each Celery worker ran the heartbeat task; /healthz reports it."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return self.hostname

@@ -1,0 +1,71 @@
+"""Writes of the core: each takes the acting user (or the worker) and is called by views
+and tasks, never bypassed by them."""
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .models import User, WorkerHeartbeat
+from .roles import Role
+
+
+def record_worker_heartbeat(hostname, when=None):
+    """Idempotent: running it twice leaves one row per worker with the latest time."""
+    heartbeat, _created = WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname, defaults={"last_seen": when or timezone.now()}
+    )
+    return heartbeat
+
+
+def activation_link(user, base_url):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
+def send_activation_email(user, base_url):
+    with translation.override("nl"):
+        body = render_to_string(
+            "registration/activation_email.txt",
+            {"user": user, "link": activation_link(user, base_url)},
+        )
+        subject = render_to_string("registration/activation_subject.txt").strip()
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def invite_user(acting_user, *, email, first_name, last_name, role, base_url, employer=None):
+    """An admin adds a colleague of their own municipality; the colleague chooses a
+    password through the link in the e-mail, so no password ever travels by mail."""
+    if acting_user.role != Role.ADMIN:
+        raise PermissionDenied
+    user = User(
+        email=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        municipality=acting_user.municipality,
+        employer=employer,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    transaction.on_commit(lambda: send_activation_email(user, base_url))
+    return user
+
+
+def update_user(acting_user, user, *, role, is_active):
+    if acting_user.role != Role.ADMIN or user.municipality_id != acting_user.municipality_id:
+        raise PermissionDenied
+    user.role = role
+    user.is_active = is_active
+    user.full_clean()
+    user.save(update_fields=["role", "is_active"])
+    return user

@@ -1,0 +1,15 @@
+from celery import shared_task
+from django.core.management import call_command
+
+from . import services
+
+
+@shared_task(bind=True)
+def record_heartbeat(self):
+    heartbeat = services.record_worker_heartbeat(self.request.hostname or "eager")
+    return heartbeat.last_seen.isoformat()
+
+
+@shared_task
+def clear_expired_sessions():
+    call_command("clearsessions")
