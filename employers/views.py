@@ -12,15 +12,19 @@ PAGE_SIZE = 25
 
 @role_required(*MUNICIPAL_ROLES)
 def employer_list(request):
-    employers = Employer.objects.for_user(request.user).annotate(
-        open_opportunities=Count(
-            "opportunities",
-            filter=Q(
-                opportunities__status__in=[
-                    OpportunityStatus.SUBMITTED,
-                    OpportunityStatus.CONFIRMED,
-                ]
-            ),
+    employers = (
+        Employer.objects.for_user(request.user)
+        .order_by("name", "pk")
+        .annotate(
+            open_opportunities=Count(
+                "opportunities",
+                filter=Q(
+                    opportunities__status__in=[
+                        OpportunityStatus.SUBMITTED,
+                        OpportunityStatus.CONFIRMED,
+                    ]
+                ),
+            )
         )
     )
     page = Paginator(employers, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -7,10 +7,7 @@ from vakwerk.models import Programme
 def status_counts(user):
     """Participants per status for the user's municipality, counted in one query."""
     rows = (
-        Participant.objects.for_user(user)
-        .values("status")
-        .annotate(total=Count("pk"))
-        .order_by()
+        Participant.objects.for_user(user).values("status").annotate(total=Count("pk")).order_by()
     )
     counts = {row["status"]: row["total"] for row in rows}
     return [(status, counts.get(status.value, 0)) for status in Status]
@@ -19,9 +16,7 @@ def status_counts(user):
 def programmes_with_goals(user):
     return (
         Programme.objects.for_user(user)
-        .annotate(
-            open_activities=Count("activities", filter=Q(activities__done_on__isnull=True))
-        )
+        .annotate(open_activities=Count("activities", filter=Q(activities__done_on__isnull=True)))
         .prefetch_related("goals")
         .order_by("-start_date", "name")
     )

@@ -65,6 +65,18 @@ class ProgrammeAdmin(admin.ModelAdmin):
     inlines = [ActivityInline, GoalInline]
 
 
+@admin.register(ProgrammeActivity)
+class ProgrammeActivityAdmin(admin.ModelAdmin):
+    list_display = ["what", "programme", "who", "due_date", "done_on"]
+    list_select_related = ["programme"]
+
+
+@admin.register(ProgrammeGoal)
+class ProgrammeGoalAdmin(admin.ModelAdmin):
+    list_display = ["programme", "metric", "target"]
+    list_select_related = ["programme"]
+
+
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "last_seen"]

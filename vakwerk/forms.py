@@ -70,7 +70,5 @@ class UserEditForm(forms.Form):
     def clean_role(self):
         role = self.cleaned_data["role"]
         if role == Role.EMPLOYER and not self.user.employer_id:
-            raise forms.ValidationError(
-                _("Invite employer users anew: they need an employer.")
-            )
+            raise forms.ValidationError(_("Invite employer users anew: they need an employer."))
         return role

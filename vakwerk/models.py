@@ -131,9 +131,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.role and not self.municipality_id:
             raise ValidationError({"municipality": _("A user with a role has a municipality.")})
         if self.employer_id and self.employer.municipality_id != self.municipality_id:
-            raise ValidationError(
-                {"employer": _("The employer belongs to another municipality.")}
-            )
+            raise ValidationError({"employer": _("The employer belongs to another municipality.")})
 
     @property
     def is_staff_role(self):
@@ -186,9 +184,7 @@ class Programme(models.Model):
         verbose_name_plural = _("programmes")
         ordering = ["-start_date", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "name"], name="unique_programme_name"
-            ),
+            models.UniqueConstraint(fields=["municipality", "name"], name="unique_programme_name"),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
                 | models.Q(end_date__gte=models.F("start_date")),
@@ -201,9 +197,7 @@ class Programme(models.Model):
 
 
 class ProgrammeActivity(models.Model):
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="activities"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="activities")
     what = models.CharField(_("what"), max_length=200)
     who = models.CharField(_("who"), max_length=200, blank=True)
     why = models.TextField(_("why"), blank=True)

@@ -15,3 +15,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Axes keeps working in tests (its lock-out is tested), but must not leak between tests.
 AXES_CACHE = "default"
+# make test starts a Redis and sets CELERY_BROKER_URL; tests still run tasks in-process
+# unless a test starts a real worker (see tests/vakwerk/test_celery_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True

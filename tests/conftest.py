@@ -1,0 +1,66 @@
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from tests.vakwerk.factories import MunicipalityFactory, UserFactory
+from vakwerk.roles import Role
+
+# Facts that show on what the suite really ran; printed at the end of the run.
+EVIDENCE = []
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    return [
+        f"database: {db['ENGINE']} at {db.get('HOST') or '(file)'}:{db.get('PORT') or ''}",
+        f"celery broker: {settings.CELERY_BROKER_URL}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if EVIDENCE:
+        terminalreporter.section("what the suite ran on")
+        for line in EVIDENCE:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def evidence():
+    return EVIDENCE
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Axes counts failed logins in the cache; no test may inherit another's failures.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def municipality():
+    return MunicipalityFactory(name="Gemeente A", cbs_code="0001")
+
+
+@pytest.fixture
+def other_municipality():
+    return MunicipalityFactory(name="Gemeente B", cbs_code="0002")
+
+
+@pytest.fixture
+def make_user(municipality):
+    def make(role=Role.CONSULTANT, municipality=municipality, **kwargs):
+        if role == Role.EMPLOYER:
+            return UserFactory(employer_user=True, municipality=municipality, **kwargs)
+        return UserFactory(role=role, municipality=municipality, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user

@@ -1,0 +1,51 @@
+import pytest
+from django.urls import reverse
+
+from tests.participants.factories import ParticipantFactory
+from vakwerk.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_consultant_sees_only_their_own_caseload(
+    client, make_user, municipality, other_municipality
+):
+    consultant = make_user(Role.CONSULTANT)
+    mine = ParticipantFactory(municipality=municipality, consultant=consultant)
+    colleagues = ParticipantFactory(municipality=municipality, consultant=make_user())
+    elsewhere = ParticipantFactory(municipality=other_municipality)
+    client.force_login(consultant)
+    page = client.get(reverse("participants:caseload")).content.decode()
+    assert mine.last_name in page
+    assert colleagues.last_name not in page
+    assert elsewhere.last_name not in page
+    assert "Mijn caseload" in page
+
+
+def test_manager_sees_the_whole_municipality(client, make_user, municipality, other_municipality):
+    ours = ParticipantFactory(municipality=municipality, consultant=make_user())
+    theirs = ParticipantFactory(municipality=other_municipality)
+    client.force_login(make_user(Role.MANAGER))
+    page = client.get(reverse("participants:caseload")).content.decode()
+    assert ours.last_name in page
+    assert theirs.last_name not in page
+
+
+@pytest.mark.parametrize("role", [Role.WSP, Role.EMPLOYER, Role.RESEARCHER])
+def test_other_roles_have_no_caseload(client, make_user, role):
+    client.force_login(make_user(role))
+    assert client.get(reverse("participants:caseload")).status_code == 403
+
+
+def test_caseload_is_paginated_with_a_fixed_number_of_queries(
+    client, make_user, municipality, django_assert_max_num_queries
+):
+    consultant = make_user(Role.CONSULTANT)
+    ParticipantFactory.create_batch(3, municipality=municipality, consultant=consultant)
+    client.force_login(consultant)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("participants:caseload"))
+    ParticipantFactory.create_batch(40, municipality=municipality, consultant=consultant)
+    with django_assert_max_num_queries(6):
+        page = client.get(reverse("participants:caseload")).content.decode()
+    assert "Pagina 1 van 2" in page

@@ -1,0 +1,76 @@
+import datetime
+
+import factory
+
+from vakwerk.models import Municipality, Programme, ProgrammeActivity, ProgrammeGoal, User
+from vakwerk.roles import Role
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ["cbs_code"]
+
+    name = factory.Sequence(lambda n: f"Gemeente {n}")
+    cbs_code = factory.Sequence(lambda n: f"{9000 + n:04d}")
+    colour = "#01689b"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@gemeente.example")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Gebruiker {n}")
+    role = Role.CONSULTANT
+    municipality = factory.SubFactory(MunicipalityFactory)
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+    class Params:
+        manager = factory.Trait(role=Role.MANAGER)
+        wsp = factory.Trait(role=Role.WSP)
+        researcher = factory.Trait(role=Role.RESEARCHER)
+        admin = factory.Trait(role=Role.ADMIN)
+        employer_user = factory.Trait(
+            role=Role.EMPLOYER,
+            employer=factory.SubFactory(
+                "tests.employers.factories.EmployerFactory",
+                municipality=factory.SelfAttribute("..municipality"),
+            ),
+        )
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"VAK programma {n}")
+    start_date = datetime.date(2026, 1, 5)
+    end_date = datetime.date(2027, 6, 30)
+
+
+class ProgrammeActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgrammeActivity
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    what = factory.Sequence(lambda n: f"Activiteit {n}")
+    who = "Projectleider"
+    due_date = datetime.date(2026, 3, 1)
+
+
+class ProgrammeGoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgrammeGoal
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    metric = "participants"
+    target = 72

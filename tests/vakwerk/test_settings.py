@@ -1,0 +1,53 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from vakwerk.celery import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_with(settings_module, **env):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
+    }
+    environment.update(DJANGO_SETTINGS_MODULE=settings_module, **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = run_with("vakwerk.settings.production", DATABASE_URL="postgres://x@h/db")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_check():
+    result = run_with(
+        "vakwerk.settings.production",
+        DJANGO_SECRET_KEY="a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
+        DATABASE_URL="postgres://x@h/db",
+        DJANGO_ALLOWED_HOSTS="vakwerk.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_celery_loses_nothing():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
+    assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
+    assert "vakwerk.tasks.record_heartbeat" in {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }

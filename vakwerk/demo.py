@@ -1,0 +1,253 @@
+"""Demo data for the two demo municipalities. Every write is keyed on a natural key, so
+running it again changes nothing; later issues add their own data through DEMO_STEPS."""
+
+import datetime
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from employers.models import Employer, Opportunity, OpportunityKind, OpportunityStatus, Stage
+from evaluation.models import ResearchProject
+from participants.models import Participant, Status
+
+from .models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
+from .roles import Role
+
+FIRST_NAMES = [
+    "Anouk", "Bas", "Chantal", "Dirk", "Esra", "Fleur", "Gerrit", "Hanna", "Ilse", "Jeroen",
+    "Kim", "Lars", "Mohamed", "Noor", "Olga", "Pieter", "Rachid", "Sanne", "Tim", "Yara",
+]  # fmt: skip
+LAST_NAMES = [
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
+    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Dijk", "Yilmaz", "El Amrani",
+]  # fmt: skip
+
+
+@dataclass
+class DemoSpec:
+    name: str
+    domain: str
+    cbs_code: str
+    colour: str
+    participants: int
+    programme_name: str
+    programme_start: datetime.date
+    programme_end: datetime.date
+    phase: str
+    employers: list = field(default_factory=list)
+
+
+ZWOLLE = DemoSpec(
+    name="Demo Zwolle",
+    domain="zwolle.example",
+    cbs_code="0193",
+    colour="#004b87",
+    participants=72,
+    programme_name="VAK Zwolle",
+    programme_start=datetime.date(2025, 1, 6),
+    programme_end=datetime.date(2026, 12, 31),
+    phase=Phase.EVALUATION,
+    employers=[
+        ("Bouwbedrijf IJsselzone", "12345678", "Bouw", Stage.PARTNER),
+        ("Zorggroep Sallandse Hof", "23456789", "Zorg", Stage.ENGAGED),
+        ("Logistiek Centrum Hessenpoort", "34567890", "Logistiek", Stage.PARTNER),
+        ("Hotel De Librije Gasten", "45678901", "Horeca", Stage.PROSPECT),
+    ],
+)
+KAMPEN = DemoSpec(
+    name="Demo Kampen",
+    domain="kampen.example",
+    cbs_code="0166",
+    colour="#7a1e48",
+    participants=24,
+    programme_name="VAK Kampen",
+    programme_start=datetime.date(2026, 3, 2),
+    programme_end=datetime.date(2027, 6, 30),
+    phase=Phase.EXECUTION,
+    employers=[
+        ("Scheepswerf Kampen", "56789012", "Maritiem", Stage.ENGAGED),
+        ("Groenbedrijf IJsseldelta", "67890123", "Groen", Stage.PROSPECT),
+    ],
+)
+
+ACTIVITIES = [
+    ("Analyse bestaande situatie: gemeente en consulenten", "Projectleider",
+     "Vaststellen wat de huidige kansen en ambities zijn", 0, True),
+    ("Analyse bedrijfsleven en aanbod WW/bijstand", "WSP",
+     "Aansluiting zoeken tussen vraag en aanbod", 30, True),
+    ("Post-hbo leergang VAK voor consulenten", "Opleidingsinstituut",
+     "Professionals trainen in oplossingsgericht werken", 60, True),
+    ("Selectie op ontwikkelpotentie en passie", "Consulenten",
+     "De juiste deelnemers in de groepen", 90, True),
+    ("Groepsbijeenkomsten en coaching", "Trainers en consulenten",
+     "Vakkennis en werknemersvaardigheden opbouwen", 180, True),
+    ("Strategische relatieopbouw met werkgevers", "WSP",
+     "Baanintenties en leerwerkplaatsen verkrijgen", 240, False),
+    ("Nameting na 3, 6, 12 en 18 maanden", "Onderzoeker",
+     "Resultaten en besparing aantonen", 540, False),
+]  # fmt: skip
+
+ZWOLLE_GOALS = {
+    GoalMetric.PARTICIPANTS: Decimal("72"),
+    GoalMetric.COHORTS: Decimal("6"),
+    GoalMetric.IN_WORK_3M: Decimal("48"),
+    GoalMetric.OFF_BENEFIT_6M: Decimal("57"),
+}
+
+# Shaped like the Zwolle trial: of 72, 41 (57%) off benefit, the rest along the way.
+STATUS_MIX = [
+    (Status.OFF_BENEFIT, 41),
+    (Status.PLACED, 4),
+    (Status.MATCHED, 5),
+    (Status.IN_PROGRAMME, 12),
+    (Status.DROPPED_OUT, 6),
+    (Status.NOT_SELECTED, 4),
+]
+
+
+def demo_users(spec, password):
+    municipality = spec.municipality
+    users = {}
+    first_employer = Employer.objects.filter(municipality=municipality).order_by("pk").first()
+    for role in Role:
+        user, created = User.objects.get_or_create(
+            email=f"{role.value}@{spec.domain}",
+            defaults={
+                "first_name": "Demo",
+                "last_name": str(role.label),
+                "role": role,
+                "municipality": municipality,
+                "employer": first_employer if role == Role.EMPLOYER else None,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        users[role] = user
+    # A few colleagues so that caseloads and team pages look like a real team.
+    for number in (2, 3):
+        colleague, created = User.objects.get_or_create(
+            email=f"consultant{number}@{spec.domain}",
+            defaults={
+                "first_name": FIRST_NAMES[number],
+                "last_name": LAST_NAMES[number],
+                "role": Role.CONSULTANT,
+                "municipality": municipality,
+            },
+        )
+        if created:
+            colleague.set_password(password)
+            colleague.save(update_fields=["password"])
+        users[f"consultant{number}"] = colleague
+    return users
+
+
+def seed_municipality(spec):
+    municipality, _ = Municipality.objects.update_or_create(
+        cbs_code=spec.cbs_code, defaults={"name": spec.name, "colour": spec.colour}
+    )
+    spec.municipality = municipality
+    programme, _ = Programme.objects.update_or_create(
+        municipality=municipality,
+        name=spec.programme_name,
+        defaults={
+            "description": "Voor Arbeid en Kansen: selectie op ontwikkelpotentie, "
+            "groepsbijeenkomsten, coaching en plaatsing via het Werkgevers Service Punt.",
+            "start_date": spec.programme_start,
+            "end_date": spec.programme_end,
+            "phase": spec.phase,
+        },
+    )
+    for what, who, why, offset, done in ACTIVITIES:
+        due = spec.programme_start + datetime.timedelta(days=offset)
+        ProgrammeActivity.objects.update_or_create(
+            programme=programme,
+            what=what,
+            defaults={
+                "who": who,
+                "why": why,
+                "due_date": due,
+                "done_on": due if done and spec.phase == Phase.EVALUATION else None,
+            },
+        )
+    goals = ZWOLLE_GOALS if spec is ZWOLLE else {GoalMetric.PARTICIPANTS: Decimal("24")}
+    for metric, target in goals.items():
+        programme.goals.update_or_create(metric=metric, defaults={"target": target})
+    for name, kvk, sector, stage in spec.employers:
+        Employer.objects.update_or_create(
+            municipality=municipality,
+            kvk_number=kvk,
+            defaults={"name": name, "sector": sector, "stage": stage},
+        )
+    spec.programme = programme
+    return municipality
+
+
+def seed_participants(spec, users):
+    if Participant.objects.filter(municipality=spec.municipality).exists():
+        return
+    rng = random.Random(spec.cbs_code)
+    consultants = [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]]
+    if spec is ZWOLLE:
+        statuses = [status for status, count in STATUS_MIX for _ in range(count)]
+    else:
+        statuses = [Status.IN_PROGRAMME] * 14 + [Status.SELECTED] * 6 + [Status.INTAKE] * 4
+    Participant.objects.bulk_create(
+        Participant(
+            municipality=spec.municipality,
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
+            consultant=consultants[index % len(consultants)],
+            status=status,
+        )
+        for index, status in enumerate(statuses[: spec.participants])
+    )
+
+
+def seed_opportunities(spec):
+    today = datetime.date.today()
+    kinds = list(OpportunityKind)
+    statuses = list(OpportunityStatus)
+    for index, employer in enumerate(Employer.objects.filter(municipality=spec.municipality)):
+        for offset, status in enumerate(statuses[index % 2 :: 2]):
+            kind = kinds[(index + offset) % len(kinds)]
+            Opportunity.objects.get_or_create(
+                employer=employer,
+                title=f"{kind.label} {employer.sector.lower()} ({status.label.lower()})",
+                defaults={
+                    "kind": kind,
+                    "positions": 1 + offset,
+                    "status": status,
+                    "valid_until": today + datetime.timedelta(days=90 * (offset + 1)),
+                },
+            )
+
+
+def seed_research(spec, users):
+    project, _ = ResearchProject.objects.update_or_create(
+        municipality=spec.municipality,
+        name=f"Evaluatie {spec.programme_name}",
+        defaults={
+            "institution": "ROA, Maastricht University",
+            "agreement_reference": f"ROA-{spec.cbs_code}-2025",
+            "valid_until": datetime.date(2028, 12, 31),
+        },
+    )
+    project.programmes.add(spec.programme)
+    project.researchers.add(users[Role.RESEARCHER])
+
+
+@transaction.atomic
+def seed(password):
+    """Creates or completes both demo municipalities; returns the demo users' e-mails."""
+    emails = []
+    for spec in (ZWOLLE, KAMPEN):
+        seed_municipality(spec)
+        users = demo_users(spec, password)
+        seed_participants(spec, users)
+        seed_opportunities(spec)
+        seed_research(spec, users)
+        emails.extend(f"{role.value}@{spec.domain}" for role in Role)
+    return emails
