@@ -1,8 +1,21 @@
+import datetime
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.roles import Role
+
+from .validators import BSNValidator, mask_bsn
+
+# The Participatiewet replaced the Wet werk en bijstand (WWB) on 1 January 2015.
+PARTICIPATIEWET_START = datetime.date(2015, 1, 1)
+
+postcode_validator = RegexValidator(
+    r"^[1-9][0-9]{3} ?[A-Za-z]{2}$", _("Enter a Dutch postcode such as 8011 AB.")
+)
 
 
 class Status(models.TextChoices):
@@ -17,15 +30,80 @@ class Status(models.TextChoices):
     DROPPED_OUT = "dropped_out", _("Dropped out")
 
 
+# The main flow moves one step forward; the side exits can be taken from the steps that
+# precede placement. A placement that falls through goes back to "in programme".
+STATUS_TRANSITIONS = {
+    Status.REGISTERED: {Status.INTAKE, Status.DROPPED_OUT},
+    Status.INTAKE: {Status.SELECTED, Status.NOT_SELECTED, Status.DROPPED_OUT},
+    Status.SELECTED: {Status.IN_PROGRAMME, Status.DROPPED_OUT},
+    Status.IN_PROGRAMME: {Status.MATCHED, Status.DROPPED_OUT},
+    Status.MATCHED: {Status.PLACED, Status.IN_PROGRAMME, Status.DROPPED_OUT},
+    Status.PLACED: {Status.OFF_BENEFIT, Status.IN_PROGRAMME},
+    Status.OFF_BENEFIT: set(),
+    Status.NOT_SELECTED: set(),
+    Status.DROPPED_OUT: set(),
+}
+ACTIVE_STATUSES = (
+    Status.REGISTERED,
+    Status.INTAKE,
+    Status.SELECTED,
+    Status.IN_PROGRAMME,
+    Status.MATCHED,
+    Status.PLACED,
+)
+
+
+class BenefitType(models.TextChoices):
+    WW = "ww", _("WW")
+    BIJSTAND = "bijstand", _("Social assistance (Participatiewet)")
+    BOTH = "both", _("WW and social assistance")
+    OTHER = "other", _("Other or none")
+
+
+class TargetGroup(models.TextChoices):
+    YOUTH = "youth", _("Youth (18–24)")
+    WORKERS = "workers", _("Workers (25–49)")
+    OLDER = "older", _("Older (50+)")
+
+
+def target_group_for(birth_date, on_date):
+    age = (
+        on_date.year
+        - birth_date.year
+        - ((on_date.month, on_date.day) < (birth_date.month, birth_date.day))
+    )
+    if age < 25:
+        return TargetGroup.YOUTH
+    if age < 50:
+        return TargetGroup.WORKERS
+    return TargetGroup.OLDER
+
+
+def benefit_label(benefit_type, on_date):
+    """Social assistance before 2015 was WWB; records from then keep that name."""
+    if (
+        benefit_type in (BenefitType.BIJSTAND, BenefitType.BOTH)
+        and on_date
+        and on_date < PARTICIPATIEWET_START
+    ):
+        return _("WWB") if benefit_type == BenefitType.BIJSTAND else _("WW and WWB")
+    return BenefitType(benefit_type).label if benefit_type else ""
+
+
 class ParticipantQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Consultants see their own caseload; managers and admins their municipality."""
-        if not user.is_authenticated:
+        """Consultants: their own caseload and the members of the groups they lead.
+        Managers: their whole municipality. Every other role: nothing."""
+        if not user.is_authenticated or not user.municipality_id:
             return self.none()
+        in_municipality = self.filter(municipality_id=user.municipality_id)
         if user.role == Role.CONSULTANT:
-            return self.filter(municipality_id=user.municipality_id, consultant=user)
-        if user.role in (Role.MANAGER, Role.ADMIN):
-            return self.filter(municipality_id=user.municipality_id)
+            leads_group = Enrolment.objects.filter(
+                participant=OuterRef("pk"), cohort__trainers=user
+            )
+            return in_municipality.filter(Q(consultant=user) | Exists(leads_group))
+        if user.role == Role.MANAGER:
+            return in_municipality
         return self.none()
 
 
@@ -36,8 +114,33 @@ class Participant(models.Model):
         on_delete=models.PROTECT,
         related_name="participants",
     )
+    programme = models.ForeignKey(
+        "vakwerk.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
+    bsn = models.CharField(_("BSN"), max_length=9, validators=[BSNValidator()])
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("date of birth"))
+    postcode = models.CharField(
+        _("postcode"), max_length=7, blank=True, validators=[postcode_validator]
+    )
+    benefit_type = models.CharField(
+        _("benefit"), max_length=20, choices=BenefitType.choices, default=BenefitType.BIJSTAND
+    )
+    benefit_start = models.DateField(_("benefit since"), null=True, blank=True)
+    monthly_benefit = models.DecimalField(
+        _("monthly benefit (EUR)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("consultant"),
@@ -45,9 +148,23 @@ class Participant(models.Model):
         null=True,
         blank=True,
         related_name="caseload",
+        limit_choices_to={"role": Role.CONSULTANT},
+    )
+    consent_research = models.BooleanField(_("consents to research use"), default=False)
+    consent_share_profile = models.BooleanField(
+        _("consents to sharing the talent profile with employers"), default=False
+    )
+    consent_share_name = models.BooleanField(
+        _("consents to sharing their name with employers"), default=False
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED
+    )
+    enrolled_on = models.DateField(_("enrolled on"), default=datetime.date.today)
+    # Derived from the age on enrolled_on (see services.register_participant); stored so
+    # that filters and outcome figures group on it in SQL.
+    target_group = models.CharField(
+        _("target group"), max_length=10, choices=TargetGroup.choices, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -57,7 +174,358 @@ class Participant(models.Model):
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         ordering = ["last_name", "first_name", "pk"]
-        indexes = [models.Index(fields=["municipality", "consultant", "status"])]
+        indexes = [
+            models.Index(fields=["municipality", "consultant", "status"]),
+            models.Index(fields=["municipality", "last_name", "first_name"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "bsn"], name="unique_bsn_per_municipality"
+            )
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        if self.birth_date and self.enrolled_on:
+            self.target_group = target_group_for(self.birth_date, self.enrolled_on)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_bsn(self):
+        return mask_bsn(self.bsn)
+
+    @property
+    def benefit_label(self):
+        return benefit_label(self.benefit_type, self.benefit_start)
+
+
+class StatusChange(models.Model):
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    changed_at = models.DateTimeField(_("changed at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class DevelopmentPotential(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class Intake(models.Model):
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="intake"
+    )
+    held_on = models.DateField(_("held on"))
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    development_potential = models.CharField(
+        _("development potential"), max_length=10, choices=DevelopmentPotential.choices
+    )
+    passion_inventory = models.TextField(_("passion inventory"), blank=True)
+    knowledge = models.TextField(_("knowledge"), blank=True)
+    skills = models.TextField(_("skills"), blank=True)
+    behaviour = models.TextField(_("behaviour"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
+
+    def __str__(self):
+        return f"{self.participant} ({self.held_on})"
+
+
+class Rung(models.IntegerChoices):
+    ISOLATED = 1, _("1 · Isolated")
+    SOCIAL_CONTACTS = 2, _("2 · Social contacts outside the home")
+    ORGANISED_ACTIVITIES = 3, _("3 · Organised activities")
+    UNPAID_WORK = 4, _("4 · Unpaid work")
+    SUPPORTED_PAID_WORK = 5, _("5 · Paid work with support")
+    PAID_WORK = 6, _("6 · Paid work")
+
+
+class LadderMoment(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class LadderRung(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="ladder")
+    recorded_on = models.DateField(_("recorded on"))
+    moment = models.CharField(_("moment"), max_length=10, choices=LadderMoment.choices)
+    rung = models.PositiveSmallIntegerField(_("rung"), choices=Rung.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("participation ladder rung")
+        verbose_name_plural = _("participation ladder rungs")
+        ordering = ["-recorded_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.participant}: {self.rung}"
+
+
+class CohortQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Consultants see the groups they lead or that hold someone of their caseload."""
+        if not user.is_authenticated or not user.municipality_id:
+            return self.none()
+        in_municipality = self.filter(programme__municipality_id=user.municipality_id)
+        if user.role == Role.CONSULTANT:
+            has_own = Enrolment.objects.filter(cohort=OuterRef("pk"), participant__consultant=user)
+            leads = Cohort.trainers.through.objects.filter(cohort=OuterRef("pk"), user=user)
+            return in_municipality.filter(Exists(leads) | Exists(has_own))
+        if user.role == Role.MANAGER:
+            return in_municipality
+        return self.none()
+
+
+class Cohort(models.Model):
+    programme = models.ForeignKey(
+        "vakwerk.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="cohorts",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trainers"),
+        related_name="cohorts_led",
+        blank=True,
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="unique_cohort_name"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="cohort_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Enrolment(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrolments")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    enrolled_on = models.DateField(_("enrolled on"))
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "participant"], name="unique_enrolment")
+        ]
+
+    def __str__(self):
+        return f"{self.participant} in {self.cohort}"
+
+
+class CohortMeeting(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="meetings")
+    held_on = models.DateField(_("date"))
+    topic = models.CharField(_("topic"), max_length=200)
+
+    class Meta:
+        verbose_name = _("workshop meeting")
+        verbose_name_plural = _("workshop meetings")
+        ordering = ["held_on", "pk"]
+
+    def __str__(self):
+        return f"{self.cohort}: {self.topic}"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(CohortMeeting, on_delete=models.CASCADE, related_name="attendance")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="attendance"
+    )
+    present = models.BooleanField(_("present"), default=False)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "participant"], name="unique_attendance")
+        ]
+
+    def __str__(self):
+        return f"{self.participant} @ {self.meeting}"
+
+
+class FollowUp(models.IntegerChoices):
+    MONTHS_3 = 3, _("3 months")
+    MONTHS_6 = 6, _("6 months")
+    MONTHS_12 = 12, _("12 months")
+    MONTHS_18 = 18, _("18 months")
+
+
+class Employment(models.TextChoices):
+    NONE = "none", _("No work")
+    PART_TIME = "part_time", _("Part-time")
+    FULL_TIME = "full_time", _("Full-time")
+    LEARNING_WORK = "learning_work", _("Learning/work place")
+
+
+class Contract(models.TextChoices):
+    NONE = "none", _("No contract")
+    TEMPORARY = "temporary", _("Temporary")
+    PERMANENT = "permanent", _("Permanent")
+    AGENCY = "agency", _("Agency work")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+
+
+class BenefitStatus(models.TextChoices):
+    FULL = "full", _("Full benefit")
+    PARTIAL = "partial", _("Partial benefit")
+    NONE = "none", _("No benefit")
+
+
+class Source(models.TextChoices):
+    PARTICIPANT = "participant", _("Participant")
+    EMPLOYER = "employer", _("Employer")
+    BENEFIT_SYSTEM = "benefit_system", _("Benefit administration")
+    UWV = "uwv", _("UWV")
+
+
+class BenefitEndReason(models.TextChoices):
+    WORK = "work", _("Work")
+    EDUCATION = "education", _("Education")
+    OWN_BUSINESS = "own_business", _("Own business")
+    MOVED_AWAY = "moved_away", _("Moved away")
+    WORKING_PARTNER = "working_partner", _("Living with a working partner")
+    OTHER = "other", _("Other")
+
+
+# Only these count as outflow to work; moving away or a working partner end the benefit
+# without the programme having anything to do with it.
+OUTFLOW_TO_WORK_REASONS = (
+    BenefitEndReason.WORK,
+    BenefitEndReason.EDUCATION,
+    BenefitEndReason.OWN_BUSINESS,
+)
+
+
+class OutcomeMeasurementQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(measured_on__isnull=True)
+
+    def measured(self):
+        return self.filter(measured_on__isnull=False)
+
+    def in_work(self):
+        return self.exclude(employment=Employment.NONE).exclude(employment="")
+
+    def outflow_to_work(self):
+        return self.filter(
+            benefit_status=BenefitStatus.NONE, benefit_end_reason__in=OUTFLOW_TO_WORK_REASONS
+        )
+
+
+class OutcomeMeasurement(models.Model):
+    """One follow-up (nameting) of one participant after their group ended. Scheduled rows
+    (measured_on empty) make the consultant's task list; the due date follows from the
+    group's end date."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="outcomes")
+    follow_up = models.PositiveSmallIntegerField(_("follow-up"), choices=FollowUp.choices)
+    due_on = models.DateField(_("due on"))
+    measured_on = models.DateField(_("measured on"), null=True, blank=True)
+    employment = models.CharField(
+        _("employment"), max_length=20, choices=Employment.choices, blank=True
+    )
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
+    contract = models.CharField(_("contract"), max_length=20, choices=Contract.choices, blank=True)
+    benefit_status = models.CharField(
+        _("benefit status"), max_length=10, choices=BenefitStatus.choices, blank=True
+    )
+    benefit_end_reason = models.CharField(
+        _("reason the benefit ended"), max_length=20, choices=BenefitEndReason.choices, blank=True
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = OutcomeMeasurementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outcome measurement")
+        verbose_name_plural = _("outcome measurements")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "cohort", "follow_up"], name="unique_follow_up"
+            )
+        ]
+        indexes = [models.Index(fields=["measured_on", "due_on"])]
+
+    def __str__(self):
+        return f"{self.participant}: {self.get_follow_up_display()}"
+
+    @property
+    def counts_as_outflow_to_work(self):
+        return (
+            self.benefit_status == BenefitStatus.NONE
+            and self.benefit_end_reason in OUTFLOW_TO_WORK_REASONS
+        )
+
+    @property
+    def benefit_label(self):
+        return benefit_label(self.participant.benefit_type, self.measured_on or self.due_on)
+
+
+class TalentProfile(models.Model):
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="talent_profile"
+    )
+    skills = models.TextField(_("skills"), blank=True)
+    experience = models.TextField(_("experience"), blank=True)
+    education = models.TextField(_("education"), blank=True)
+    passions = models.TextField(_("passions"), blank=True)
+    availability = models.CharField(_("availability"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("talent profile")
+        verbose_name_plural = _("talent profiles")
+
+    def __str__(self):
+        return f"{self.participant}"

@@ -1,0 +1,213 @@
+"""Writes on participants, each taking the acting user. Views, imports and tasks call
+these; none of them saves a participant model directly."""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vakwerk.roles import Role
+
+from .models import (
+    STATUS_TRANSITIONS,
+    Attendance,
+    Cohort,
+    Enrolment,
+    FollowUp,
+    Intake,
+    LadderMoment,
+    LadderRung,
+    OutcomeMeasurement,
+    Participant,
+    Status,
+    StatusChange,
+)
+from .validators import normalise_bsn
+
+EDITOR_ROLES = (Role.CONSULTANT, Role.MANAGER)
+
+
+def _require_editor(user, participant=None):
+    if user.role not in EDITOR_ROLES or not user.municipality_id:
+        raise PermissionDenied
+    if participant is not None and participant.municipality_id != user.municipality_id:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def register_participant(user, **fields):
+    """Creates a participant in the user's municipality, with the first status entry."""
+    _require_editor(user)
+    fields["bsn"] = normalise_bsn(fields.get("bsn", ""))
+    participant = Participant(municipality_id=user.municipality_id, **fields)
+    if participant.consultant_id is None and user.role == Role.CONSULTANT:
+        participant.consultant = user
+    participant.full_clean()
+    participant.save()
+    StatusChange.objects.create(
+        participant=participant,
+        from_status="",
+        to_status=participant.status,
+        changed_at=timezone.now(),
+        changed_by=user,
+    )
+    return participant
+
+
+@transaction.atomic
+def update_participant(user, participant, **fields):
+    _require_editor(user, participant)
+    if "bsn" in fields:
+        fields["bsn"] = normalise_bsn(fields["bsn"])
+    for name, value in fields.items():
+        setattr(participant, name, value)
+    participant.full_clean()
+    participant.save()
+    return participant
+
+
+@transaction.atomic
+def change_status(user, participant, new_status, note="", when=None):
+    _require_editor(user, participant)
+    # Lock the row: two consultants moving the same person at once must not both pass.
+    current = Participant.objects.select_for_update().get(pk=participant.pk)
+    if new_status not in STATUS_TRANSITIONS[Status(current.status)]:
+        raise ValidationError(
+            _("A participant with status “%(from)s” cannot move to “%(to)s”.")
+            % {"from": Status(current.status).label, "to": Status(new_status).label}
+        )
+    change = StatusChange.objects.create(
+        participant=current,
+        from_status=current.status,
+        to_status=new_status,
+        changed_at=when or timezone.now(),
+        changed_by=user,
+        note=note,
+    )
+    Participant.objects.filter(pk=current.pk).update(status=new_status)
+    participant.status = new_status
+    return change
+
+
+@transaction.atomic
+def record_intake(user, participant, *, rung, **fields):
+    _require_editor(user, participant)
+    intake, _created = Intake.objects.update_or_create(
+        participant=participant, defaults={**fields, "held_by": user}
+    )
+    LadderRung.objects.update_or_create(
+        participant=participant,
+        moment=LadderMoment.INTAKE,
+        defaults={"recorded_on": intake.held_on, "rung": rung, "recorded_by": user},
+    )
+    return intake
+
+
+def record_ladder_rung(user, participant, *, rung, recorded_on, moment=LadderMoment.FOLLOW_UP):
+    _require_editor(user, participant)
+    return LadderRung.objects.create(
+        participant=participant,
+        rung=rung,
+        recorded_on=recorded_on,
+        moment=moment,
+        recorded_by=user,
+    )
+
+
+def follow_up_due_date(cohort_end, months):
+    return cohort_end + relativedelta(months=months)
+
+
+@transaction.atomic
+def create_cohort(user, *, programme, trainers=(), **fields):
+    if user.role != Role.MANAGER and user.role != Role.CONSULTANT:
+        raise PermissionDenied
+    if programme.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    cohort = Cohort(programme=programme, **fields)
+    cohort.full_clean()
+    cohort.save()
+    cohort.trainers.set(trainers)
+    return cohort
+
+
+@transaction.atomic
+def update_cohort(user, cohort, *, trainers=None, **fields):
+    _require_editor(user)
+    if cohort.programme.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    cohort.full_clean()
+    cohort.save()
+    if trainers is not None:
+        cohort.trainers.set(trainers)
+    # The follow-ups not yet done move with the group's end date.
+    for outcome in cohort.outcomes.pending():
+        outcome.due_on = follow_up_due_date(cohort.end_date, outcome.follow_up)
+        outcome.save(update_fields=["due_on"])
+    return cohort
+
+
+@transaction.atomic
+def enrol(user, cohort, participant, enrolled_on=None):
+    """Adds a participant to a group and schedules their four follow-ups. Refused past
+    the group's capacity; the lock makes two simultaneous enrolments count correctly."""
+    _require_editor(user, participant)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if cohort.programme.municipality_id != participant.municipality_id:
+        raise PermissionDenied
+    if Enrolment.objects.filter(cohort=cohort, participant=participant).exists():
+        raise ValidationError(_("%(name)s is already in this group.") % {"name": participant})
+    if cohort.enrolments.count() >= cohort.capacity:
+        raise ValidationError(
+            _("Group “%(group)s” is full: it has room for %(capacity)s participants.")
+            % {"group": cohort.name, "capacity": cohort.capacity}
+        )
+    enrolment = Enrolment.objects.create(
+        cohort=cohort, participant=participant, enrolled_on=enrolled_on or datetime.date.today()
+    )
+    OutcomeMeasurement.objects.bulk_create(
+        OutcomeMeasurement(
+            participant=participant,
+            cohort=cohort,
+            follow_up=months,
+            due_on=follow_up_due_date(cohort.end_date, months),
+        )
+        for months in FollowUp.values
+    )
+    return enrolment
+
+
+@transaction.atomic
+def record_attendance(user, meeting, present_ids):
+    """Attendance of the whole group in one go: everyone enrolled is present or absent."""
+    _require_editor(user)
+    if meeting.cohort.programme.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    present_ids = {int(pk) for pk in present_ids}
+    enrolled = list(meeting.cohort.enrolments.values_list("participant_id", flat=True))
+    Attendance.objects.filter(meeting=meeting).delete()
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, participant_id=pk, present=pk in present_ids)
+        for pk in enrolled
+    )
+    return len(present_ids & set(enrolled))
+
+
+@transaction.atomic
+def record_outcome(user, outcome, **fields):
+    _require_editor(user, outcome.participant)
+    for name, value in fields.items():
+        setattr(outcome, name, value)
+    if outcome.benefit_status != "none":
+        outcome.benefit_end_reason = ""
+    elif not outcome.benefit_end_reason:
+        raise ValidationError({"benefit_end_reason": _("Say why the benefit ended.")})
+    outcome.recorded_by = user
+    outcome.full_clean()
+    outcome.save()
+    return outcome
