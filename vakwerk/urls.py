@@ -56,6 +56,7 @@ urlpatterns = [
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("participants/", include("participants.urls")),
+    path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),
     path("evaluation/", include("evaluation.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
