@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "consultants"
-urlpatterns = []
+urlpatterns = [
+    path("", views.team, name="team"),
+    path("me/", views.my_development, name="my_development"),
+    path("<int:pk>/", views.consultant_detail, name="consultant_detail"),
+    path("<int:pk>/profile/", views.profile_edit, name="profile_edit"),
+    path("<int:pk>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path("training/new/", views.training_create, name="training_create"),
+    path("intervision/new/", views.intervision_create, name="intervision_create"),
+    path("competencies/", views.competency_list, name="competency_list"),
+    path("competencies/new/", views.competency_edit, name="competency_create"),
+    path("competencies/<int:pk>/", views.competency_edit, name="competency_edit"),
+]

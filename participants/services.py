@@ -77,7 +77,8 @@ def change_status(user, participant, new_status, note="", when=None):
     if new_status not in STATUS_TRANSITIONS[Status(current.status)]:
         raise ValidationError(
             _("A participant with status “%(from)s” cannot move to “%(to)s”.")
-            % {"from": Status(current.status).label, "to": Status(new_status).label}
+            % {"from": Status(current.status).label, "to": Status(new_status).label},
+            code="invalid_transition",
         )
     change = StatusChange.objects.create(
         participant=current,
@@ -161,11 +162,14 @@ def enrol(user, cohort, participant, enrolled_on=None):
     if cohort.programme.municipality_id != participant.municipality_id:
         raise PermissionDenied
     if Enrolment.objects.filter(cohort=cohort, participant=participant).exists():
-        raise ValidationError(_("%(name)s is already in this group.") % {"name": participant})
+        raise ValidationError(
+            _("%(name)s is already in this group.") % {"name": participant}, code="enrolled"
+        )
     if cohort.enrolments.count() >= cohort.capacity:
         raise ValidationError(
             _("Group “%(group)s” is full: it has room for %(capacity)s participants.")
-            % {"group": cohort.name, "capacity": cohort.capacity}
+            % {"group": cohort.name, "capacity": cohort.capacity},
+            code="cohort_full",
         )
     enrolment = Enrolment.objects.create(
         cohort=cohort, participant=participant, enrolled_on=enrolled_on or datetime.date.today()

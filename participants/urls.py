@@ -1,8 +1,27 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "participants"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("search/", views.bsn_search, name="bsn_search"),
+    path("new/", views.participant_create, name="create"),
+    path("<int:pk>/", views.participant_detail, name="detail"),
+    path("<int:pk>/edit/", views.participant_edit, name="edit"),
+    path("<int:pk>/status/", views.participant_status, name="status"),
+    path("<int:pk>/intake/", views.intake_edit, name="intake"),
+    path("<int:pk>/ladder/", views.ladder_add, name="ladder"),
+    path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
+    path("outcomes/<int:pk>/", views.outcome_edit, name="outcome"),
+    path("groups/", views.cohort_list, name="cohort_list"),
+    path("groups/new/", views.cohort_form, name="cohort_create"),
+    path("groups/<int:pk>/", views.cohort_detail, name="cohort_detail"),
+    path("groups/<int:pk>/edit/", views.cohort_form, name="cohort_edit"),
+    path("groups/<int:pk>/enrol/", views.cohort_enrol, name="cohort_enrol"),
+    path("groups/<int:pk>/meetings/", views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="meeting_attendance"),
+    path("import/", import_views.import_upload, name="import_upload"),
+    path("import/preview/", import_views.import_preview, name="import_preview"),
 ]

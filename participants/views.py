@@ -1,16 +1,341 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from consultants import services as consultant_services
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from .models import Participant
+from . import selectors, services
+from .forms import (
+    AttendanceForm,
+    BsnSearchForm,
+    CaseloadFilterForm,
+    CoachingSessionForm,
+    CohortForm,
+    EnrolForm,
+    IntakeForm,
+    LadderRungForm,
+    MeetingForm,
+    OutcomeForm,
+    ParticipantForm,
+    StatusChangeForm,
+)
+from .models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 
 PAGE_SIZE = 25
+STAFF = (Role.CONSULTANT, Role.MANAGER)
 
 
-@role_required(Role.CONSULTANT, Role.MANAGER)
+def _participant(request, pk):
+    try:
+        return selectors.participant_for_page(request.user, pk)
+    except Participant.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def participant_url(participant):
+    return reverse("participants:detail", args=[participant.pk])
+
+
+def _cohort(request, pk):
+    return get_object_or_404(Cohort.objects.for_user(request.user), pk=pk)
+
+
+def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
+    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
+    return render(request, template, context)
+
+
+def _form_errors_to_messages(request, error):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@role_required(*STAFF)
 def caseload(request):
-    participants = Participant.objects.for_user(request.user).select_related("consultant")
+    form = CaseloadFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    participants = selectors.caseload(
+        request.user,
+        status=filters.get("status", ""),
+        target_group=filters.get("target_group", ""),
+        benefit_type=filters.get("benefit_type", ""),
+        cohort=filters.get("cohort"),
+        search=filters.get("q", ""),
+        sort=filters.get("sort") or "name",
+    )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "participants/caseload.html", {"page": page})
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    context = {
+        "page": page,
+        "filter_form": form,
+        "query": query,
+        "tasks": selectors.task_counts(request.user),
+        "bsn_form": BsnSearchForm(),
+    }
+    return render(request, "participants/caseload.html", context)
+
+
+@role_required(*STAFF)
+def tasks(request):
+    context = {"tasks": selectors.task_list(request.user), "today": timezone.localdate()}
+    return render(request, "participants/tasks.html", context)
+
+
+@role_required(Role.CONSULTANT)
+@require_POST
+def bsn_search(request):
+    # POST only: a BSN must never end up in a URL, a browser history or an access log.
+    form = BsnSearchForm(request.POST)
+    participant = form.is_valid() and selectors.find_by_bsn(request.user, form.cleaned_data["bsn"])
+    if not participant:
+        messages.warning(request, _("No participant in your caseload has this BSN."))
+        return redirect("participants:caseload")
+    return redirect("participants:detail", participant.pk)
+
+
+@role_required(*STAFF)
+def participant_create(request):
+    form = ParticipantForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.register_participant(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": participant})
+            return redirect("participants:detail", participant.pk)
+    return _form_page(request, form, _("New participant"), reverse("participants:caseload"))
+
+
+@role_required(*STAFF)
+def participant_edit(request, pk):
+    participant = _participant(request, pk)
+    form = ParticipantForm(request.POST or None, instance=participant, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_participant(request.user, participant, **form.cleaned_data)
+        messages.success(request, _("The changes have been saved."))
+        return redirect("participants:detail", participant.pk)
+    return _form_page(
+        request, form, _("Edit details"), participant_url(participant), participant=participant
+    )
+
+
+@role_required(*STAFF)
+def participant_detail(request, pk):
+    participant = _participant(request, pk)
+    context = {
+        "participant": participant,
+        "timeline": selectors.timeline(request.user, participant),
+        "session_form": CoachingSessionForm(
+            minutes=consultant_services.usual_session_minutes(request.user)
+        ),
+        "status_form": StatusChangeForm(participant=participant),
+        "ladder_form": LadderRungForm(),
+        "pending_outcomes": OutcomeMeasurement.objects.pending()
+        .filter(participant=participant)
+        .select_related("cohort")[:4],
+    }
+    return render(request, "participants/participant_detail.html", context)
+
+
+@role_required(*STAFF)
+@require_POST
+def participant_status(request, pk):
+    participant = _participant(request, pk)
+    form = StatusChangeForm(request.POST, participant=participant)
+    if form.is_valid():
+        try:
+            services.change_status(
+                request.user, participant, form.cleaned_data["status"], form.cleaned_data["note"]
+            )
+            messages.success(request, _("The status has been changed."))
+        except ValidationError as error:
+            _form_errors_to_messages(request, error)
+    else:
+        messages.error(request, _("Choose a status this participant can move to."))
+    return redirect("participants:detail", participant.pk)
+
+
+@role_required(*STAFF)
+def intake_edit(request, pk):
+    participant = _participant(request, pk)
+    intake = getattr(participant, "intake", None)
+    initial = {}
+    if intake is None:
+        initial = {"held_on": timezone.localdate()}
+    else:
+        rung = participant.ladder.filter(moment="intake").first()
+        initial = {"rung": rung.rung if rung else None}
+    form = IntakeForm(request.POST or None, instance=intake, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.record_intake(request.user, participant, rung=data.pop("rung"), **data)
+        messages.success(request, _("The intake has been saved."))
+        return redirect("participants:detail", participant.pk)
+    return _form_page(request, form, _("Intake of %(name)s") % {"name": participant},
+                      participant_url(participant))  # fmt: skip
+
+
+@role_required(*STAFF)
+@require_POST
+def ladder_add(request, pk):
+    participant = _participant(request, pk)
+    form = LadderRungForm(request.POST)
+    if form.is_valid():
+        services.record_ladder_rung(request.user, participant, **form.cleaned_data)
+        messages.success(request, _("The participation ladder has been updated."))
+    else:
+        messages.error(request, _("Choose a date and a rung."))
+    return redirect("participants:detail", participant.pk)
+
+
+@role_required(Role.CONSULTANT)
+def session_create(request, pk):
+    participant = _participant(request, pk)
+    form = CoachingSessionForm(
+        request.POST or None, minutes=consultant_services.usual_session_minutes(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        consultant_services.log_coaching_session(request.user, participant, **form.cleaned_data)
+        messages.success(request, _("The coaching session has been logged."))
+        return redirect("participants:detail", participant.pk)
+    return _form_page(
+        request,
+        form,
+        _("Coaching session with %(name)s") % {"name": participant},
+        participant_url(participant),
+    )
+
+
+@role_required(*STAFF)
+def outcome_edit(request, pk):
+    outcome = get_object_or_404(
+        OutcomeMeasurement.objects.filter(
+            participant__in=Participant.objects.for_user(request.user)
+        ).select_related("participant", "cohort"),
+        pk=pk,
+    )
+    form = OutcomeForm(request.POST or None, instance=outcome)
+    if request.method == "POST" and form.is_valid():
+        services.record_outcome(request.user, outcome, **form.cleaned_data)
+        messages.success(request, _("The follow-up has been recorded."))
+        return redirect("participants:detail", outcome.participant_id)
+    title = _("Follow-up after %(months)s of %(name)s") % {
+        "months": outcome.get_follow_up_display(),
+        "name": outcome.participant,
+    }
+    return _form_page(request, form, title, participant_url(outcome.participant))
+
+
+@role_required(*STAFF)
+def cohort_list(request):
+    return render(
+        request, "participants/cohort_list.html", {"cohorts": selectors.cohorts_for(request.user)}
+    )
+
+
+@role_required(*STAFF)
+def cohort_form(request, pk=None):
+    cohort = _cohort(request, pk) if pk else None
+    form = CohortForm(request.POST or None, instance=cohort, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if cohort is None:
+            cohort = services.create_cohort(request.user, **data)
+        else:
+            services.update_cohort(request.user, cohort, **data)
+        messages.success(request, _("The group has been saved."))
+        return redirect("participants:cohort_detail", cohort.pk)
+    cancel = (
+        reverse("participants:cohort_detail", args=[cohort.pk])
+        if cohort
+        else reverse("participants:cohort_list")
+    )
+    return _form_page(request, form, str(cohort) if cohort else _("New group"), cancel)
+
+
+@role_required(*STAFF)
+def cohort_detail(request, pk):
+    cohort = _cohort(request, pk)
+    enrolments = cohort.enrolments.select_related("participant").order_by(
+        "participant__last_name", "participant__first_name"
+    )
+    context = {
+        "cohort": cohort,
+        "enrolments": enrolments,
+        "meetings": cohort.meetings.all(),
+        "trainers": cohort.trainers.all(),
+        "enrol_form": EnrolForm(user=request.user, cohort=cohort),
+        "meeting_form": MeetingForm(),
+    }
+    return render(request, "participants/cohort_detail.html", context)
+
+
+@role_required(*STAFF)
+@require_POST
+def cohort_enrol(request, pk):
+    cohort = _cohort(request, pk)
+    form = EnrolForm(request.POST, user=request.user, cohort=cohort)
+    if form.is_valid():
+        try:
+            services.enrol(request.user, cohort, form.cleaned_data["participant"])
+            messages.success(request, _("The participant has been added to the group."))
+        except ValidationError as error:
+            _form_errors_to_messages(request, error)
+    else:
+        messages.error(request, _("Choose a participant."))
+    return redirect("participants:cohort_detail", cohort.pk)
+
+
+@role_required(*STAFF)
+@require_POST
+def meeting_create(request, pk):
+    cohort = _cohort(request, pk)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        meeting = form.save(commit=False)
+        meeting.cohort = cohort
+        meeting.save()
+        return redirect("participants:meeting_attendance", meeting.pk)
+    messages.error(request, _("Give the meeting a date and a topic."))
+    return redirect("participants:cohort_detail", cohort.pk)
+
+
+@role_required(*STAFF)
+def meeting_attendance(request, pk):
+    meeting = get_object_or_404(
+        CohortMeeting.objects.filter(cohort__in=Cohort.objects.for_user(request.user)),
+        pk=pk,
+    )
+    enrolled = [e.participant for e in meeting.cohort.enrolments.select_related("participant")]
+    present = meeting.attendance.filter(present=True).values_list("participant_id", flat=True)
+    form = AttendanceForm(
+        request.POST or None,
+        enrolled=enrolled,
+        initial={"present": [str(pk) for pk in present]},
+    )
+    if request.method == "POST" and form.is_valid():
+        count = services.record_attendance(request.user, meeting, form.cleaned_data["present"])
+        messages.success(
+            request,
+            _("Attendance saved: %(present)s of %(total)s present.")
+            % {"present": count, "total": len(enrolled)},
+        )
+        return redirect("participants:cohort_detail", meeting.cohort_id)
+    return _form_page(
+        request,
+        form,
+        _("Attendance"),
+        reverse("participants:cohort_detail", args=[meeting.cohort_id]),
+        template="participants/meeting_attendance.html",
+        meeting=meeting,
+    )

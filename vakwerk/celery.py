@@ -16,6 +16,10 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.record_heartbeat",
         "schedule": 60.0,
     },
+    "delete-stale-participant-imports": {
+        "task": "participants.tasks.delete_stale_uploads",
+        "schedule": crontab(hour=2, minute=41),
+    },
     "clear-expired-sessions": {
         "task": "vakwerk.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -6,13 +6,18 @@ from .roles import STAFF_ROLES, Role
 NAVIGATION = {
     Role.CONSULTANT: [
         (_("Caseload"), "participants:caseload"),
+        (_("Tasks"), "participants:tasks"),
+        (_("Groups"), "participants:cohort_list"),
         (_("Programmes"), "programme_list"),
         (_("Employers"), "employers:employer_list"),
+        (_("My development"), "consultants:my_development"),
     ],
     Role.MANAGER: [
         (_("Dashboard"), "evaluation:dashboard"),
-        (_("Programmes"), "programme_list"),
         (_("Participants"), "participants:caseload"),
+        (_("Groups"), "participants:cohort_list"),
+        (_("Team"), "consultants:team"),
+        (_("Programmes"), "programme_list"),
         (_("Employers"), "employers:employer_list"),
     ],
     Role.WSP: [
@@ -27,6 +32,7 @@ NAVIGATION = {
     ],
     Role.ADMIN: [
         (_("Users"), "user_list"),
+        (_("Competencies"), "consultants:competency_list"),
         (_("Programmes"), "programme_list"),
     ],
 }

@@ -2,7 +2,6 @@
 running it again changes nothing; later issues add their own data through DEMO_STEPS."""
 
 import datetime
-import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from django.db import transaction
 
 from employers.models import Employer, Opportunity, OpportunityKind, OpportunityStatus, Stage
 from evaluation.models import ResearchProject
-from participants.models import Participant, Status
+from participants import demo as participants_demo
 
 from .models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
 from .roles import Role
@@ -96,16 +95,6 @@ ZWOLLE_GOALS = {
     GoalMetric.OFF_BENEFIT_6M: Decimal("57"),
 }
 
-# Shaped like the Zwolle trial: of 72, 41 (57%) off benefit, the rest along the way.
-STATUS_MIX = [
-    (Status.OFF_BENEFIT, 41),
-    (Status.PLACED, 4),
-    (Status.MATCHED, 5),
-    (Status.IN_PROGRAMME, 12),
-    (Status.DROPPED_OUT, 6),
-    (Status.NOT_SELECTED, 4),
-]
-
 
 def demo_users(spec, password):
     municipality = spec.municipality
@@ -185,27 +174,6 @@ def seed_municipality(spec):
     return municipality
 
 
-def seed_participants(spec, users):
-    if Participant.objects.filter(municipality=spec.municipality).exists():
-        return
-    rng = random.Random(spec.cbs_code)
-    consultants = [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]]
-    if spec is ZWOLLE:
-        statuses = [status for status, count in STATUS_MIX for _ in range(count)]
-    else:
-        statuses = [Status.IN_PROGRAMME] * 14 + [Status.SELECTED] * 6 + [Status.INTAKE] * 4
-    Participant.objects.bulk_create(
-        Participant(
-            municipality=spec.municipality,
-            first_name=rng.choice(FIRST_NAMES),
-            last_name=rng.choice(LAST_NAMES),
-            consultant=consultants[index % len(consultants)],
-            status=status,
-        )
-        for index, status in enumerate(statuses[: spec.participants])
-    )
-
-
 def seed_opportunities(spec):
     today = datetime.date.today()
     kinds = list(OpportunityKind)
@@ -246,7 +214,7 @@ def seed(password):
     for spec in (ZWOLLE, KAMPEN):
         seed_municipality(spec)
         users = demo_users(spec, password)
-        seed_participants(spec, users)
+        participants_demo.seed(spec, {**users, "consultant": users[Role.CONSULTANT]})
         seed_opportunities(spec)
         seed_research(spec, users)
         emails.extend(f"{role.value}@{spec.domain}" for role in Role)

@@ -1,0 +1,148 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from vakwerk.permissions import role_required
+from vakwerk.roles import Role
+
+from . import selectors, services
+from .forms import (
+    AssessmentForm,
+    CompetencyForm,
+    IntervisionSessionForm,
+    ProfileForm,
+    TrainingRecordForm,
+)
+from .models import Competency, ConsultantProfile
+
+
+def _saved(form, write):
+    """Runs a service write; its validation errors land on the form instead of a 500."""
+    try:
+        return write()
+    except ValidationError as error:
+        errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+        for name, messages_ in errors.items():
+            form.add_error(name if name in form.fields else None, messages_)
+        return None
+
+
+def _back(user, consultant=None):
+    """Where a form returns to: the consultant's own page, or the team for a manager."""
+    if user.role == Role.CONSULTANT:
+        return reverse("consultants:my_development")
+    if consultant is not None:
+        return reverse("consultants:consultant_detail", args=[consultant.pk])
+    return reverse("consultants:team")
+
+
+def _form_page(request, form, title, cancel_url):
+    context = {"form": form, "title": title, "cancel_url": cancel_url}
+    return render(request, "consultants/form.html", context)
+
+
+@role_required(Role.MANAGER)
+def team(request):
+    overview = selectors.team_overview(request.user)
+    return render(request, "consultants/team.html", {"overview": overview})
+
+
+@role_required(Role.CONSULTANT, Role.MANAGER)
+def consultant_detail(request, pk):
+    consultant = get_object_or_404(selectors.visible_consultants(request.user), pk=pk)
+    development = selectors.consultant_development(request.user, consultant)
+    return render(request, "consultants/consultant_detail.html", {"development": development})
+
+
+@role_required(Role.CONSULTANT)
+def my_development(request):
+    development = selectors.consultant_development(request.user, request.user)
+    return render(request, "consultants/consultant_detail.html", {"development": development})
+
+
+@role_required(Role.MANAGER)
+def profile_edit(request, pk):
+    consultant = get_object_or_404(selectors.visible_consultants(request.user), pk=pk)
+    profile = ConsultantProfile.objects.for_user(request.user).filter(user=consultant).first()
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(request.user, consultant, **form.cleaned_data)
+        messages.success(request, _("The changes have been saved."))
+        return redirect(_back(request.user, consultant))
+    return _form_page(request, form, str(consultant), _back(request.user, consultant))
+
+
+@role_required(Role.CONSULTANT, Role.MANAGER)
+def training_create(request):
+    form = TrainingRecordForm(
+        request.POST or None,
+        acting_user=request.user,
+        initial={"consultant": request.GET.get("consultant")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        record = _saved(form, lambda: services.record_training(request.user, **data))
+        if record:
+            messages.success(request, _("The training has been recorded."))
+            return redirect(_back(request.user, record.consultant))
+    return _form_page(request, form, _("Record training"), _back(request.user))
+
+
+@role_required(Role.CONSULTANT, Role.MANAGER)
+def intervision_create(request):
+    initial = {"attendees": [request.user.pk]} if request.user.role == Role.CONSULTANT else {}
+    form = IntervisionSessionForm(request.POST or None, acting_user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session = _saved(form, lambda: services.record_intervision(request.user, **data))
+        if session:
+            messages.success(request, _("The intervision session has been recorded."))
+            return redirect(_back(request.user))
+    return _form_page(request, form, _("Record intervision session"), _back(request.user))
+
+
+@role_required(Role.MANAGER)
+def assessment_create(request, pk):
+    consultant = get_object_or_404(selectors.visible_consultants(request.user), pk=pk)
+    form = AssessmentForm(
+        request.POST or None, competencies=selectors.competencies(request.user).active()
+    )
+    if request.method == "POST" and form.is_valid():
+        assessment = _saved(
+            form,
+            lambda: services.assess_competencies(
+                request.user,
+                consultant,
+                assessed_on=form.cleaned_data["assessed_on"],
+                scores=form.scores(),
+            ),
+        )
+        if assessment:
+            messages.success(request, _("The assessment has been saved."))
+            return redirect(_back(request.user, consultant))
+    title = _("Assess %(name)s") % {"name": consultant}
+    return _form_page(request, form, title, _back(request.user, consultant))
+
+
+@role_required(Role.ADMIN, Role.MANAGER)
+def competency_list(request):
+    context = {"competencies": selectors.competencies(request.user)}
+    return render(request, "consultants/competency_list.html", context)
+
+
+@role_required(Role.ADMIN)
+def competency_edit(request, pk=None):
+    competency = None
+    if pk is not None:
+        competency = get_object_or_404(Competency.objects.for_user(request.user), pk=pk)
+    form = CompetencyForm(request.POST or None, instance=competency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = _saved(form, lambda: services.save_competency(request.user, competency, **data))
+        if saved:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("consultants:competency_list")
+    title = competency.name if competency else _("New competency")
+    return _form_page(request, form, title, reverse("consultants:competency_list"))

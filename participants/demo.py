@@ -1,0 +1,384 @@
+"""Demo participants: Demo Zwolle is shaped like the Zwolle trial (72 participants in 6
+groups, half WW and half bijstand; 34 of the 71 reached at 3 months in work = 48%, 41 of
+72 off benefit at 6 months = 57%, 14 of them off bijstand). Demo Kampen has one running
+group. Called by vakwerk.demo; does nothing for a municipality that has participants."""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from consultants.models import CoachingSession, SessionKind, Theme
+
+from .models import (
+    Attendance,
+    BenefitEndReason,
+    BenefitStatus,
+    BenefitType,
+    Cohort,
+    CohortMeeting,
+    Contract,
+    DevelopmentPotential,
+    Employment,
+    Enrolment,
+    FollowUp,
+    Intake,
+    LadderMoment,
+    LadderRung,
+    OutcomeMeasurement,
+    Participant,
+    Source,
+    Status,
+    StatusChange,
+    TalentProfile,
+)
+from .services import follow_up_due_date
+from .validators import bsn_from_number
+
+FIRST_NAMES = [
+    "Anouk", "Bas", "Chantal", "Dirk", "Esra", "Fleur", "Gerrit", "Hanna", "Ilse", "Jeroen",
+    "Kim", "Lars", "Mohamed", "Noor", "Olga", "Pieter", "Rachid", "Sanne", "Tim", "Yara",
+    "Wouter", "Fatima", "Henk", "Ingrid", "Joost", "Lotte", "Mehmet", "Nadia", "Ruud", "Tessa",
+]  # fmt: skip
+LAST_NAMES = [
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
+    "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Dijk", "Yilmaz", "El Amrani",
+    "Kok", "Brouwer", "Dekker", "van der Linden", "Koster", "Prins", "Huisman", "Post",
+]  # fmt: skip
+NOTES = [
+    "Gesprek over motivatie; wil graag in de zorg werken. Twijfelt over reistijd.",
+    "Sollicitatiebrief samen doorgenomen. Zelfvertrouwen groeit zichtbaar.",
+    "Heeft netwerkgesprek gehad bij een bouwbedrijf; positief over de sfeer.",
+    "Lastige week thuis; afspraak verplaatst. Blijft gemotiveerd.",
+    "Oefengesprek gedaan; let op oogcontact en concreet antwoorden.",
+    "Cv bijgewerkt met vrijwilligerswerk en het certificaat Goed Werknemer.",
+]
+ACTIONS = [
+    "Twee vacatures uitzoeken en bespreken.",
+    "Cv afmaken en mailen vóór vrijdag.",
+    "Contact opnemen met de WSP-accountmanager.",
+    "Aanmelden voor de workshop digitale vaardigheden.",
+]
+TOPICS = [
+    "Kennismaking en ontwikkelpotentie",
+    "Passie-inventarisatie",
+    "Werknemersvaardigheden",
+    "Sollicitatietraining",
+    "Netwerken met werkgevers",
+    "Presentatie en afsluiting",
+]
+
+
+def _aware(day, hour=10):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _birth_date(rng, index, on_date):
+    low, high = ((19, 24), (27, 48), (50, 61))[index % 3]
+    age = rng.randint(low, high)
+    return on_date - datetime.timedelta(days=age * 365 + rng.randint(30, 330))
+
+
+def seed(spec, users, today=None):
+    municipality = spec.municipality
+    if Participant.objects.filter(municipality=municipality).exists():
+        return
+    today = today or timezone.localdate()
+    rng = random.Random(spec.cbs_code)
+    consultants = [users["consultant"], users["consultant2"], users["consultant3"]]
+    if spec.domain.startswith("zwolle"):
+        _seed_zwolle(spec, consultants, rng, today)
+    else:
+        _seed_kampen(spec, consultants, rng, today)
+
+
+def _make_participants(spec, consultants, rng, count, enrolled_on, benefit_for, first=0):
+    participants = []
+    for index in range(first, first + count):
+        participant = Participant(
+            municipality=spec.municipality,
+            programme=spec.programme,
+            bsn=bsn_from_number(int(spec.cbs_code) * 100_000 + index * 7919),
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=rng.choice(LAST_NAMES),
+            birth_date=_birth_date(rng, index, enrolled_on),
+            postcode=f"{8000 + rng.randint(11, 99)} {rng.choice('ABCDEGHJKL')}{rng.choice('ABCDEGHJKL')}",
+            benefit_type=benefit_for(index),
+            benefit_start=enrolled_on - datetime.timedelta(days=rng.randint(120, 900)),
+            consultant=consultants[index % len(consultants)],
+            consent_research=rng.random() < 0.85,
+            consent_share_profile=rng.random() < 0.8,
+            enrolled_on=enrolled_on,
+        )
+        participant.monthly_benefit = (
+            1232 if participant.benefit_type == BenefitType.BIJSTAND else 1650
+        ) + rng.randint(0, 300)
+        participant.save()  # save() derives the target group
+        participants.append(participant)
+    return participants
+
+
+def _history(participant, steps, user):
+    return [
+        StatusChange(
+            participant=participant,
+            from_status=previous or "",
+            to_status=status,
+            changed_at=_aware(day),
+            changed_by=user,
+        )
+        for (previous, (status, day)) in zip([None] + [s for s, _d in steps], steps, strict=False)
+    ]
+
+
+def _intake(participant, day, rng, user):
+    Intake.objects.create(
+        participant=participant,
+        held_on=day,
+        held_by=user,
+        development_potential=rng.choice(list(DevelopmentPotential)),
+        passion_inventory=rng.choice(
+            ["Werken met mensen, zorg.", "Techniek en bouwen.", "Logistiek en orde.", "Koken."]
+        ),
+        knowledge="Mbo-2 afgerond." if rng.random() < 0.5 else "Geen startkwalificatie.",
+        skills="Praktisch, handig, betrouwbaar.",
+        behaviour="Op tijd, open houding in de groep.",
+    )
+    rung = rng.choice([2, 3, 3, 4])
+    LadderRung.objects.create(
+        participant=participant,
+        recorded_on=day,
+        moment=LadderMoment.INTAKE,
+        rung=rung,
+        recorded_by=user,
+    )
+    TalentProfile.objects.create(
+        participant=participant,
+        skills=rng.choice(["Klantvriendelijk, teamspeler", "Heftruckcertificaat, nauwkeurig"]),
+        experience=rng.choice(["Vrijwilliger in buurthuis", "Magazijnwerk (2 jaar)"]),
+        education=rng.choice(["Mbo-2 Zorg en welzijn", "Vmbo-kader", "Mbo-1 Entree"]),
+        passions=rng.choice(["Zorg", "Techniek", "Koken", "Groen"]),
+        availability=rng.choice(["Fulltime", "24 uur per week", "Ochtenden"]),
+    )
+
+
+def _sessions(participant, consultant, start, end, rng, count):
+    span = max((end - start).days, 1)
+    days = sorted(start + datetime.timedelta(days=rng.randint(0, span)) for _ in range(count))
+    return [
+        CoachingSession(
+            consultant=consultant,
+            participant=participant,
+            held_on=day,
+            minutes=rng.choice([30, 45, 45, 60]),
+            kind=rng.choice(
+                [
+                    SessionKind.INDIVIDUAL,
+                    SessionKind.INDIVIDUAL,
+                    SessionKind.REMOTE,
+                    SessionKind.WORKPLACE,
+                ]
+            ),  # fmt: skip
+            themes=rng.sample(Theme.values, k=rng.randint(1, 3)),
+            notes=rng.choice(NOTES),
+            agreed_actions=rng.choice(ACTIONS),
+        )
+        for day in days
+    ]
+
+
+def _seed_zwolle(spec, consultants, rng, today):
+    programme = spec.programme
+    cohorts = []
+    for number in range(6):
+        start = datetime.date(2025, 2, 3) + datetime.timedelta(weeks=7 * number)
+        cohort = Cohort.objects.create(
+            programme=programme,
+            name=f"Groep {number + 1}",
+            start_date=start,
+            end_date=start + datetime.timedelta(weeks=12),
+            capacity=12,
+        )
+        cohort.trainers.set([consultants[number // 2]])
+        cohorts.append(cohort)
+
+    participants = []
+    for number, cohort in enumerate(cohorts):
+        participants += _make_participants(
+            spec,
+            consultants,
+            rng,
+            12,
+            cohort.start_date - datetime.timedelta(days=21),
+            lambda index: BenefitType.WW if index % 2 == 0 else BenefitType.BIJSTAND,
+            first=12 * number,
+        )
+    # Who is off benefit at 6 months: 27 of the 36 on WW and 14 of the 36 on bijstand.
+    ww = [p for p in participants if p.benefit_type == BenefitType.WW]
+    bijstand = [p for p in participants if p.benefit_type == BenefitType.BIJSTAND]
+    off_at_6 = set(rng.sample(ww, 27) + rng.sample(bijstand, 14))
+    in_work_at_3 = set(rng.sample(sorted(off_at_6, key=lambda p: p.pk), 34))
+    not_reached_at_3 = rng.choice([p for p in participants if p not in off_at_6])
+    others = [p for p in participants if p not in off_at_6]
+    rng.shuffle(others)
+    final_status = {p: Status.OFF_BENEFIT for p in off_at_6}
+    for p, status in zip(
+        others,
+        [Status.PLACED] * 6 + [Status.MATCHED] * 7 + [Status.IN_PROGRAMME] * 12
+        + [Status.DROPPED_OUT] * 6,
+        strict=True,
+    ):  # fmt: skip
+        final_status[p] = status
+
+    history, sessions, outcomes, enrolments = [], [], [], []
+    for index, participant in enumerate(participants):
+        cohort = cohorts[index // 12]
+        consultant = participant.consultant
+        enrolments.append(
+            Enrolment(cohort=cohort, participant=participant, enrolled_on=participant.enrolled_on)
+        )
+        _intake(participant, participant.enrolled_on + datetime.timedelta(days=3), rng, consultant)
+        steps = [
+            (Status.REGISTERED, participant.enrolled_on - datetime.timedelta(days=14)),
+            (Status.INTAKE, participant.enrolled_on),
+            (Status.SELECTED, participant.enrolled_on + datetime.timedelta(days=7)),
+            (Status.IN_PROGRAMME, cohort.start_date),
+        ]
+        status = final_status[participant]
+        after = cohort.end_date
+        if status == Status.DROPPED_OUT:
+            steps.append((Status.DROPPED_OUT, cohort.start_date + datetime.timedelta(weeks=5)))
+        if status in (Status.MATCHED, Status.PLACED, Status.OFF_BENEFIT):
+            steps.append((Status.MATCHED, after + datetime.timedelta(days=10)))
+        if status in (Status.PLACED, Status.OFF_BENEFIT):
+            steps.append((Status.PLACED, after + datetime.timedelta(days=30)))
+        if status == Status.OFF_BENEFIT:
+            steps.append((Status.OFF_BENEFIT, after + datetime.timedelta(days=75)))
+        history += _history(participant, steps, consultant)
+        participant.status = status
+        sessions += _sessions(participant, consultant, cohort.start_date, after, rng, 5)
+        if status in (Status.IN_PROGRAMME, Status.MATCHED, Status.PLACED):
+            # Still being coached: recent contact for most, a few slipping out of sight.
+            recent_end = today - datetime.timedelta(days=45 if index % 5 == 0 else 2)
+            sessions += _sessions(
+                participant, consultant, recent_end - datetime.timedelta(days=60), recent_end,
+                rng, 2,
+            )  # fmt: skip
+            if index % 3 == 0:
+                sessions[-1].next_appointment = _aware(
+                    today + datetime.timedelta(days=1 + index % 10), 9 + index % 7
+                )
+        for months in FollowUp.values:
+            due = follow_up_due_date(cohort.end_date, months)
+            outcome = OutcomeMeasurement(
+                participant=participant, cohort=cohort, follow_up=months, due_on=due
+            )
+            reachable = not (months == 3 and participant == not_reached_at_3)
+            if due <= today - datetime.timedelta(days=10) and reachable:
+                _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng)
+            outcomes.append(outcome)
+    Participant.objects.bulk_update(participants, ["status"])
+    Enrolment.objects.bulk_create(enrolments)
+    StatusChange.objects.bulk_create(history)
+    CoachingSession.objects.bulk_create(sessions)
+    OutcomeMeasurement.objects.bulk_create(outcomes)
+    for cohort in cohorts:
+        _meetings(cohort, rng)
+
+
+def _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng):
+    if months == 3:
+        working = participant in in_work_at_3
+        off = False
+    else:
+        working = off = participant in off_at_6
+    outcome.measured_on = outcome.due_on + datetime.timedelta(days=rng.randint(0, 9))
+    outcome.source = rng.choice([Source.PARTICIPANT, Source.BENEFIT_SYSTEM, Source.EMPLOYER])
+    outcome.recorded_by = participant.consultant
+    if working:
+        outcome.employment = rng.choice(
+            [Employment.FULL_TIME, Employment.PART_TIME, Employment.LEARNING_WORK]
+        )
+        outcome.hours_per_week = 36 if outcome.employment == Employment.FULL_TIME else 24
+        outcome.contract = rng.choice([Contract.TEMPORARY, Contract.TEMPORARY, Contract.PERMANENT])
+    else:
+        outcome.employment = Employment.NONE
+        outcome.contract = Contract.NONE
+    if off:
+        outcome.benefit_status = BenefitStatus.NONE
+        outcome.benefit_end_reason = (
+            BenefitEndReason.EDUCATION
+            if participant.pk % 13 == 0
+            else BenefitEndReason.OWN_BUSINESS
+            if participant.pk % 17 == 0
+            else BenefitEndReason.WORK
+        )
+    else:
+        outcome.benefit_status = BenefitStatus.PARTIAL if working else BenefitStatus.FULL
+
+
+def _meetings(cohort, rng):
+    enrolled = list(cohort.enrolments.values_list("participant_id", flat=True))
+    for week, topic in enumerate(TOPICS):
+        meeting = CohortMeeting.objects.create(
+            cohort=cohort,
+            held_on=cohort.start_date + datetime.timedelta(weeks=2 * week),
+            topic=topic,
+        )
+        if meeting.held_on > timezone.localdate():
+            continue
+        Attendance.objects.bulk_create(
+            Attendance(meeting=meeting, participant_id=pk, present=rng.random() < 0.88)
+            for pk in enrolled
+        )
+
+
+def _seed_kampen(spec, consultants, rng, today):
+    start = datetime.date(2026, 9, 7)
+    cohort = Cohort.objects.create(
+        programme=spec.programme,
+        name="Groep 1",
+        start_date=start,
+        end_date=datetime.date(2026, 12, 18),
+    )
+    cohort.trainers.set([consultants[0]])
+    participants = _make_participants(
+        spec,
+        consultants,
+        rng,
+        24,
+        start - datetime.timedelta(days=28),
+        lambda index: (BenefitType.BIJSTAND, BenefitType.WW, BenefitType.BOTH)[index % 3],
+    )
+    history, sessions = [], []
+    plan = [Status.IN_PROGRAMME] * 10 + [Status.SELECTED] * 6 + [Status.INTAKE] * 4
+    plan += [Status.REGISTERED] * 4
+    flow = [Status.REGISTERED, Status.INTAKE, Status.SELECTED, Status.IN_PROGRAMME]
+    for participant, status in zip(participants, plan, strict=True):
+        steps = [
+            (step, participant.enrolled_on + datetime.timedelta(days=7 * position))
+            for position, step in enumerate(flow[: flow.index(status) + 1])
+        ]
+        history += _history(participant, steps, participant.consultant)
+        participant.status = status
+        if status == Status.IN_PROGRAMME:
+            Enrolment.objects.create(cohort=cohort, participant=participant, enrolled_on=start)
+            OutcomeMeasurement.objects.bulk_create(
+                OutcomeMeasurement(
+                    participant=participant,
+                    cohort=cohort,
+                    follow_up=months,
+                    due_on=follow_up_due_date(cohort.end_date, months),
+                )
+                for months in FollowUp.values
+            )
+            _intake(participant, participant.enrolled_on + datetime.timedelta(days=3), rng,
+                    participant.consultant)  # fmt: skip
+            sessions += _sessions(
+                participant, participant.consultant, start, today - datetime.timedelta(days=1),
+                rng, 4,
+            )  # fmt: skip
+    Participant.objects.bulk_update(participants, ["status"])
+    StatusChange.objects.bulk_create(history)
+    CoachingSession.objects.bulk_create(sessions)
+    _meetings(cohort, rng)

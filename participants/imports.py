@@ -1,0 +1,645 @@
+"""Import of participants from a municipality's benefit system export (CSV or Excel).
+
+Three steps, each a plain function: `read_rows` turns a file into raw rows, `validate_rows`
+turns raw rows into a preview with per-row errors, and `import_rows` creates the new
+participants, all or none. The uploaded file itself waits in the private storage between
+the preview and the confirmation (`store_upload`, `open_upload`, `delete_upload`).
+"""
+
+import csv
+import datetime
+import io
+import math
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property
+from typing import NamedTuple
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from vakwerk.models import Municipality, User
+from vakwerk.roles import Role
+
+from . import services
+from .models import BenefitType, Participant, postcode_validator
+from .validators import is_valid_bsn, mask_bsn, normalise_bsn
+
+MAX_ROWS = 5_000
+MAX_BYTES = 5 * 1024 * 1024
+# An .xlsx is a zip: its declared unpacked size caps what openpyxl may inflate, so that a
+# small file cannot unfold into gigabytes.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_COLUMNS = 200
+EXTENSIONS = ("csv", "xlsx")
+UPLOAD_FOLDER = "imports"
+UPLOAD_NAME = re.compile(rf"^{UPLOAD_FOLDER}/[0-9a-f]{{32}}\.(csv|xlsx)$")
+
+# Column headers as benefit systems export them, compared without case, spaces or
+# punctuation ("Uitkering sinds" == "uitkeringsinds"). The first name is the one the error
+# message shows.
+COLUMNS = {
+    "bsn": ("BSN", "burgerservicenummer", "sofinummer"),
+    "first_name": ("Voornaam", "voornamen", "roepnaam"),
+    "infix": ("Tussenvoegsel", "tussenvoegsels", "voorvoegsel", "voorvoegsels"),
+    "last_name": ("Achternaam", "geslachtsnaam"),
+    "birth_date": ("Geboortedatum",),
+    "postcode": ("Postcode",),
+    "benefit_type": ("Uitkering", "uitkeringssoort", "soortuitkering", "uitkeringstype"),
+    "benefit_start": (
+        "Uitkering sinds",
+        "ingangsdatum uitkering",
+        "startdatum uitkering",
+        "uitkering vanaf",
+    ),
+    "monthly_benefit": (
+        "Uitkeringsbedrag per maand",
+        "uitkeringsbedrag",
+        "bedrag per maand",
+        "maandbedrag",
+    ),
+    "consultant": ("Consulent", "klantmanager", "e-mail consulent", "consulent e-mail"),
+}
+REQUIRED_COLUMNS = ("bsn", "first_name", "last_name", "birth_date", "benefit_type")
+
+# Spellings of the benefit types, compared without case, spaces or dots; "/", "&" and
+# " en " all read as "+".
+BENEFIT_TYPES = {
+    "ww": BenefitType.WW,
+    "bijstand": BenefitType.BIJSTAND,
+    "wwb": BenefitType.BIJSTAND,
+    "participatiewet": BenefitType.BIJSTAND,
+    "algemenebijstand": BenefitType.BIJSTAND,
+    "ww+bijstand": BenefitType.BOTH,
+    "ww+wwb": BenefitType.BOTH,
+    "ww+participatiewet": BenefitType.BOTH,
+    "beide": BenefitType.BOTH,
+    "both": BenefitType.BOTH,
+    "geen": BenefitType.OTHER,
+    "overig": BenefitType.OTHER,
+    "geen+overig": BenefitType.OTHER,
+    "anders": BenefitType.OTHER,
+    "geenuitkering": BenefitType.OTHER,
+    "other": BenefitType.OTHER,
+}
+
+DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# Some systems write ISO dates with a midnight time behind them.
+YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+DUTCH_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def _header_key(value):
+    return re.sub(r"[^a-z0-9]", "", str(value or "").lower())
+
+
+HEADER_FIELDS = {
+    _header_key(name): field_name for field_name, names in COLUMNS.items() for name in names
+}
+
+
+def _is_blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- reading the file --------------------------------------------------------------------
+
+
+def read_rows(uploaded_file):
+    """The data rows of a CSV or .xlsx file as dicts: "row" is the row number as the
+    spreadsheet shows it (the header is row 1), the other keys are field names with the
+    raw cell values. Raises ValidationError for a file that cannot be imported at all."""
+    extension = _extension(uploaded_file.name)
+    if extension not in EXTENSIONS:
+        raise ValidationError(
+            _("Upload a .csv or .xlsx file. Save an older .xls file as .xlsx first."),
+            code="unsupported_type",
+        )
+    if uploaded_file.size is not None and uploaded_file.size > MAX_BYTES:
+        raise _too_large()
+    uploaded_file.seek(0)
+    data = uploaded_file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _too_large()
+    lines = _csv_lines(data) if extension == "csv" else _xlsx_lines(data)
+    return _rows_from_lines(lines)
+
+
+def _extension(name):
+    return name.rsplit(".", 1)[-1].lower() if name and "." in name else ""
+
+
+def _too_large():
+    return ValidationError(
+        _("The file is larger than %(size)s MB. Split it into smaller files.")
+        % {"size": MAX_BYTES // (1024 * 1024)},
+        code="too_large",
+    )
+
+
+def _unreadable():
+    return ValidationError(
+        _("This file cannot be read. Export it again from the benefit system as CSV or .xlsx."),
+        code="unreadable",
+    )
+
+
+def _csv_lines(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on a Dutch Windows saves "CSV (gescheiden door lijstscheidingsteken)" in
+        # Windows-1252, not UTF-8.
+        text = data.decode("cp1252", errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";,\t", key=first_line.count)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as error:
+        raise _unreadable() from error
+
+
+def _xlsx_lines(data):
+    import openpyxl  # only imports need it; keep it off every other request's path
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise _too_large()
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ValidationError:
+        raise
+    except Exception as error:  # openpyxl raises a wide variety on damaged files
+        raise _unreadable() from error
+    try:
+        yield from workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except Exception as error:  # a sheet can be damaged past its first rows, too
+        raise _unreadable() from error
+    finally:
+        workbook.close()
+
+
+def _rows_from_lines(lines):
+    header = None
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if all(_is_blank(value) for value in line):
+            continue
+        if header is None:
+            header = _map_header(line)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ValidationError(
+                _("The file has more than %(max)s rows. Split it into smaller files.")
+                % {"max": MAX_ROWS},
+                code="too_many_rows",
+            )
+        row = {"row": number}
+        for index, field_name in header.items():
+            value = line[index] if index < len(line) else None
+            row[field_name] = value.strip() if isinstance(value, str) else value
+        rows.append(row)
+    if header is None:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if not rows:
+        raise ValidationError(_("The file has column names but no rows."), code="no_rows")
+    return rows
+
+
+def _map_header(line):
+    """Column index per field; columns the import does not use are ignored."""
+    header = {}
+    for index, value in enumerate(line):
+        field_name = HEADER_FIELDS.get(_header_key(value))
+        if field_name and field_name not in header.values():
+            header[index] = field_name
+    missing = [COLUMNS[name][0] for name in REQUIRED_COLUMNS if name not in header.values()]
+    if missing:
+        raise ValidationError(
+            ngettext(
+                "The column %(columns)s is missing. The first row of the file must hold "
+                "the column names; required are %(required)s.",
+                "The columns %(columns)s are missing. The first row of the file must hold "
+                "the column names; required are %(required)s.",
+                len(missing),
+            )
+            % {
+                "columns": ", ".join(missing),
+                "required": ", ".join(COLUMNS[name][0] for name in REQUIRED_COLUMNS),
+            },
+            code="missing_columns",
+        )
+    return header
+
+
+# --- parsing single values ---------------------------------------------------------------
+
+
+def parse_date(value):
+    """A date from an Excel date cell, dd-mm-jjjj, d-m-jjjj or jjjj-mm-dd; None when it
+    is none of these or not a real date (31-02). A number cell is refused rather than read
+    as an Excel serial: 10285 may as well be 01-02-85 that lost its leading zero."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip()
+    if match := DMY.match(text):
+        day, month, year = match.groups()
+    elif match := YMD.match(text):
+        year, month, day = match.groups()
+    else:
+        return None
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def parse_amount(value):
+    """Euros as Decimal from "1.234,56", "1234,56", "1234.56", "€ 1.234" or a number
+    cell; None when it is not an amount with at most two decimals."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or value < 0:
+            return None
+        # Excel keeps money as binary floats; cents are what the export meant.
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = re.sub(r"[\s€]|eur", "", str(value or "").lower())
+    if "," in text and "." in text:
+        decimal_mark = "," if text.rindex(",") > text.rindex(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        text = text.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in text:
+        text = text.replace(",", ".")
+    elif DUTCH_THOUSANDS.match(text):
+        # "1.234" is twelve hundred euros in a Dutch export, not one euro and a fraction.
+        text = text.replace(".", "")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
+        return None
+    try:
+        return Decimal(text).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def parse_benefit_type(value):
+    key = re.sub(r"\s+en\s+", "+", str(value or "").strip().lower())
+    key = re.sub(r"[\s.]", "", key).replace("/", "+").replace("&", "+")
+    return BENEFIT_TYPES.get(key)
+
+
+def _bsn_text(value):
+    # Excel turns a BSN column into numbers unless the export marks it as text.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalise_bsn(str(value) if value is not None else "")
+
+
+def _text(value):
+    return " ".join(str(value).split()) if not _is_blank(value) else ""
+
+
+def _postcode(value):
+    text = _text(value).replace(" ", "").upper()
+    return f"{text[:4]} {text[4:]}" if len(text) == 6 else text
+
+
+# --- the preview -------------------------------------------------------------------------
+
+
+DISPLAYED = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "postcode",
+    "benefit_type",
+    "benefit_start",
+    "monthly_benefit",
+    "consultant",
+)
+
+
+class RowError(NamedTuple):
+    code: str
+    message: str
+
+
+@dataclass
+class PreviewRow:
+    """One row as the preview shows it. `values` and `raw` never hold the BSN: only
+    `masked_bsn` does; templates cannot reach `_fields`, which holds it in full."""
+
+    number: int
+    masked_bsn: str
+    # Every key is there from the start, so that templates can test on None and fall
+    # back on the cell text where a value could not be read.
+    values: dict = field(default_factory=lambda: dict.fromkeys(DISPLAYED))
+    raw: dict = field(default_factory=lambda: dict.fromkeys(DISPLAYED, ""))
+    errors: list = field(default_factory=list)
+    already_present: bool = False
+    _fields: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def error_codes(self):
+        return [error.code for error in self.errors]
+
+    @property
+    def is_new(self):
+        return not self.errors and not self.already_present
+
+    def add_error(self, code, message):
+        self.errors.append(RowError(code, str(message)))
+
+
+@dataclass
+class ImportPreview:
+    rows: list
+
+    @cached_property
+    def new_rows(self):
+        return [row for row in self.rows if row.is_new]
+
+    @cached_property
+    def error_rows(self):
+        return [row for row in self.rows if row.errors]
+
+    @cached_property
+    def skipped_rows(self):
+        return [row for row in self.rows if row.already_present]
+
+    @property
+    def has_errors(self):
+        return bool(self.error_rows)
+
+    @property
+    def can_import(self):
+        return not self.has_errors and bool(self.new_rows)
+
+
+class ImportResult(NamedTuple):
+    created: int
+    skipped: int
+
+
+def _require_importer(user):
+    if user.role not in services.EDITOR_ROLES or not user.municipality_id:
+        raise PermissionDenied
+
+
+def validate_rows(user, rows):
+    """The preview: every row parsed and checked. A BSN that already exists in the user's
+    municipality marks the row as already present (skipped, not an error), so importing
+    the same file again adds nothing."""
+    _require_importer(user)
+    consultants = {
+        consultant.email.lower(): consultant
+        for consultant in User.objects.filter(
+            municipality_id=user.municipality_id, role=Role.CONSULTANT, is_active=True
+        )
+    }
+    preview_rows = [_parse_row(row, consultants) for row in rows]
+    bsns = [row._fields["bsn"] for row in preview_rows if row._fields.get("bsn")]
+    # Uniqueness is per municipality, whoever's caseload the existing participant is in.
+    existing = set(
+        Participant.objects.filter(
+            municipality_id=user.municipality_id, bsn__in=set(bsns)
+        ).values_list("bsn", flat=True)
+    )
+    rows_per_bsn = {}
+    for row in preview_rows:
+        bsn = row._fields.get("bsn")
+        if bsn in existing:
+            # Skipped anyway: what else the row says about this person does not matter.
+            row.already_present = True
+            row.errors = []
+        elif bsn:
+            rows_per_bsn.setdefault(bsn, []).append(row)
+    for same in (rows for rows in rows_per_bsn.values() if len(rows) > 1):
+        for row in same:
+            others = ", ".join(str(other.number) for other in same if other is not row)
+            row.add_error(
+                "duplicate_bsn",
+                _("This BSN also appears in row %(rows)s of the file.") % {"rows": others},
+            )
+    for row in preview_rows:
+        if not row.errors and not row.already_present:
+            _check_against_model(row)
+    return ImportPreview(preview_rows)
+
+
+def _parse_row(row, consultants):
+    bsn = _bsn_text(row.get("bsn"))
+    preview = PreviewRow(number=row["row"], masked_bsn=mask_bsn(bsn))
+    _check_bsn(preview, bsn)
+    _check_names(preview, row)
+    _check_birth_date(preview, row.get("birth_date"))
+    _check_postcode(preview, row.get("postcode"))
+    _check_benefit(preview, row)
+    _check_consultant(preview, row.get("consultant"), consultants)
+    preview._fields.update(
+        {name: value for name, value in preview.values.items() if value is not None}
+    )
+    return preview
+
+
+def _check_bsn(preview, bsn):
+    if not bsn:
+        preview.add_error("missing_bsn", _("The BSN is missing."))
+    elif len(bsn) != 9 or not is_valid_bsn(bsn):
+        preview.add_error("invalid_bsn", _("This is not a valid BSN (the 11-check fails)."))
+    else:
+        preview._fields["bsn"] = bsn
+
+
+def _check_names(preview, row):
+    first_name, last_name = _text(row.get("first_name")), _text(row.get("last_name"))
+    preview.values["first_name"] = first_name
+    # The model has one last-name field: "van Dijk", as the letters to them say it.
+    infix = _text(row.get("infix"))
+    preview.values["last_name"] = f"{infix} {last_name}".strip() if last_name else ""
+    if not first_name:
+        preview.add_error("missing_name", _("The first name is missing."))
+    if not last_name:
+        preview.add_error("missing_name", _("The last name is missing."))
+
+
+def _check_birth_date(preview, value):
+    birth_date = parse_date(value)
+    if _is_blank(value):
+        preview.add_error("missing_birth_date", _("The date of birth is missing."))
+    elif birth_date is None:
+        preview.raw["birth_date"] = _text(value)
+        preview.add_error(
+            "invalid_birth_date", _("The date of birth is not a date; write it as dd-mm-yyyy.")
+        )
+    elif birth_date > timezone.localdate() or birth_date.year < EARLIEST_BIRTH_YEAR:
+        preview.raw["birth_date"] = _text(value)
+        preview.add_error("invalid_birth_date", _("The date of birth cannot be right."))
+    else:
+        preview.values["birth_date"] = birth_date
+
+
+def _check_postcode(preview, value):
+    postcode = _postcode(value)
+    try:
+        if postcode:
+            postcode_validator(postcode)
+        preview.values["postcode"] = postcode
+    except ValidationError:
+        preview.raw["postcode"] = _text(value)
+        preview.add_error("invalid_postcode", _("This is not a Dutch postcode such as 8011 AB."))
+
+
+def _check_benefit(preview, row):
+    value = row.get("benefit_type")
+    preview.values["benefit_type"] = parse_benefit_type(value)
+    if _is_blank(value):
+        preview.add_error("missing_benefit_type", _("The benefit is missing."))
+    elif preview.values["benefit_type"] is None:
+        preview.raw["benefit_type"] = _text(value)
+        preview.add_error(
+            "unknown_benefit_type",
+            _(
+                "Unknown benefit “%(value)s”: use WW, Bijstand, Participatiewet, WWB, "
+                "WW+Bijstand, Beide, Geen or Overig."
+            )
+            % {"value": _text(value)},
+        )
+
+    value = row.get("benefit_start")
+    if not _is_blank(value):
+        preview.values["benefit_start"] = parse_date(value)
+        if preview.values["benefit_start"] is None:
+            preview.raw["benefit_start"] = _text(value)
+            preview.add_error(
+                "invalid_benefit_start",
+                _("The benefit start is not a date; write it as dd-mm-yyyy."),
+            )
+
+    value = row.get("monthly_benefit")
+    if not _is_blank(value):
+        preview.values["monthly_benefit"] = parse_amount(value)
+        if preview.values["monthly_benefit"] is None:
+            preview.raw["monthly_benefit"] = _text(value)
+            preview.add_error(
+                "invalid_amount", _("The monthly benefit is not an amount such as 1.234,56.")
+            )
+
+
+def _check_consultant(preview, value, consultants):
+    email = _text(value).lower()
+    if email:
+        preview.values["consultant"] = consultants.get(email)
+        if preview.values["consultant"] is None:
+            preview.raw["consultant"] = email
+            preview.add_error(
+                "unknown_consultant",
+                _("%(email)s is not a consultant of your municipality.") % {"email": email},
+            )
+
+
+def _check_against_model(row):
+    """The model's own rules (lengths, validators) as the service will apply them, so
+    that a row the preview passes does not fail halfway through the import."""
+    candidate = Participant(**row._fields)
+    try:
+        candidate.clean_fields(exclude=["municipality", "programme", "consultant"])
+    except ValidationError as error:
+        for messages in error.message_dict.values():
+            for message in messages:
+                row.add_error("invalid_value", message)
+
+
+def import_rows(user, rows):
+    """Creates the new participants of a file, all or none: with any row in error nothing
+    is created and ValidationError is raised. Rows already present are skipped."""
+    _require_importer(user)
+    try:
+        with transaction.atomic():
+            preview = _import_locked(user, rows)
+    except IntegrityError:
+        # Someone registered one of these people through the form at this very moment.
+        # The database's message names the BSN, which must not reach a log or a page.
+        raise ValidationError(
+            _("One of these participants was registered meanwhile. Check the import again."),
+            code="conflict",
+        ) from None
+    return ImportResult(created=len(preview.new_rows), skipped=len(preview.skipped_rows))
+
+
+def _import_locked(user, rows):
+    # One import per municipality at a time, so that a double-clicked confirmation or two
+    # colleagues importing the same file skip rather than collide. NO KEY UPDATE does not
+    # block participants being registered meanwhile.
+    Municipality.objects.select_for_update(no_key=True).filter(pk=user.municipality_id).first()
+    preview = validate_rows(user, rows)
+    if preview.has_errors:
+        raise ValidationError(
+            ngettext(
+                "%(count)s row has an error; nothing was imported.",
+                "%(count)s rows have an error; nothing was imported.",
+                len(preview.error_rows),
+            )
+            % {"count": len(preview.error_rows)},
+            code="rows_invalid",
+        )
+    for row in preview.new_rows:
+        services.register_participant(user, **row._fields)
+    return preview
+
+
+# --- the uploaded file between preview and confirmation ----------------------------------
+
+
+def store_upload(uploaded_file):
+    """Keeps the file in the private storage under a random name and returns that name."""
+    name = f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}.{_extension(uploaded_file.name)}"
+    return storages["private"].save(name, uploaded_file)
+
+
+def open_upload(name):
+    """The stored file, or None when the name is not one of ours or the file is gone."""
+    storage = storages["private"]
+    if not name or not UPLOAD_NAME.match(name) or not storage.exists(name):
+        return None
+    return storage.open(name, "rb")
+
+
+def read_upload(name):
+    """The rows of a stored upload; ValidationError when it is gone or unreadable."""
+    stored = open_upload(name)
+    if stored is None:
+        raise ValidationError(
+            _("The uploaded file is no longer available. Upload it again."), code="gone"
+        )
+    with stored:
+        return read_rows(stored)
+
+
+def delete_upload(name):
+    if name and UPLOAD_NAME.match(name):
+        storages["private"].delete(name)
+
+
+def delete_stale_uploads(older_than=datetime.timedelta(days=1)):
+    """Removes uploads whose preview was never confirmed or cancelled: they hold BSNs.
+    Meant for a periodic task; returns how many files were removed."""
+    storage = storages["private"]
+    if not storage.exists(UPLOAD_FOLDER):
+        return 0
+    cutoff = timezone.now() - older_than
+    removed = 0
+    for filename in storage.listdir(UPLOAD_FOLDER)[1]:
+        name = f"{UPLOAD_FOLDER}/{filename}"
+        if UPLOAD_NAME.match(name) and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            removed += 1
+    return removed

@@ -1,0 +1,183 @@
+"""Reads on participants, each scoped through Participant.objects.for_user."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from consultants.models import CoachingSession
+
+from .models import (
+    ACTIVE_STATUSES,
+    Cohort,
+    LadderRung,
+    OutcomeMeasurement,
+    Participant,
+    StatusChange,
+)
+
+NO_CONTACT_DAYS = 30
+FOLLOW_UP_HORIZON_DAYS = 14
+CASELOAD_SORTS = {
+    "name": ("last_name", "first_name", "pk"),
+    "-name": ("-last_name", "-first_name", "-pk"),
+    "status": ("status", "last_name", "pk"),
+    "last_contact": ("last_contact", "last_name", "pk"),
+    "-last_contact": ("-last_contact", "last_name", "pk"),
+    "enrolled": ("enrolled_on", "pk"),
+    "-enrolled": ("-enrolled_on", "-pk"),
+}
+
+
+def with_last_contact(queryset):
+    last_session = (
+        CoachingSession.objects.filter(participant=OuterRef("pk"))
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    return queryset.annotate(last_contact=Subquery(last_session))
+
+
+def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
+             sort="name"):  # fmt: skip
+    participants = with_last_contact(
+        Participant.objects.for_user(user).select_related("consultant")
+    )
+    if status:
+        participants = participants.filter(status=status)
+    if target_group:
+        participants = participants.filter(target_group=target_group)
+    if benefit_type:
+        participants = participants.filter(benefit_type=benefit_type)
+    if cohort:
+        participants = participants.filter(enrolments__cohort=cohort)
+    for word in search.split():
+        participants = participants.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    return participants.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+
+
+def find_by_bsn(user, bsn):
+    """Exact match only: a BSN search never lists near misses."""
+    return Participant.objects.for_user(user).filter(bsn=bsn).first()
+
+
+@dataclass
+class TaskList:
+    follow_ups: list
+    appointments: list
+    without_contact: list
+
+    @property
+    def total(self):
+        return len(self.follow_ups) + len(self.appointments) + len(self.without_contact)
+
+
+def task_list(user, today=None, limit=50):
+    """What a consultant should act on: follow-ups due within two weeks or overdue, the
+    next appointments, and active participants nobody spoke to for 30 days."""
+    today = today or timezone.localdate()
+    mine = Participant.objects.for_user(user)
+    if user.role == "consultant":
+        mine = mine.filter(consultant=user)
+    follow_ups = (
+        OutcomeMeasurement.objects.pending()
+        .filter(
+            participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
+        )
+        .select_related("participant", "cohort")
+        .order_by("due_on", "pk")[:limit]
+    )
+    now = timezone.now()
+    appointments = (
+        CoachingSession.objects.filter(
+            participant__in=mine,
+            next_appointment__gte=now,
+            next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
+        )
+        .select_related("participant")
+        .order_by("next_appointment")[:limit]
+    )
+    cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
+    without_contact = (
+        with_last_contact(mine.filter(status__in=ACTIVE_STATUSES))
+        .filter(Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True))
+        .order_by("last_contact", "last_name", "pk")[:limit]
+    )
+    return TaskList(list(follow_ups), list(appointments), list(without_contact))
+
+
+def task_counts(user, today=None):
+    tasks = task_list(user, today=today)
+    return {
+        "follow_ups": len(tasks.follow_ups),
+        "appointments": len(tasks.appointments),
+        "without_contact": len(tasks.without_contact),
+    }
+
+
+@dataclass
+class TimelineEntry:
+    when: datetime.date
+    kind: str
+    obj: object
+
+
+def timeline(user, participant):
+    """One list of everything that happened to a participant, newest first. Each kind is
+    one query, so the page costs the same for a long history as for a short one."""
+    entries = [
+        TimelineEntry(change.changed_at.date(), "status", change)
+        for change in StatusChange.objects.filter(participant=participant).select_related(
+            "changed_by"
+        )
+    ]
+    intake = getattr(participant, "intake", None)
+    if intake is not None:
+        entries.append(TimelineEntry(intake.held_on, "intake", intake))
+    entries += [
+        TimelineEntry(session.held_on, "session", session)
+        for session in CoachingSession.objects.for_user(user)
+        .filter(participant=participant)
+        .select_related("consultant")
+    ]
+    entries += [
+        TimelineEntry(rung.recorded_on, "rung", rung)
+        for rung in LadderRung.objects.filter(participant=participant)
+    ]
+    entries += [
+        TimelineEntry(outcome.measured_on, "outcome", outcome)
+        for outcome in OutcomeMeasurement.objects.measured()
+        .filter(participant=participant)
+        .select_related("cohort")
+    ]
+    entries.sort(key=lambda entry: (entry.when, entry.kind != "status"), reverse=True)
+    return entries
+
+
+def participant_for_page(user, pk):
+    return (
+        Participant.objects.for_user(user)
+        .select_related("consultant", "programme", "intake", "talent_profile")
+        .get(pk=pk)
+    )
+
+
+def cohorts_for(user):
+    return (
+        Cohort.objects.for_user(user)
+        .select_related("programme")
+        .annotate(enrolled=Count("enrolments", distinct=True))
+        .prefetch_related("trainers")
+        .order_by("-start_date", "name")
+    )
+
+
+def cohort_detail(user, pk):
+    return Cohort.objects.for_user(user).select_related("programme").get(pk=pk)
+
+
+def last_meeting_dates(cohort):
+    return cohort.meetings.aggregate(last=Max("held_on"))["last"]

@@ -1,0 +1,47 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    call_command("seed_demo")
+
+
+@pytest.fixture
+def browser(demo_data):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in this thread, which makes Django refuse ORM calls
+    # here; the tests make none after this point, but their teardown flushes the database.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def log_in(live_server):
+    def log_in_as(page, email, password="vakwerk-demo"):
+        page.goto(f"{live_server.url}/")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_load_state()
+
+    return log_in_as
