@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from consultants import demo as consultants_demo
 from employers.models import Employer, Opportunity, OpportunityKind, OpportunityStatus, Stage
 from evaluation.models import ResearchProject
 from participants import demo as participants_demo
@@ -215,6 +216,11 @@ def seed(password):
         seed_municipality(spec)
         users = demo_users(spec, password)
         participants_demo.seed(spec, {**users, "consultant": users[Role.CONSULTANT]})
+        consultants_demo.seed(
+            spec,
+            [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]],
+            users[Role.MANAGER],
+        )
         seed_opportunities(spec)
         seed_research(spec, users)
         emails.extend(f"{role.value}@{spec.domain}" for role in Role)

@@ -2,8 +2,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from consultants.models import CoachingSession, IntervisionSession
 from employers.models import Employer, Opportunity
-from participants.models import Participant
+from participants.models import OutcomeMeasurement, Participant
 from vakwerk.models import Municipality, Programme, User
 from vakwerk.roles import Role
 
@@ -32,7 +33,23 @@ def test_zwolle_is_shaped_like_the_trial():
     assert goals == {"participants": 72, "cohorts": 6, "in_work_3m": 48, "off_benefit_6m": 57}
     participants = Participant.objects.filter(municipality__name="Demo Zwolle")
     assert participants.count() == 72
-    assert participants.filter(status="off_benefit").count() == 41  # 57% of 72
+    assert participants.filter(benefit_type="ww").count() == 36
+    assert participants.filter(benefit_type="bijstand").count() == 36
+    assert set(participants.values_list("target_group", flat=True)) == {
+        "youth",
+        "workers",
+        "older",
+    }
+    assert zwolle.cohorts.count() == 6
+    assert participants.filter(status="off_benefit").count() == 41
+    at_3 = OutcomeMeasurement.objects.filter(participant__in=participants, follow_up=3).measured()
+    assert round(100 * at_3.in_work().count() / at_3.count()) == 48
+    at_6 = OutcomeMeasurement.objects.filter(participant__in=participants, follow_up=6).measured()
+    off = at_6.filter(benefit_status="none")
+    assert round(100 * off.count() / participants.count()) == 57
+    assert off.filter(participant__benefit_type="bijstand").count() == 14
+    assert CoachingSession.objects.filter(participant__in=participants).count() > 300
+    assert IntervisionSession.objects.filter(municipality=zwolle.municipality).exists()
     assert zwolle.activities.count() >= 5
     assert Employer.objects.filter(municipality__name="Demo Zwolle").count() >= 3
 
