@@ -32,7 +32,7 @@ from .models import (
     StatusChange,
     TalentProfile,
 )
-from .services import follow_up_due_date
+from .services import follow_up_due_date, schedule_follow_ups
 from .validators import bsn_from_number
 
 FIRST_NAMES = [
@@ -363,15 +363,7 @@ def _seed_kampen(spec, consultants, rng, today):
         participant.status = status
         if status == Status.IN_PROGRAMME:
             Enrolment.objects.create(cohort=cohort, participant=participant, enrolled_on=start)
-            OutcomeMeasurement.objects.bulk_create(
-                OutcomeMeasurement(
-                    participant=participant,
-                    cohort=cohort,
-                    follow_up=months,
-                    due_on=follow_up_due_date(cohort.end_date, months),
-                )
-                for months in FollowUp.values
-            )
+            schedule_follow_ups(participant, cohort)
             _intake(participant, participant.enrolled_on + datetime.timedelta(days=3), rng,
                     participant.consultant)  # fmt: skip
             sessions += _sessions(

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from consultants.models import CoachingSession
@@ -177,7 +177,3 @@ def cohorts_for(user):
 
 def cohort_detail(user, pk):
     return Cohort.objects.for_user(user).select_related("programme").get(pk=pk)
-
-
-def last_meeting_dates(cohort):
-    return cohort.meetings.aggregate(last=Max("held_on"))["last"]

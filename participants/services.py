@@ -122,6 +122,19 @@ def follow_up_due_date(cohort_end, months):
     return cohort_end + relativedelta(months=months)
 
 
+def schedule_follow_ups(participant, cohort):
+    """The four follow-ups of one group member, due counted from the group's end."""
+    return OutcomeMeasurement.objects.bulk_create(
+        OutcomeMeasurement(
+            participant=participant,
+            cohort=cohort,
+            follow_up=months,
+            due_on=follow_up_due_date(cohort.end_date, months),
+        )
+        for months in FollowUp.values
+    )
+
+
 @transaction.atomic
 def create_cohort(user, *, programme, trainers=(), **fields):
     if user.role != Role.MANAGER and user.role != Role.CONSULTANT:
@@ -174,15 +187,7 @@ def enrol(user, cohort, participant, enrolled_on=None):
     enrolment = Enrolment.objects.create(
         cohort=cohort, participant=participant, enrolled_on=enrolled_on or datetime.date.today()
     )
-    OutcomeMeasurement.objects.bulk_create(
-        OutcomeMeasurement(
-            participant=participant,
-            cohort=cohort,
-            follow_up=months,
-            due_on=follow_up_due_date(cohort.end_date, months),
-        )
-        for months in FollowUp.values
-    )
+    schedule_follow_ups(participant, cohort)
     return enrolment
 
 
