@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    AuditEntry,
+    FieldChange,
     Municipality,
     Programme,
     ProgrammeActivity,
@@ -80,3 +82,33 @@ class ProgrammeGoalAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["hostname", "last_seen"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is append-only, also for platform operators."""
+
+    list_display = ["at", "user_email", "role", "municipality", "action", "object_type", "detail"]
+    list_filter = ["action", "municipality"]
+    search_fields = ["user_email", "participant_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FieldChange)
+class FieldChangeAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "changed_by", "object_type", "object_id", "field"]
+    list_select_related = ["changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -21,6 +21,16 @@ class Municipality(models.Model):
         _("colour"), max_length=7, default="#01689b", validators=[colour_validator]
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    session_timeout_minutes = models.PositiveSmallIntegerField(
+        _("log out after inactivity (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5)],
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep participant data after the programme ended (years)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
     require_two_factor = models.BooleanField(
         _("two-factor authentication required"),
         default=False,
@@ -253,3 +263,107 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.hostname
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    SEARCH = "search", _("Searched")
+    EXPORT = "export", _("Exported")
+    DOWNLOAD = "download", _("Downloaded")
+    ANONYMISE = "anonymise", _("Anonymised")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Enrolled a second factor")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Admins and managers see the trail of their own municipality."""
+        if user.is_authenticated and user.role in (Role.ADMIN, Role.MANAGER):
+            return self.filter(municipality_id=user.municipality_id)
+        return self.none()
+
+
+class AuditEntry(models.Model):
+    """Who did what with whose personal data. Append-only: the database itself refuses
+    UPDATE and DELETE (see migration 0003). It holds ids, never names or BSNs, so that
+    the trail itself needs no anonymising."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Snapshots: what the user was when it happened, even if that changes later.
+    user_email = models.CharField(_("user e-mail"), max_length=254, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object"), max_length=50, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    participant_id = models.BigIntegerField(_("participant number"), null=True, blank=True)
+    detail = models.CharField(_("what"), max_length=100, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["municipality", "-at"]),
+            models.Index(fields=["participant_id", "-at"]),
+            models.Index(fields=["user", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_email} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")
+
+
+class FieldChange(models.Model):
+    """One changed field of a participant-related record: from what, to what, by whom."""
+
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        User, verbose_name=_("changed by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    object_type = models.CharField(_("record"), max_length=50)
+    object_id = models.CharField(_("record id"), max_length=40)
+    participant_id = models.BigIntegerField(_("participant number"), null=True, db_index=True)
+    field = models.CharField(_("field"), max_length=50)
+    field_label = models.CharField(_("field name"), max_length=100)
+    old_value = models.TextField(_("from"), blank=True)
+    new_value = models.TextField(_("to"), blank=True)
+
+    class Meta:
+        verbose_name = _("field change")
+        verbose_name_plural = _("field history")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id}.{self.field}"
