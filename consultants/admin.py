@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from vakwerk.admin_audit import AuditedAdminMixin
+
 from .models import (
     CoachingSession,
     Competency,
@@ -12,7 +14,7 @@ from .models import (
 
 
 @admin.register(CoachingSession)
-class CoachingSessionAdmin(admin.ModelAdmin):
+class CoachingSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["held_on", "consultant", "participant", "kind", "minutes"]
     list_filter = ["kind", "held_on"]
     list_select_related = ["consultant", "participant"]

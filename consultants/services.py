@@ -6,6 +6,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vakwerk import audit
+from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
 from .models import (
@@ -28,6 +30,10 @@ def log_coaching_session(user, participant, **fields):
     session = CoachingSession(consultant=user, participant=participant, **fields)
     session.full_clean()
     session.save()
+    audit.record(
+        user, AuditAction.CREATE, obj=session, participant_id=participant.pk,
+        detail="coaching session",
+    )  # fmt: skip
     return session
 
 

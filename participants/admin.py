@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from vakwerk.admin_audit import AuditedAdminMixin
+
 from .models import (
     Attendance,
     Cohort,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     # The BSN is left out of the list and the search: it is shown on the edit form only.
     list_display = ["__str__", "municipality", "consultant", "status", "target_group"]
     list_filter = ["municipality", "status", "target_group", "benefit_type"]
@@ -25,7 +27,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "from_status", "to_status", "changed_at", "changed_by"]
     list_select_related = ["participant", "changed_by"]
     raw_id_fields = ["participant", "changed_by"]
@@ -38,7 +40,7 @@ class CohortAdmin(admin.ModelAdmin):
     filter_horizontal = ["trainers"]
 
 
-class SimpleAdmin(admin.ModelAdmin):
+class SimpleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["participant"]
 
 

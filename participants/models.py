@@ -122,10 +122,13 @@ class Participant(models.Model):
         blank=True,
         related_name="participants",
     )
-    bsn = models.CharField(_("BSN"), max_length=9, validators=[BSNValidator()])
+    # Nullable only so that retention can blank it (NULLs never collide in the unique
+    # constraint); blank stays False so that forms still require a BSN.
+    bsn = models.CharField(_("BSN"), max_length=9, null=True, validators=[BSNValidator()])
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    birth_date = models.DateField(_("date of birth"))
+    # Nullable for anonymisation only; forms still require it (blank=False).
+    birth_date = models.DateField(_("date of birth"), null=True)
     postcode = models.CharField(
         _("postcode"), max_length=7, blank=True, validators=[postcode_validator]
     )
@@ -167,6 +170,7 @@ class Participant(models.Model):
         _("target group"), max_length=10, choices=TargetGroup.choices, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from consultants.models import CoachingSession
+from vakwerk.models import FieldChange
 
 from .models import (
     ACTIVE_STATUSES,
@@ -152,6 +153,12 @@ def timeline(user, participant):
         for outcome in OutcomeMeasurement.objects.measured()
         .filter(participant=participant)
         .select_related("cohort")
+    ]
+    entries += [
+        TimelineEntry(timezone.localdate(change.changed_at), "change", change)
+        for change in FieldChange.objects.filter(participant_id=participant.pk).select_related(
+            "changed_by"
+        )
     ]
     entries.sort(key=lambda entry: (entry.when, entry.kind != "status"), reverse=True)
     return entries

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vakwerk import audit
+from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
 from .models import (
@@ -54,6 +56,7 @@ def register_participant(user, **fields):
         changed_at=timezone.now(),
         changed_by=user,
     )
+    audit.record(user, AuditAction.CREATE, obj=participant, participant_id=participant.pk)
     return participant
 
 
@@ -62,10 +65,20 @@ def update_participant(user, participant, **fields):
     _require_editor(user, participant)
     if "bsn" in fields:
         fields["bsn"] = normalise_bsn(fields["bsn"])
+    before = audit.snapshot(participant, fields)
     for name, value in fields.items():
         setattr(participant, name, value)
     participant.full_clean()
     participant.save()
+    changed = audit.record_field_changes(user, participant, before, participant.pk)
+    if changed:
+        audit.record(
+            user,
+            AuditAction.UPDATE,
+            obj=participant,
+            participant_id=participant.pk,
+            detail=", ".join(change.field for change in changed)[:100],
+        )
     return participant
 
 
@@ -90,6 +103,7 @@ def change_status(user, participant, new_status, note="", when=None):
     )
     Participant.objects.filter(pk=current.pk).update(status=new_status)
     participant.status = new_status
+    audit.record(user, AuditAction.UPDATE, obj=current, participant_id=current.pk, detail="status")
     return change
 
 
@@ -103,6 +117,9 @@ def record_intake(user, participant, *, rung, **fields):
         participant=participant,
         moment=LadderMoment.INTAKE,
         defaults={"recorded_on": intake.held_on, "rung": rung, "recorded_by": user},
+    )
+    audit.record(
+        user, AuditAction.UPDATE, obj=intake, participant_id=participant.pk, detail="intake"
     )
     return intake
 
@@ -210,6 +227,7 @@ def record_attendance(user, meeting, present_ids):
 @transaction.atomic
 def record_outcome(user, outcome, **fields):
     _require_editor(user, outcome.participant)
+    before = audit.snapshot(outcome, fields)
     for name, value in fields.items():
         setattr(outcome, name, value)
     if outcome.benefit_status != "none":
@@ -219,4 +237,9 @@ def record_outcome(user, outcome, **fields):
     outcome.recorded_by = user
     outcome.full_clean()
     outcome.save()
+    audit.record_field_changes(user, outcome, before, outcome.participant_id)
+    audit.record(
+        user, AuditAction.UPDATE, obj=outcome, participant_id=outcome.participant_id,
+        detail="follow-up",
+    )  # fmt: skip
     return outcome

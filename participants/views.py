@@ -7,9 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from consultants import services as consultant_services
+from vakwerk import audit
+from vakwerk.audit import AuditAction
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -92,10 +95,17 @@ def tasks(request):
 
 @role_required(Role.CONSULTANT)
 @require_POST
+@sensitive_post_parameters("bsn")
 def bsn_search(request):
     # POST only: a BSN must never end up in a URL, a browser history or an access log.
     form = BsnSearchForm(request.POST)
     participant = form.is_valid() and selectors.find_by_bsn(request.user, form.cleaned_data["bsn"])
+    audit.record(
+        request.user,
+        AuditAction.SEARCH,
+        participant_id=participant.pk if participant else None,
+        detail="BSN search: found" if participant else "BSN search: not found",
+    )
     if not participant:
         messages.warning(request, _("No participant in your caseload has this BSN."))
         return redirect("participants:caseload")
@@ -103,6 +113,7 @@ def bsn_search(request):
 
 
 @role_required(*STAFF)
+@sensitive_post_parameters("bsn")
 def participant_create(request):
     form = ParticipantForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -117,8 +128,14 @@ def participant_create(request):
 
 
 @role_required(*STAFF)
+@sensitive_post_parameters("bsn")
 def participant_edit(request, pk):
     participant = _participant(request, pk)
+    if request.method == "GET":
+        audit.record(
+            request.user, AuditAction.VIEW, obj=participant, participant_id=pk,
+            detail="edit form with BSN",
+        )  # fmt: skip
     form = ParticipantForm(request.POST or None, instance=participant, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.update_participant(request.user, participant, **form.cleaned_data)
@@ -132,9 +149,14 @@ def participant_edit(request, pk):
 @role_required(*STAFF)
 def participant_detail(request, pk):
     participant = _participant(request, pk)
+    timeline = selectors.timeline(request.user, participant)
+    reads = [(AuditAction.VIEW, {"obj": participant, "participant_id": pk, "detail": "page"})]
+    if any(entry.kind == "session" and entry.obj.notes for entry in timeline):
+        reads.append((AuditAction.VIEW, {"participant_id": pk, "detail": "case notes"}))
+    audit.record_many(request.user, reads)
     context = {
         "participant": participant,
-        "timeline": selectors.timeline(request.user, participant),
+        "timeline": timeline,
         "session_form": CoachingSessionForm(
             minutes=consultant_services.usual_session_minutes(request.user)
         ),
@@ -169,6 +191,10 @@ def participant_status(request, pk):
 def intake_edit(request, pk):
     participant = _participant(request, pk)
     intake = getattr(participant, "intake", None)
+    if intake is not None and request.method == "GET":
+        audit.record(
+            request.user, AuditAction.VIEW, obj=intake, participant_id=pk, detail="intake"
+        )
     initial = {}
     if intake is None:
         initial = {"held_on": timezone.localdate()}

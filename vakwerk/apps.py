@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class VakwerkConfig(AppConfig):
     name = "vakwerk"
     verbose_name = _("VAKwerk core")
+
+    def ready(self):
+        from . import signals  # noqa: F401

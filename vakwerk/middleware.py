@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 from django.utils import translation
@@ -61,3 +63,28 @@ def redirect_with_next(url_name, request):
     from django.utils.http import urlencode
 
     return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SessionTimeoutMiddleware:
+    """Logs a user out after the inactivity period their municipality set. Pushing the
+    expiry forward means saving the session, so it is done at most once a minute."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        due = time.time() - request.session.get(SESSION_TOUCHED, 0) >= TOUCH_INTERVAL
+        if due and user is not None and user.is_authenticated and user.municipality_id:
+            start_inactivity_timer(request, user)
+        return self.get_response(request)
+
+
+SESSION_TOUCHED = "_vakwerk_touched"
+TOUCH_INTERVAL = 60
+
+
+def start_inactivity_timer(request, user):
+    if user.municipality_id:
+        request.session.set_expiry(user.municipality.session_timeout_minutes * 60)
+        request.session[SESSION_TOUCHED] = int(time.time())

@@ -11,6 +11,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import audit
+from .audit import AuditAction
 from .models import User, WorkerHeartbeat
 from .roles import Role
 
@@ -64,8 +66,13 @@ def invite_user(acting_user, *, email, first_name, last_name, role, base_url, em
 def update_user(acting_user, user, *, role, is_active):
     if acting_user.role != Role.ADMIN or user.municipality_id != acting_user.municipality_id:
         raise PermissionDenied
+    old_role = user.role
     user.role = role
     user.is_active = is_active
     user.full_clean()
     user.save(update_fields=["role", "is_active"])
+    if old_role != role:
+        audit.record(
+            acting_user, AuditAction.ROLE_CHANGED, obj=user, detail=f"{old_role} → {role}"
+        )
     return user

@@ -13,7 +13,8 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import services
+from . import audit, services
+from .audit import AuditAction
 from .context_processors import START_PAGES
 from .forms import TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
@@ -126,6 +127,7 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+        audit.record(request.user, AuditAction.TWO_FACTOR_ENROLLED)
         otp_login(request, device)
         messages.success(request, _("Two-factor authentication is now on for your account."))
         return redirect(_safe_next(request))

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vakwerk.models import AuditEntry
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def test_staff_enrol_a_second_factor_and_need_it_at_the_next_login(client, make_
     client.post(reverse("two_factor_setup"), {"token": current_code(device)})
     device.refresh_from_db()
     assert device.confirmed
+    assert AuditEntry.objects.filter(user=user, action="2fa_enrolled").exists()
 
     client.post(reverse("logout"))
     log_in(client, "m@gemeente.example")

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vakwerk.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vakwerk.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
