@@ -1,13 +1,33 @@
 from django.contrib import admin
 
-from .models import Employer, Opportunity
+from vakwerk.admin_audit import AuditedAdminMixin
+
+from .models import ContactLogEntry, Employer, EmployerContact, Match, Opportunity, Placement
+
+
+class ContactInline(admin.TabularInline):
+    model = EmployerContact
+    extra = 0
 
 
 @admin.register(Employer)
 class EmployerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kvk_number", "municipality", "stage"]
-    list_filter = ["municipality", "stage"]
+    list_display = ["name", "kvk_number", "municipality", "stage", "size"]
+    list_filter = ["municipality", "stage", "size"]
     search_fields = ["name", "kvk_number"]
+    inlines = [ContactInline]
+
+
+@admin.register(EmployerContact)
+class EmployerContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "employer", "job_title", "email"]
+    list_select_related = ["employer"]
+
+
+@admin.register(ContactLogEntry)
+class ContactLogEntryAdmin(admin.ModelAdmin):
+    list_display = ["employer", "held_on", "kind", "logged_by"]
+    list_select_related = ["employer", "logged_by"]
 
 
 @admin.register(Opportunity)
@@ -16,3 +36,19 @@ class OpportunityAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["employer"]
     search_fields = ["title"]
+
+
+@admin.register(Match)
+class MatchAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["opportunity", "stage", "score", "updated_at"]
+    list_filter = ["stage"]
+    raw_id_fields = ["participant", "opportunity"]
+
+
+@admin.register(Placement)
+class PlacementAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["match", "start_date", "contract", "hours_per_week"]
+    raw_id_fields = ["match"]
+
+    def _participant_id(self, obj):
+        return obj.match.participant_id

@@ -106,6 +106,13 @@ class ParticipantQuerySet(models.QuerySet):
             return in_municipality
         return self.none()
 
+    def for_matching(self, user):
+        """Whom a user may propose to employers. The WSP matches for the whole
+        municipality but sees talent profiles only, never case data."""
+        if user.is_authenticated and user.role == Role.WSP and user.municipality_id:
+            return self.filter(municipality_id=user.municipality_id)
+        return self.for_user(user)
+
 
 class Participant(models.Model):
     municipality = models.ForeignKey(
@@ -516,11 +523,25 @@ class OutcomeMeasurement(models.Model):
         return benefit_label(self.participant.benefit_type, self.measured_on or self.due_on)
 
 
+class Certificate(models.TextChoices):
+    """What employers may ask as a condition and a participant can hold."""
+
+    VOCATIONAL_COURSE = "vocational_course", _("Completed vocational course")
+    GOED_WERKNEMER = "goed_werknemer", _("“Goed Werknemer” certificate")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence B")
+    VCA = "vca", _("VCA safety certificate")
+    DUTCH_B1 = "dutch_b1", _("Dutch at B1 level")
+
+
 class TalentProfile(models.Model):
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="talent_profile"
     )
     skills = models.TextField(_("skills"), blank=True)
+    certificates = models.JSONField(_("certificates"), default=list, blank=True)
+    hours_available = models.PositiveSmallIntegerField(
+        _("hours available per week"), null=True, blank=True, validators=[MaxValueValidator(60)]
+    )
     experience = models.TextField(_("experience"), blank=True)
     education = models.TextField(_("education"), blank=True)
     passions = models.TextField(_("passions"), blank=True)

@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from consultants.models import CoachingSession
+from employers.models import Match
 from vakwerk.models import FieldChange
 
 from .models import (
@@ -153,6 +154,12 @@ def timeline(user, participant):
         for outcome in OutcomeMeasurement.objects.measured()
         .filter(participant=participant)
         .select_related("cohort")
+    ]
+    entries += [
+        TimelineEntry(timezone.localdate(match.created_at), "match", match)
+        for match in Match.objects.filter(participant=participant).select_related(
+            "opportunity__employer", "placement"
+        )
     ]
     entries += [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)

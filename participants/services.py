@@ -85,7 +85,11 @@ def update_participant(user, participant, **fields):
 @transaction.atomic
 def change_status(user, participant, new_status, note="", when=None):
     _require_editor(user, participant)
-    # Lock the row: two consultants moving the same person at once must not both pass.
+    return _record_status(user, participant, new_status, note, when)
+
+
+def _record_status(user, participant, new_status, note="", when=None):
+    # Lock the row: two people moving the same person at once must not both pass.
     current = Participant.objects.select_for_update().get(pk=participant.pk)
     if new_status not in STATUS_TRANSITIONS[Status(current.status)]:
         raise ValidationError(
@@ -105,6 +109,20 @@ def change_status(user, participant, new_status, note="", when=None):
     participant.status = new_status
     audit.record(user, AuditAction.UPDATE, obj=current, participant_id=current.pk, detail="status")
     return change
+
+
+@transaction.atomic
+def advance_for_match(user, participant, target, note=""):
+    """A match moves the participant on (introduced: matched; hired: placed). The match
+    is the authority here, so an employer's hiring decision counts; steps already taken
+    are skipped, and a status that cannot get there is left alone."""
+    if participant.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    path = [Status.MATCHED] if target == Status.MATCHED else [Status.MATCHED, Status.PLACED]
+    for step in path:
+        current = Participant.objects.get(pk=participant.pk).status
+        if step in STATUS_TRANSITIONS[Status(current)]:
+            _record_status(user, participant, step, note)
 
 
 @transaction.atomic

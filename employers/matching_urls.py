@@ -1,0 +1,2 @@
+# Matching, boards and candidate pages (filled by the matching work).
+urlpatterns = []

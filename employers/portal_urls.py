@@ -1,0 +1,2 @@
+# Employer portal and WSP pages (filled by the portal work).
+urlpatterns = []

@@ -1,0 +1,146 @@
+"""Reads of the employers app, each scoped through a model's for_user."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from participants.models import Certificate, Participant, Status, TargetGroup
+
+from .models import Match, MatchStage, Opportunity, OpportunityStatus
+
+MATCHABLE_STATUSES = (Status.SELECTED, Status.IN_PROGRAMME, Status.MATCHED)
+WEIGHTS = {"conditions": 40, "skills": 30, "target_group": 15, "availability": 15}
+
+
+@dataclass
+class Suggestion:
+    participant: Participant
+    score: int = 0
+    reasons: list = field(default_factory=list)
+
+
+def _words(text):
+    return {word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()}
+
+
+def score_candidate(opportunity, participant):
+    """Fit of one participant for one opportunity, 0–100, with a reason for every part:
+    conditions met, target group, skills from the talent profile, hours available."""
+    suggestion = Suggestion(participant)
+    profile = getattr(participant, "talent_profile", None)
+    held = set(profile.certificates if profile else [])
+    labels = dict(Certificate.choices)
+
+    if opportunity.conditions:
+        met = [c for c in opportunity.conditions if c in held]
+        missing = [c for c in opportunity.conditions if c not in held]
+        suggestion.score += round(WEIGHTS["conditions"] * len(met) / len(opportunity.conditions))
+        for condition in met:
+            suggestion.reasons.append(("+", _("meets: %(c)s") % {"c": labels.get(condition)}))
+        for condition in missing:
+            suggestion.reasons.append(("-", _("lacks: %(c)s") % {"c": labels.get(condition)}))
+    else:
+        suggestion.score += WEIGHTS["conditions"]
+        suggestion.reasons.append(("+", _("no conditions asked")))
+
+    wanted = _words(opportunity.skills_wanted)
+    if wanted:
+        have = (profile.skills + " " + profile.experience).lower() if profile else ""
+        overlap = sorted(word for word in wanted if word in have)
+        suggestion.score += round(WEIGHTS["skills"] * len(overlap) / len(wanted))
+        if overlap:
+            suggestion.reasons.append(("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}))
+        else:
+            suggestion.reasons.append(("-", _("none of the wanted skills in the profile")))
+    else:
+        suggestion.score += WEIGHTS["skills"] // 2
+
+    if not opportunity.target_groups or participant.target_group in opportunity.target_groups:
+        suggestion.score += WEIGHTS["target_group"]
+        if opportunity.target_groups:
+            label = TargetGroup(participant.target_group).label
+            suggestion.reasons.append(("+", _("target group: %(g)s") % {"g": label}))
+    else:
+        suggestion.reasons.append(("-", _("outside the target group asked")))
+
+    hours = profile.hours_available if profile else None
+    if opportunity.hours_per_week and hours is not None:
+        if hours >= opportunity.hours_per_week:
+            suggestion.score += WEIGHTS["availability"]
+            suggestion.reasons.append(("+", _("available %(h)s hours a week") % {"h": hours}))
+        else:
+            suggestion.score += round(WEIGHTS["availability"] * hours / opportunity.hours_per_week)
+            suggestion.reasons.append(
+                (
+                    "-",
+                    _("available %(h)s of %(n)s hours")
+                    % {"h": hours, "n": opportunity.hours_per_week},
+                )
+            )
+    elif opportunity.hours_per_week:
+        suggestion.reasons.append(("-", _("availability unknown")))
+    else:
+        suggestion.score += WEIGHTS["availability"]
+    return suggestion
+
+
+def suggest_candidates(user, opportunity, limit=20):
+    """Participants the user may see who could fill the opportunity, best fit first.
+    Scoring is per pair and runs over one query's rows, not one query per candidate."""
+    already = Match.objects.filter(opportunity=opportunity).values("participant_id")
+    candidates = (
+        Participant.objects.for_matching(user)
+        .filter(status__in=MATCHABLE_STATUSES)
+        .exclude(pk__in=already)
+        .select_related("talent_profile")
+    )
+    scored = [score_candidate(opportunity, participant) for participant in candidates]
+    scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
+    return scored[:limit]
+
+
+def board(user, opportunity):
+    """Matches of one opportunity grouped by stage, in the order of the flow."""
+    matches = (
+        Match.objects.for_user(user)
+        .filter(opportunity=opportunity)
+        .select_related("participant", "placement")
+        .order_by("-score", "pk")
+    )
+    columns = {stage: [] for stage in MatchStage}
+    for match in matches:
+        columns[MatchStage(match.stage)].append(match)
+    return columns
+
+
+def opportunities_with_counts(user):
+    return (
+        Opportunity.objects.for_user(user)
+        .select_related("employer")
+        .annotate(
+            active_matches=Count(
+                "matches",
+                filter=Q(
+                    matches__stage__in=(
+                        MatchStage.PROPOSED,
+                        MatchStage.INTRODUCED,
+                        MatchStage.INTERVIEW,
+                    )
+                ),
+            ),
+            hired=Count("matches", filter=Q(matches__stage=MatchStage.HIRED)),
+        )
+        .order_by("-pk")
+    )
+
+
+def confirmed_job_intentions(participant):
+    """Job intentions confirmed by the WSP for which this participant is matched; the
+    funding rules ask for one before a client-level budget can be committed."""
+    return Match.objects.filter(
+        participant=participant,
+        opportunity__kind="job_intention",
+        opportunity__status__in=(OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED),
+    ).exclude(stage__in=(MatchStage.REJECTED, MatchStage.WITHDRAWN))
