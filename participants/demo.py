@@ -15,6 +15,7 @@ from .models import (
     BenefitEndReason,
     BenefitStatus,
     BenefitType,
+    Certificate,
     Cohort,
     CohortMeeting,
     Contract,
@@ -154,11 +155,27 @@ def _intake(participant, day, rng, user):
     )
     TalentProfile.objects.create(
         participant=participant,
-        skills=rng.choice(["Klantvriendelijk, teamspeler", "Heftruckcertificaat, nauwkeurig"]),
+        skills=rng.choice(
+            [
+                "Klantvriendelijk, samenwerken, zorg",
+                "Heftruck, nauwkeurig, magazijn",
+                "Handig, bouwplaats, betrouwbaar",
+                "Koken, samenwerken, klantvriendelijk",
+            ]
+        ),
         experience=rng.choice(["Vrijwilliger in buurthuis", "Magazijnwerk (2 jaar)"]),
         education=rng.choice(["Mbo-2 Zorg en welzijn", "Vmbo-kader", "Mbo-1 Entree"]),
         passions=rng.choice(["Zorg", "Techniek", "Koken", "Groen"]),
         availability=rng.choice(["Fulltime", "24 uur per week", "Ochtenden"]),
+        certificates=rng.sample(
+            [
+                Certificate.GOED_WERKNEMER,
+                Certificate.VOCATIONAL_COURSE,
+                Certificate.DRIVING_LICENCE,
+            ],
+            k=rng.randint(0, 2),
+        ),
+        hours_available=rng.choice([24, 32, 36, 40]),
     )
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from consultants import demo as consultants_demo
-from employers.models import Employer, Opportunity, OpportunityKind, OpportunityStatus, Stage
+from employers import demo as employers_demo
+from employers.models import Employer, Stage
 from evaluation.models import ResearchProject
 from participants import demo as participants_demo
 
@@ -53,7 +54,11 @@ ZWOLLE = DemoSpec(
         ("Bouwbedrijf IJsselzone", "12345678", "Bouw", Stage.PARTNER),
         ("Zorggroep Sallandse Hof", "23456789", "Zorg", Stage.ENGAGED),
         ("Logistiek Centrum Hessenpoort", "34567890", "Logistiek", Stage.PARTNER),
-        ("Hotel De Librije Gasten", "45678901", "Horeca", Stage.PROSPECT),
+        ("Hotel Thorbecke", "45678901", "Horeca", Stage.PROSPECT),
+        ("Schoonmaakbedrijf Diezerpoort", "56781234", "Schoonmaak", Stage.ENGAGED),
+        ("Installatietechniek Stadshagen", "67812345", "Techniek", Stage.PARTNER),
+        ("Groenbeheer Westenholte", "78123456", "Groen", Stage.ENGAGED),
+        ("Supermarkt Assendorp", "81234567", "Detailhandel", Stage.PROSPECT),
     ],
 )
 KAMPEN = DemoSpec(
@@ -175,25 +180,6 @@ def seed_municipality(spec):
     return municipality
 
 
-def seed_opportunities(spec):
-    today = datetime.date.today()
-    kinds = list(OpportunityKind)
-    statuses = list(OpportunityStatus)
-    for index, employer in enumerate(Employer.objects.filter(municipality=spec.municipality)):
-        for offset, status in enumerate(statuses[index % 2 :: 2]):
-            kind = kinds[(index + offset) % len(kinds)]
-            Opportunity.objects.get_or_create(
-                employer=employer,
-                title=f"{kind.label} {employer.sector.lower()} ({status.label.lower()})",
-                defaults={
-                    "kind": kind,
-                    "positions": 1 + offset,
-                    "status": status,
-                    "valid_until": today + datetime.timedelta(days=90 * (offset + 1)),
-                },
-            )
-
-
 def seed_research(spec, users):
     project, _ = ResearchProject.objects.update_or_create(
         municipality=spec.municipality,
@@ -221,7 +207,7 @@ def seed(password):
             [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]],
             users[Role.MANAGER],
         )
-        seed_opportunities(spec)
+        employers_demo.seed(spec, {"wsp": users[Role.WSP], "consultant": users[Role.CONSULTANT]})
         seed_research(spec, users)
         emails.extend(f"{role.value}@{spec.domain}" for role in Role)
     return emails

@@ -55,6 +55,7 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("audit/", include("vakwerk.audit_urls")),
     path("participants/", include("participants.urls")),
     path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),

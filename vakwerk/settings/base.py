@@ -197,11 +197,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A BSN must never reach a log line: every handler masks it (vakwerk/logging.py).
+    "filters": {"mask_bsn": {"()": "vakwerk.logging.MaskBSNFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_bsn"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "vakwerk.logging.SafeExceptionReporterFilter"
 ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="platform-admin/")

@@ -1,0 +1,112 @@
+"""The audit trail for admins and managers of a municipality: search it and export it."""
+
+import csv
+
+from django.apps import apps
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+
+from . import audit
+from .audit import AuditAction
+from .audit_forms import AMSTERDAM, AuditFilterForm
+from .models import AuditEntry
+from .permissions import role_required
+from .roles import Role
+
+PAGE_SIZE = 50
+AUDIT_ROLES = (Role.ADMIN, Role.MANAGER)
+# Privacy officers open the file in Excel, and its columns are a format of their own:
+# always Dutch, whatever language the screen of the user who made it is in.
+CSV_LANGUAGE = "nl"
+CSV_HEADER = [
+    "Tijdstip", "Gebruiker", "Rol", "Actie", "Object", "Object-id", "Deelnemernummer",
+    "Wat", "Doel",
+]  # fmt: skip
+# Excel runs a cell that starts with one of these as a formula; a failed login stores
+# whatever was typed as the user name, so the trail holds text an attacker chose.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _filtered(request):
+    form = AuditFilterForm(request.GET, user=request.user)
+    return form, form.filter(AuditEntry.objects.for_user(request.user))
+
+
+@role_required(*AUDIT_ROLES)
+def audit_list(request):
+    form, entries = _filtered(request)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = _Labels()
+    for entry in page:
+        entry.role_label, entry.object_label = labels.role(entry), labels.object(entry)
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "vakwerk/audit_list.html", {"form": form, "page": page, "query": query})
+
+
+@role_required(*AUDIT_ROLES)
+def audit_export(request):
+    form, entries = _filtered(request)
+    if not form.is_valid():
+        return redirect(f"{reverse('audit_list')}?{request.GET.urlencode()}")
+    audit.record(request.user, AuditAction.EXPORT, detail="audit trail export")
+    with translation.override(CSV_LANGUAGE):
+        labels = _Labels()
+    response = StreamingHttpResponse(
+        _csv_lines(entries, labels), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"audittrail-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class _Labels:
+    """Readable role, action and object names, resolved once in the language given."""
+
+    def __init__(self):
+        self.roles = {value: str(label) for value, label in Role.choices}
+        self.actions = {value: str(label) for value, label in AuditAction.choices}
+        self.objects = {m._meta.model_name: str(m._meta.verbose_name) for m in apps.get_models()}
+
+    def role(self, entry):
+        return self.roles.get(entry.role, entry.role)
+
+    def action(self, entry):
+        return self.actions.get(entry.action, entry.action)
+
+    def object(self, entry):
+        return self.objects.get(entry.object_type, entry.object_type)
+
+
+class _Echo:
+    """csv.writer wants a file; this one hands each line back to be streamed."""
+
+    def write(self, line):
+        return line
+
+
+def _cell(value):
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def _csv_lines(entries, labels):
+    writer = csv.writer(_Echo(), delimiter=";")
+    # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
+    yield "\ufeff" + writer.writerow(CSV_HEADER)
+    for entry in entries.iterator(chunk_size=1000):
+        row = [
+            timezone.localtime(entry.at, AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),
+            entry.user_email,
+            labels.role(entry),
+            labels.action(entry),
+            labels.object(entry),
+            entry.object_id,
+            entry.participant_id,
+            entry.detail,
+            entry.purpose,
+        ]
+        yield writer.writerow([_cell(value) for value in row])
