@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import import_views, views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="meeting_attendance"),
     path("import/", import_views.import_upload, name="import_upload"),
     path("import/preview/", import_views.import_preview, name="import_preview"),
+    path("privacy/", include("participants.privacy_urls")),
 ]

@@ -24,4 +24,8 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "anonymise-expired-participants": {
+        "task": "participants.tasks.anonymise_expired_participants",
+        "schedule": crontab(hour=3, minute=47),
+    },
 }

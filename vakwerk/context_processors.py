@@ -19,6 +19,8 @@ NAVIGATION = {
         (_("Team"), "consultants:team"),
         (_("Programmes"), "programme_list"),
         (_("Employers"), "employers:employer_list"),
+        (_("Audit trail"), "audit_list"),
+        (_("Retention"), "participants:retention_overview"),
     ],
     Role.WSP: [
         (_("Employers"), "employers:employer_list"),
@@ -34,6 +36,9 @@ NAVIGATION = {
         (_("Users"), "user_list"),
         (_("Competencies"), "consultants:competency_list"),
         (_("Programmes"), "programme_list"),
+        (_("Audit trail"), "audit_list"),
+        (_("Access requests"), "participants:subject_access"),
+        (_("Retention"), "participants:retention_overview"),
     ],
 }
 
