@@ -177,6 +177,11 @@ class Participant(models.Model):
         _("target group"), max_length=10, choices=TargetGroup.choices, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    in_comparison_group = models.BooleanField(
+        _("in the comparison group"),
+        default=False,
+        help_text=_("Comparable people who did not follow the programme, for the net effect."),
+    )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = ParticipantQuerySet.as_manager()

@@ -59,6 +59,7 @@ urlpatterns = [
     path("participants/", include("participants.urls")),
     path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),
+    path("funding/", include("funding.urls")),
     path("evaluation/", include("evaluation.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -1,0 +1,2 @@
+# Funds, ledger, commitments and exports (filled by the ledger pages work).
+urlpatterns = []

@@ -1,0 +1,232 @@
+"""Writes on funds and the ledger. Every booking that lowers what is available locks the
+fund's row first, so two managers approving at the same moment are served one after the
+other and the second sees the first one's booking."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from employers.selectors import confirmed_job_intentions
+from participants.models import Participant
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.roles import Role
+
+from . import selectors
+from .models import Commitment, CommitmentStatus, EntryKind, Fund, FundKind, LedgerEntry
+
+
+def _require(user, *roles):
+    if user.role not in roles or not user.municipality_id:
+        raise PermissionDenied
+
+
+def _own_fund(user, fund):
+    if fund.municipality_id != user.municipality_id:
+        raise PermissionDenied
+
+
+def _locked(fund):
+    return Fund.objects.select_for_update().get(pk=fund.pk)
+
+
+def _check_available(fund, amount):
+    available = selectors.balance(fund).available
+    if amount > available:
+        raise ValidationError(
+            _("Not enough available in “%(fund)s”: € %(available)s left, € %(amount)s asked.")
+            % {"fund": fund.name, "available": available, "amount": amount},
+            code="insufficient",
+        )
+
+
+def _book(user, fund, kind, amount, description, **extra):
+    entry = LedgerEntry(
+        fund=fund, kind=kind, amount=amount, booked_by=user, description=description, **extra
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def deposit(user, fund, amount, description):
+    _require(user, Role.MANAGER)
+    _own_fund(user, fund)
+    return _book(user, fund, EntryKind.DEPOSIT, Decimal(amount), description)
+
+
+@transaction.atomic
+def correct(user, entry, amount, description):
+    """Undoes (part of) an entry: the correction carries its own sign."""
+    _require(user, Role.MANAGER)
+    _own_fund(user, entry.fund)
+    fund = _locked(entry.fund)
+    amount = Decimal(amount)
+    if amount < 0:
+        _check_available(fund, -amount)
+    return _book(user, fund, EntryKind.CORRECTION, amount, description, corrects=entry)
+
+
+@transaction.atomic
+def book_expenditure(user, fund, amount, description, commitment=None):
+    _require(user, Role.MANAGER)
+    _own_fund(user, fund)
+    fund = _locked(fund)
+    amount = Decimal(amount)
+    if commitment is not None:
+        if commitment.fund_id != fund.pk or commitment.status != CommitmentStatus.APPROVED:
+            raise ValidationError(
+                _("Expenditures go against an approved commitment of this fund.")
+            )
+        open_amount = selectors.commitment_balance(commitment)
+        if amount > open_amount:
+            raise ValidationError(
+                _("This is more than the € %(open)s still open on the commitment.")
+                % {"open": open_amount},
+                code="overspend",
+            )
+    else:
+        _check_available(fund, amount)
+    return _book(user, fund, EntryKind.EXPENDITURE, amount, description, commitment=commitment)
+
+
+def check_fund_rules(fund, participant, match=None):
+    """A fund's restrictions, and the seed's rule: a client-level placement budget only
+    for a participant with a job intention the WSP confirmed."""
+    if fund.target_group and participant.target_group != fund.target_group:
+        raise ValidationError(
+            _("“%(fund)s” is only for the target group %(group)s.")
+            % {"fund": fund.name, "group": fund.get_target_group_display()},
+            code="target_group",
+        )
+    if fund.benefit_type and participant.benefit_type != fund.benefit_type:
+        raise ValidationError(
+            _("“%(fund)s” is only for participants with %(benefit)s.")
+            % {"fund": fund.name, "benefit": fund.get_benefit_type_display()},
+            code="benefit_type",
+        )
+    if fund.kind == FundKind.CLIENT_BUDGET:
+        intentions = confirmed_job_intentions(participant)
+        if match is None or not intentions.filter(pk=match.pk).exists():
+            raise ValidationError(
+                _(
+                    "A client-level placement budget needs a job intention confirmed by the "
+                    "WSP for %(name)s. Link the match with that employer."
+                )
+                % {"name": participant},
+                code="no_job_intention",
+            )
+
+
+@transaction.atomic
+def request_commitment(user, fund, participant, amount, purpose, match=None):
+    _require(user, Role.CONSULTANT)
+    _own_fund(user, fund)
+    if not Participant.objects.for_user(user).filter(pk=participant.pk).exists():
+        raise PermissionDenied
+    check_fund_rules(fund, participant, match)
+    commitment = Commitment(
+        fund=fund,
+        participant=participant,
+        match=match,
+        amount=Decimal(amount),
+        purpose=purpose,
+        requested_by=user,
+    )
+    commitment.full_clean()
+    commitment.save()
+    audit.record(user, AuditAction.CREATE, obj=commitment, participant_id=participant.pk,
+                 detail="commitment requested")  # fmt: skip
+    return commitment
+
+
+def _decide(user, commitment):
+    _require(user, Role.MANAGER)
+    _own_fund(user, commitment.fund)
+    current = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if current.status != CommitmentStatus.REQUESTED:
+        raise ValidationError(
+            _("This commitment has been decided on already (%(status)s).")
+            % {"status": current.get_status_display()},
+            code="decided",
+        )
+    return current
+
+
+@transaction.atomic
+def approve_commitment(user, commitment):
+    fund = _locked(commitment.fund)
+    current = _decide(user, commitment)
+    check_fund_rules(fund, current.participant, current.match)
+    _check_available(fund, current.amount)
+    before = audit.snapshot(current, ["status"])
+    current.status = CommitmentStatus.APPROVED
+    current.decided_by = user
+    current.decided_at = timezone.now()
+    current.save(update_fields=["status", "decided_by", "decided_at"])
+    audit.record_field_changes(user, current, before, current.participant_id)
+    _book(user, fund, EntryKind.COMMITMENT, current.amount, current.purpose, commitment=current)
+    commitment.status = current.status
+    return current
+
+
+@transaction.atomic
+def reject_commitment(user, commitment, reason):
+    current = _decide(user, commitment)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    before = audit.snapshot(current, ["status"])
+    current.status = CommitmentStatus.REJECTED
+    current.decided_by = user
+    current.decided_at = timezone.now()
+    current.rejection_reason = reason.strip()
+    current.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
+    audit.record_field_changes(user, current, before, current.participant_id)
+    return current
+
+
+@transaction.atomic
+def release_rest(user, commitment):
+    """Closes a commitment and gives what was not spent back to the fund."""
+    _require(user, Role.MANAGER)
+    _own_fund(user, commitment.fund)
+    fund = _locked(commitment.fund)
+    current = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if current.status != CommitmentStatus.APPROVED:
+        raise ValidationError(_("Only an approved commitment can be closed."))
+    rest = selectors.commitment_balance(current)
+    entry = None
+    if rest > 0:
+        entry = _book(user, fund, EntryKind.RELEASE, rest, _("Unused rest released"),
+                      commitment=current)  # fmt: skip
+    current.status = CommitmentStatus.CLOSED
+    current.save(update_fields=["status"])
+    return entry
+
+
+@transaction.atomic
+def book_replenishment(user, fund, amount, calculation):
+    """Books a replenishment of a revolving fund from realised savings, naming the
+    calculation (with its assumptions) it came from."""
+    _require(user, Role.MANAGER)
+    _own_fund(user, fund)
+    fund = _locked(fund)
+    if fund.kind != FundKind.REVOLVING:
+        raise ValidationError(_("Only a revolving fund is replenished from savings."))
+    amount = Decimal(amount)
+    if fund.ceiling is not None:
+        current = selectors.balance(fund)
+        room = fund.ceiling - (current.allocated - current.spent)
+        if amount > room:
+            raise ValidationError(
+                _("This would take the fund above its ceiling of € %(ceiling)s.")
+                % {"ceiling": fund.ceiling},
+                code="ceiling",
+            )
+    return _book(user, fund, EntryKind.REPLENISHMENT, amount,
+                 _("Replenishment from realised savings"),
+                 savings_calculation=calculation)  # fmt: skip
