@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from consultants.models import CoachingSession
 from employers.models import Match
+from funding.models import Commitment
 from vakwerk.models import FieldChange
 
 from .models import (
@@ -160,6 +161,12 @@ def timeline(user, participant):
         for match in Match.objects.filter(participant=participant).select_related(
             "opportunity__employer", "placement"
         )
+    ]
+    entries += [
+        TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
+        for commitment in Commitment.objects.for_user(user)
+        .filter(participant=participant)
+        .select_related("fund")
     ]
     entries += [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
