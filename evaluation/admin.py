@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import ResearchProject
+from .models import (
+    Answer,
+    Invitation,
+    Question,
+    Questionnaire,
+    Report,
+    ResearchExport,
+    ResearchProject,
+    Response,
+    Stakeholder,
+)
 
 
 @admin.register(ResearchProject)
@@ -8,3 +18,42 @@ class ResearchProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "institution", "municipality", "valid_until"]
     list_filter = ["municipality"]
     filter_horizontal = ["programmes", "researchers"]
+
+
+@admin.register(Stakeholder)
+class StakeholderAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme", "kind", "role", "steering_group"]
+    list_filter = ["kind", "role", "steering_group"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    list_display = ["title", "programme", "audience", "wave", "closes_on"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["questionnaire", "email", "sent_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]
+
+
+for model in (Question, Response, Answer):
+    admin.site.register(model)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["kind", "programme", "status", "requested_at", "finished_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(ResearchExport)
+class ResearchExportAdmin(admin.ModelAdmin):
+    list_display = ["project", "format", "status", "rows", "requested_at", "expires_at"]
+    list_filter = ["format", "status"]

@@ -1,8 +1,15 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.roles import Role
+
+
+def _new_secret():
+    return secrets.token_hex(32)
 
 
 class ResearchProjectQuerySet(models.QuerySet):
@@ -39,6 +46,12 @@ class ResearchProject(models.Model):
         related_name="research_projects",
         blank=True,
     )
+    # Keys the pseudonyms and date offsets of this project: stable within it, unlinkable
+    # across projects. Never shown, never exported.
+    secret = models.CharField(max_length=64, default=_new_secret, editable=False)
+    export_retention_days = models.PositiveSmallIntegerField(
+        _("export files are kept (days)"), default=14
+    )
 
     objects = ResearchProjectQuerySet.as_manager()
 
@@ -49,3 +62,297 @@ class ResearchProject(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Stakeholders
+
+
+class StakeholderKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    BUSINESS = "business", _("Business")
+    EDUCATION = "education", _("Educational institution")
+    AGENCY = "agency", _("Employment agency")
+
+
+class StakeholderRole(models.TextChoices):
+    INFORMATION = "information", _("Information")
+    INFLUENCE = "influence", _("Influence")
+    INTERVENTION = "intervention", _("Intervention")
+
+
+class StakeholderQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN, Role.CONSULTANT):
+            return self.filter(programme__municipality_id=user.municipality_id)
+        return self.none()
+
+
+class Stakeholder(models.Model):
+    programme = models.ForeignKey(
+        "vakwerk.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="stakeholders",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=StakeholderKind.choices)
+    role = models.CharField(_("role"), max_length=20, choices=StakeholderRole.choices)
+    steering_group = models.BooleanField(_("in the steering group"), default=False)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail address"), blank=True)
+
+    objects = StakeholderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
+        ordering = ["-steering_group", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+# Questionnaires
+
+
+class Audience(models.TextChoices):
+    STAKEHOLDERS = "stakeholders", _("Stakeholders")
+    CONSULTANTS = "consultants", _("Consultants")
+    PARTICIPANTS = "participants", _("Participants")
+
+
+class Wave(models.TextChoices):
+    BASELINE = "baseline", _("Baseline")
+    FINAL = "final", _("Final")
+
+
+class QuestionnaireQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN):
+            return self.filter(programme__municipality_id=user.municipality_id)
+        return self.none()
+
+
+class Questionnaire(models.Model):
+    programme = models.ForeignKey(
+        "vakwerk.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="questionnaires",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.CharField(_("for"), max_length=20, choices=Audience.choices)
+    wave = models.CharField(_("wave"), max_length=10, choices=Wave.choices)
+    introduction = models.TextField(_("introduction"), blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = QuestionnaireQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    LIKERT = "likert", _("Likert scale 1–5")
+    CHOICE = "choice", _("Single choice")
+    NUMBER = "number", _("Number")
+    TEXT = "text", _("Open text")
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("question"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Invitation(models.Model):
+    """A personal, single-use link. Only a hash of the token is stored: whoever reads the
+    database cannot answer in someone else's name."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(_("e-mail address"))
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at", "pk"]
+
+    def __str__(self):
+        return f"{self.questionnaire} → {self.email}"
+
+
+class Response(models.Model):
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="response"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="responses"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+
+    def __str__(self):
+        return f"{self.questionnaire} #{self.pk}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    number = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    choice = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="unique_answer")
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.number or self.choice or self.text}"
+
+
+# Jobs that make files: reports and research exports
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ReportKind(models.TextChoices):
+    MONITORING = "monitoring", _("Monitoring report")
+    SAVINGS = "savings", _("Savings report")
+
+
+class ReportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN):
+            return self.filter(programme__municipality_id=user.municipality_id)
+        return self.none()
+
+
+class Report(models.Model):
+    programme = models.ForeignKey(
+        "vakwerk.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="reports",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.programme}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV (zip with codebook)")
+    XLSX = "xlsx", _("Excel")
+    SPSS = "sav", _("SPSS (.sav)")
+    STATA = "dta", _("Stata (.dta)")
+
+
+class ResearchExportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.RESEARCHER:
+            return self.filter(project__researchers=user)
+        if user.role in (Role.MANAGER, Role.ADMIN):
+            return self.filter(project__municipality_id=user.municipality_id)
+        return self.none()
+
+
+class ResearchExport(models.Model):
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="exports")
+    tables = models.JSONField(_("tables"), default=list)
+    format = models.CharField(_("format"), max_length=5, choices=ExportFormat.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    sha256 = models.CharField(_("file hash (SHA-256)"), max_length=64, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ResearchExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("research export")
+        verbose_name_plural = _("research exports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.project} {self.get_format_display()} {self.requested_at:%Y-%m-%d}"
