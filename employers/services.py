@@ -253,3 +253,60 @@ def _place(user, match, placement):
 
 def default_start_date():
     return timezone.localdate() + datetime.timedelta(days=14)
+
+
+# Contact persons and employer users (added by the portal work)
+
+
+@transaction.atomic
+def save_contact(user, employer, contact=None, **fields):
+    from .models import EmployerContact
+
+    _require(user, Role.WSP, Role.MANAGER)
+    _own_employer(user, employer)
+    contact = contact or EmployerContact(employer=employer)
+    if contact.employer_id != employer.pk:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def delete_contact(user, contact):
+    _require(user, Role.WSP, Role.MANAGER)
+    _own_employer(user, contact.employer)
+    contact.delete()
+
+
+@transaction.atomic
+def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, base_url):
+    """The WSP gives a person at one of its employers an account; like every invitation,
+    the password is chosen through the activation link, so none travels by mail."""
+    from vakwerk.models import User
+    from vakwerk.services import send_activation_email
+
+    _require(wsp_user, Role.WSP)
+    _own_employer(wsp_user, employer)
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("A user with this e-mail address already exists.")}, code="exists"
+        )
+    user = User(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role.EMPLOYER,
+        municipality_id=employer.municipality_id,
+        employer=employer,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit.record(wsp_user, AuditAction.CREATE, obj=user, detail="employer user invited")
+    # Mail only once the account exists for certain: a rolled-back invite sends nothing.
+    transaction.on_commit(lambda: send_activation_email(user, base_url))
+    return user

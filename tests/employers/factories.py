@@ -1,6 +1,15 @@
+import datetime
+
 import factory
 
-from employers.models import Employer, Opportunity, OpportunityKind
+from employers.models import (
+    ContactKind,
+    ContactLogEntry,
+    Employer,
+    EmployerContact,
+    Opportunity,
+    OpportunityKind,
+)
 from tests.vakwerk.factories import MunicipalityFactory
 
 
@@ -21,3 +30,23 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     employer = factory.SubFactory(EmployerFactory)
     kind = OpportunityKind.JOB_INTENTION
     title = factory.Sequence(lambda n: f"Baanintentie {n}")
+
+
+class EmployerContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmployerContact
+
+    employer = factory.SubFactory(EmployerFactory)
+    name = factory.Sequence(lambda n: f"Contactpersoon {n}")
+    job_title = "HR-adviseur"
+    email = factory.Sequence(lambda n: f"contact{n}@werkgever.example")
+
+
+class ContactLogEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactLogEntry
+
+    employer = factory.SubFactory(EmployerFactory)
+    held_on = factory.LazyFunction(datetime.date.today)
+    kind = ContactKind.PHONE
+    summary = factory.Sequence(lambda n: f"Gesprek {n} over leerwerkplaatsen")
