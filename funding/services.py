@@ -230,3 +230,24 @@ def book_replenishment(user, fund, amount, calculation):
     return _book(user, fund, EntryKind.REPLENISHMENT, amount,
                  _("Replenishment from realised savings"),
                  savings_calculation=calculation)  # fmt: skip
+
+
+@transaction.atomic
+def create_fund(user, **fields):
+    """A manager opens a fund (potje) for their own municipality; its money arrives later
+    as deposits, so a new fund starts with nothing available."""
+    _require(user, Role.MANAGER)
+    programme = fields.get("programme")
+    if programme is not None and programme.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    fund = Fund(municipality_id=user.municipality_id, **fields)
+    if fund.ends_on and fund.starts_on and fund.ends_on < fund.starts_on:
+        raise ValidationError({"ends_on": _("The period cannot end before it starts.")})
+    if fund.ceiling is not None and fund.kind != FundKind.REVOLVING:
+        # Only replenishment from savings looks at the ceiling, and only a revolving
+        # fund is replenished: a ceiling elsewhere would promise a limit nobody checks.
+        raise ValidationError({"ceiling": _("Only a revolving fund has a ceiling.")})
+    fund.full_clean()
+    fund.save()
+    audit.record(user, AuditAction.CREATE, obj=fund, detail="fund created")
+    return fund

@@ -1,0 +1,104 @@
+"""A fund's ledger for the municipality's finance department, as Excel and as CSV.
+
+The columns are a format of their own that finance imports: always Dutch, whatever
+language the screen of the user who made the file is in. Participants appear by name
+only; the BSN never leaves the participant's edit form."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .models import EntryKind
+from .templatetags.money import dutch_amount
+
+EXPORT_LANGUAGE = "nl"
+HEADER = [
+    "Boekingsnummer", "Datum", "Soort", "Bedrag", "Omschrijving", "Deelnemer",
+    "Verplichting", "Corrigeert boeking", "Geboekt door",
+]  # fmt: skip
+AMOUNT_COLUMN, DATE_COLUMN = 4, 2  # 1-based, as Excel counts
+EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'  # Excel shows its own locale's separators
+DATE_FORMAT = "DD-MM-YYYY"
+WIDTHS = [16, 12, 26, 14, 48, 28, 14, 18, 28]
+# Excel runs a CSV cell that starts with one of these as a formula; descriptions are text
+# that users typed.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filename(fund, extension):
+    return f"grootboek-{slugify(fund.name) or fund.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+def rows(entries):
+    """One tuple per entry with real types: int, date, str, Decimal."""
+    with translation.override(EXPORT_LANGUAGE):
+        kinds = {value: str(label) for value, label in EntryKind.choices}
+    for entry in entries:
+        commitment = entry.commitment
+        yield (
+            entry.pk,
+            timezone.localdate(entry.booked_at),
+            kinds.get(entry.kind, entry.kind),
+            entry.amount,
+            entry.description,
+            str(commitment.participant) if commitment else "",
+            commitment.pk if commitment else None,
+            entry.corrects_id,
+            entry.booked_by.get_full_name() or entry.booked_by.email,
+        )
+
+
+def ledger_xlsx(fund, entries):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Grootboek"
+    workbook.properties.title = f"Grootboek {fund.name}"
+    sheet.append(HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows(entries):
+        sheet.append(row)
+        cells = sheet[sheet.max_row]
+        cells[AMOUNT_COLUMN - 1].number_format = EURO_FORMAT
+        cells[DATE_COLUMN - 1].number_format = DATE_FORMAT
+        for cell in cells:
+            # openpyxl stores text starting with "=" as a formula; keep it text.
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return dutch_amount(value)
+    if isinstance(value, datetime.date):
+        return f"{value:%d-%m-%Y}"
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def ledger_csv(fund, entries):
+    buffer = io.StringIO()
+    # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
+    buffer.write("\ufeff")
+    # ";" because a Dutch Excel expects it: the comma is the decimal separator there.
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(HEADER)
+    for row in rows(entries):
+        writer.writerow([_csv_cell(value) for value in row])
+    return buffer.getvalue()

@@ -1,0 +1,505 @@
+"""The savings model: what a programme saved the municipality, what it will save, what it
+cost, and what that means for the revolving fund and a social impact bond.
+
+Definitions (every figure is a Decimal quantized to cents unless said otherwise):
+
+- Population: outcome measurements (nametingen) of the programme's groups
+  (`cohort.programme`) at the follow-up the assumptions call sustainable, measured on or
+  before the calculation date. Participants marked `in_comparison_group` are never counted
+  as the programme's result; they only set the comparison-group counterfactual.
+- Sustainable outflow: measured at the sustainable follow-up with benefit status "none"
+  and a reason that counts as outflow to work (work, education, own business). Moving away
+  or a working partner end the benefit without the programme's help and do not count.
+- Partial benefit: benefit status "partial" counts as `partial_benefit_share` of a person
+  in every figure (outflows, counterfactual, realised savings).
+- Outflows per benefit type = sustainable outflows + share × partial.
+- Yearly cost per benefit type: bijstand, WW and both from the assumptions; "other or
+  none" is no benefit the municipality pays, so 0.
+- Gross projected = Σ over benefit types (outflows × yearly cost × duration).
+- Counterfactual rate: the assumptions' reference outflow rate, or the comparison group's
+  measured rate at the same follow-up (its outflows / its measured participants; 0 while
+  none of them is measured). Rounded to four decimals and used as shown.
+- Expected anyway = rate × participants of that benefit type measured at the follow-up.
+- Net projected = Σ max(0, outflows − expected anyway) × yearly cost × duration.
+- Realised to date = Σ per outflow (partial weighted by the share): yearly cost ×
+  min(duration, years since the measurement), a year being 365 days.
+- Programme cost: every expenditure booked on the programme's funds
+  (`funding.selectors.programme_cost`).
+- Net savings = net projected − programme cost; return per euro = net projected / cost
+  (None when nothing has been spent). The gross counterparts are shown beside them.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants.models import (
+    OUTFLOW_TO_WORK_REASONS,
+    BenefitStatus,
+    BenefitType,
+    OutcomeMeasurement,
+)
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.models import Municipality
+from vakwerk.roles import Role
+
+from . import selectors, services
+from .models import Counterfactual, EntryKind, Fund, SavingsAssumptions
+
+CENT = Decimal("0.01")
+RATE = Decimal("0.0001")
+ZERO = Decimal("0.00")
+DAYS_PER_YEAR = Decimal(365)
+
+# Every assumption a version holds, in the order the report shows them.
+ASSUMPTION_FIELDS = (
+    "yearly_cost_bijstand",
+    "yearly_cost_ww",
+    "yearly_cost_both",
+    "remaining_duration_years",
+    "sustainable_follow_up",
+    "partial_benefit_share",
+    "counterfactual",
+    "reference_outflow_rate",
+)
+YEARLY_COST_FIELD = {
+    BenefitType.BIJSTAND: "yearly_cost_bijstand",
+    BenefitType.WW: "yearly_cost_ww",
+    BenefitType.BOTH: "yearly_cost_both",
+}
+SUSTAINABLE = Q(benefit_status=BenefitStatus.NONE, benefit_end_reason__in=OUTFLOW_TO_WORK_REASONS)
+PARTIAL = Q(benefit_status=BenefitStatus.PARTIAL)
+
+
+def cents(value):
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_euro(value):
+    """€ 517.405,00 — for text outside templates (templates use the `euro` filter)."""
+    if value is None:
+        return ""
+    text = f"{abs(cents(value)):,.2f}".translate(str.maketrans({",": ".", ".": ","}))
+    return f"€ -{text}" if value < 0 else f"€ {text}"
+
+
+def yearly_cost(assumptions, benefit_type):
+    name = YEARLY_COST_FIELD.get(benefit_type)
+    return getattr(assumptions, name) if name else ZERO
+
+
+def assumptions_used(assumptions):
+    """The version and each value, as the report shows them and the ledger stores them."""
+    values = {"version": assumptions.version}
+    values.update({name: getattr(assumptions, name) for name in ASSUMPTION_FIELDS})
+    values["note"] = assumptions.note
+    return values
+
+
+def default_assumptions(municipality):
+    """The model's defaults, unsaved (version None): what a municipality sees before it
+    saved a version of its own."""
+    return SavingsAssumptions(municipality=municipality, version=None)
+
+
+def preview_assumptions(assumptions, **changes):
+    """An unsaved copy with some values changed, to show what a change would do before
+    anyone makes it a version. It keeps no version number: it is nobody's assumption."""
+    values = {name: getattr(assumptions, name) for name in ASSUMPTION_FIELDS}
+    values.update(changes)
+    return SavingsAssumptions(municipality_id=assumptions.municipality_id, version=None, **values)
+
+
+@dataclass(frozen=True)
+class BenefitTypeFigures:
+    benefit_type: str
+    label: str
+    participants: int
+    sustainable_outflows: int
+    partial: int
+    outflows: Decimal
+    yearly_cost: Decimal
+    gross_projected: Decimal
+    expected_anyway: Decimal
+    net_outflows: Decimal
+    net_projected: Decimal
+    realised_to_date: Decimal
+
+
+@dataclass(frozen=True)
+class SavingsResult:
+    programme: object
+    on_date: datetime.date
+    assumptions: dict
+    counterfactual_rate: Decimal
+    comparison_participants: int | None
+    by_benefit_type: list
+    participants: int
+    sustainable_outflows: int
+    partial: int
+    outflows: Decimal
+    realised_to_date: Decimal
+    gross_projected: Decimal
+    net_projected: Decimal
+    programme_cost: Decimal
+    gross_savings: Decimal
+    net_savings: Decimal
+    gross_return_per_euro: Decimal | None
+    return_per_euro: Decimal | None
+
+    def as_calculation(self):
+        """JSON for the ledger: which assumptions version and which figures."""
+
+        def text(value):
+            return None if value is None else str(value)
+
+        assumptions = {
+            name: value if isinstance(value, int | str) or value is None else str(value)
+            for name, value in self.assumptions.items()
+        }
+        return {
+            "programme": {"id": self.programme.pk, "name": self.programme.name},
+            "on_date": self.on_date.isoformat(),
+            "assumptions": assumptions,
+            "counterfactual_rate": str(self.counterfactual_rate),
+            "comparison_participants": self.comparison_participants,
+            "figures": {
+                "participants": self.participants,
+                "sustainable_outflows": self.sustainable_outflows,
+                "partial": self.partial,
+                "outflows": str(self.outflows),
+                "realised_to_date": str(self.realised_to_date),
+                "gross_projected": str(self.gross_projected),
+                "net_projected": str(self.net_projected),
+                "programme_cost": str(self.programme_cost),
+                "net_savings": str(self.net_savings),
+                "return_per_euro": text(self.return_per_euro),
+            },
+            "by_benefit_type": {
+                row.benefit_type: {
+                    "participants": row.participants,
+                    "outflows": str(row.outflows),
+                    "yearly_cost": str(row.yearly_cost),
+                    "gross_projected": str(row.gross_projected),
+                    "net_projected": str(row.net_projected),
+                    "realised_to_date": str(row.realised_to_date),
+                }
+                for row in self.by_benefit_type
+            },
+        }
+
+
+def _measurements(programme, assumptions, on_date):
+    return OutcomeMeasurement.objects.filter(
+        cohort__programme=programme,
+        follow_up=assumptions.sustainable_follow_up,
+        measured_on__isnull=False,
+        measured_on__lte=on_date,
+    )
+
+
+def _weighted(sustainable, partial, share):
+    return Decimal(sustainable) + share * Decimal(partial)
+
+
+def compute_savings(programme, assumptions, on_date=None):
+    """Every savings figure of one programme under one version of the assumptions (see
+    the module docstring for the definitions). Three queries however many participants:
+    the counts per benefit type (programme and comparison group together), the outflow
+    rows grouped by measurement date for the realised savings, and the programme cost."""
+    on_date = on_date or timezone.localdate()
+    share = assumptions.partial_benefit_share
+    duration = assumptions.remaining_duration_years
+    measured = _measurements(programme, assumptions, on_date)
+
+    counts = (
+        measured.values("participant__benefit_type", "participant__in_comparison_group")
+        .annotate(
+            participants=Count("participant", distinct=True),
+            sustainable=Count("participant", distinct=True, filter=SUSTAINABLE),
+            partial=Count("participant", distinct=True, filter=PARTIAL),
+        )
+        .order_by()
+    )
+    own, comparison = {}, {"participants": 0, "sustainable": 0, "partial": 0}
+    for row in counts:
+        if row["participant__in_comparison_group"]:
+            for key in comparison:
+                comparison[key] += row[key]
+        else:
+            own[row["participant__benefit_type"]] = row
+
+    if assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
+        measured_comparison = comparison["participants"]
+        rate = (
+            _weighted(comparison["sustainable"], comparison["partial"], share)
+            / measured_comparison
+            if measured_comparison
+            else Decimal(0)
+        )
+        comparison_participants = measured_comparison
+    else:
+        rate = assumptions.reference_outflow_rate
+        comparison_participants = None
+    rate = rate.quantize(RATE, rounding=ROUND_HALF_UP)
+
+    # Realised to date needs each outflow's measurement date: one query, grouped by date,
+    # so its size follows the number of measurement days and not of participants.
+    realised = {}
+    outflow_rows = (
+        measured.filter(participant__in_comparison_group=False)
+        .filter(SUSTAINABLE | PARTIAL)
+        .values("participant__benefit_type", "benefit_status", "measured_on")
+        .annotate(people=Count("participant", distinct=True))
+        .order_by()
+    )
+    for row in outflow_rows:
+        benefit_type = row["participant__benefit_type"]
+        weight = share if row["benefit_status"] == BenefitStatus.PARTIAL else Decimal(1)
+        years = min(duration, Decimal((on_date - row["measured_on"]).days) / DAYS_PER_YEAR)
+        realised[benefit_type] = realised.get(benefit_type, Decimal(0)) + (
+            yearly_cost(assumptions, benefit_type) * weight * row["people"] * years
+        )
+
+    rows = []
+    for benefit_type, label in BenefitType.choices:
+        if benefit_type not in own:
+            continue
+        counted = own[benefit_type]
+        cost = yearly_cost(assumptions, benefit_type)
+        outflows = cents(_weighted(counted["sustainable"], counted["partial"], share))
+        expected = cents(rate * counted["participants"])
+        net_outflows = max(ZERO, outflows - expected)
+        rows.append(
+            BenefitTypeFigures(
+                benefit_type=benefit_type,
+                label=str(label),
+                participants=counted["participants"],
+                sustainable_outflows=counted["sustainable"],
+                partial=counted["partial"],
+                outflows=outflows,
+                yearly_cost=cents(cost),
+                gross_projected=cents(outflows * cost * duration),
+                expected_anyway=expected,
+                net_outflows=net_outflows,
+                net_projected=cents(net_outflows * cost * duration),
+                realised_to_date=cents(realised.get(benefit_type, 0)),
+            )
+        )
+
+    def total(name):
+        return sum((getattr(row, name) for row in rows), ZERO)
+
+    gross = cents(total("gross_projected"))
+    net = cents(total("net_projected"))
+    programme_cost = cents(selectors.programme_cost(programme))
+    return SavingsResult(
+        programme=programme,
+        on_date=on_date,
+        assumptions=assumptions_used(assumptions),
+        counterfactual_rate=rate,
+        comparison_participants=comparison_participants,
+        by_benefit_type=rows,
+        participants=sum(row.participants for row in rows),
+        sustainable_outflows=sum(row.sustainable_outflows for row in rows),
+        partial=sum(row.partial for row in rows),
+        outflows=cents(total("outflows")),
+        realised_to_date=cents(total("realised_to_date")),
+        gross_projected=gross,
+        net_projected=net,
+        programme_cost=programme_cost,
+        gross_savings=gross - programme_cost,
+        net_savings=net - programme_cost,
+        gross_return_per_euro=cents(gross / programme_cost) if programme_cost else None,
+        return_per_euro=cents(net / programme_cost) if programme_cost else None,
+    )
+
+
+# Revolving fund
+
+
+@dataclass(frozen=True)
+class ReplenishmentProposal:
+    fund: object
+    savings: SavingsResult
+    realised: Decimal
+    already_replenished: Decimal
+    remaining: Decimal
+    ceiling: Decimal | None
+    held: Decimal
+    room: Decimal | None
+    amount: Decimal
+    reasoning: list = field(default_factory=list)
+
+    def as_calculation(self):
+        """What the ledger entry stores: the savings calculation and how the amount
+        followed from it."""
+        calculation = self.savings.as_calculation()
+        calculation["proposal"] = {
+            "realised_to_date": str(self.realised),
+            "already_replenished": str(self.already_replenished),
+            "remaining": str(self.remaining),
+            "ceiling": None if self.ceiling is None else str(self.ceiling),
+            "held": str(self.held),
+            "room_under_ceiling": None if self.room is None else str(self.room),
+            "amount": str(self.amount),
+        }
+        return calculation
+
+
+def replenishment_proposal(fund, savings):
+    """What the revolving fund may get back from the realised savings: the lower of the
+    realised savings not yet replenished and the room under the fund's ceiling.
+
+    The room is measured the way `services.book_replenishment` checks it (ceiling minus
+    what the fund holds: allocated − spent). Replenishments already booked (and their
+    corrections) are taken off the realised savings, otherwise the same savings would be
+    booked a second time on the next visit."""
+    balance = selectors.balance(fund)
+    already = fund.entries.filter(
+        Q(kind=EntryKind.REPLENISHMENT)
+        | Q(kind=EntryKind.CORRECTION, corrects__kind=EntryKind.REPLENISHMENT)
+    ).aggregate(total=Coalesce(Sum("amount"), selectors.ZERO))["total"]
+    already = cents(already)
+    realised = savings.realised_to_date
+    remaining = max(ZERO, realised - already)
+    held = cents(balance.allocated - balance.spent)
+    room = None if fund.ceiling is None else max(ZERO, cents(fund.ceiling) - held)
+    amount = remaining if room is None else min(remaining, room)
+
+    version = savings.assumptions["version"]
+    reasoning = [
+        (
+            _("Realised savings to date of %(programme)s (assumptions version %(version)s)")
+            % {"programme": savings.programme.name, "version": version or "–"},
+            realised,
+        ),
+        (_("Already replenished from these savings"), already),
+        (_("Realised savings not yet replenished"), remaining),
+    ]
+    if room is None:
+        reasoning.append((_("This fund has no ceiling"), None))
+    else:
+        reasoning += [
+            (_("Ceiling of the fund"), cents(fund.ceiling)),
+            (_("Held by the fund now (deposits, replenishments and corrections − spent)"), held),
+            (_("Room under the ceiling"), room),
+        ]
+    reasoning.append((_("Proposed replenishment: the lower of the two"), amount))
+    return ReplenishmentProposal(
+        fund=fund,
+        savings=savings,
+        realised=realised,
+        already_replenished=already,
+        remaining=remaining,
+        ceiling=None if fund.ceiling is None else cents(fund.ceiling),
+        held=held,
+        room=room,
+        amount=amount,
+        reasoning=reasoning,
+    )
+
+
+@transaction.atomic
+def book_proposed_replenishment(user, fund, assumptions, on_date=None):
+    """Books the proposal as it stands at this moment. The fund's row is locked before the
+    proposal is worked out, so that two managers pressing the button at once are served
+    one after the other and the second sees the first one's replenishment."""
+    if user.role != Role.MANAGER or fund.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    if assumptions is None or assumptions.pk is None:
+        raise ValidationError(
+            _("Save a version of the savings assumptions first: a replenishment names it."),
+            code="no_assumptions",
+        )
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    if fund.programme is None:
+        raise ValidationError(
+            _("This fund is not linked to a programme, so it has no savings."), code="no_programme"
+        )
+    proposal = replenishment_proposal(fund, compute_savings(fund.programme, assumptions, on_date))
+    if proposal.amount <= 0:
+        raise ValidationError(_("There is nothing to replenish at the moment."), code="nothing")
+    entry = services.book_replenishment(user, fund, proposal.amount, proposal.as_calculation())
+    return entry, proposal
+
+
+# Social impact bond
+
+
+@dataclass(frozen=True)
+class BondOwed:
+    sustainable_outflows: int
+    follow_up: int
+    assumptions_version: int | None
+    payment: Decimal
+    uncapped: Decimal
+    cap: Decimal
+    owed: Decimal
+    capped: bool
+
+
+def bond_owed(bond, programme, assumptions, on_date=None):
+    """What the municipality owes the investor for the measured outcomes: sustainable
+    outflows (whole people: the bond pays per outflow, so partial benefit earns nothing)
+    × the outcome payment, never more than principal × (1 + agreed return)."""
+    on_date = on_date or timezone.localdate()
+    count = (
+        _measurements(programme, assumptions, on_date)
+        .filter(SUSTAINABLE, participant__in_comparison_group=False)
+        .aggregate(n=Count("participant", distinct=True))["n"]
+    )
+    uncapped = cents(bond.outcome_payment * count)
+    cap = cents(bond.principal * (1 + bond.agreed_return / 100))
+    return BondOwed(
+        sustainable_outflows=count,
+        follow_up=assumptions.sustainable_follow_up,
+        assumptions_version=assumptions.version,
+        payment=cents(bond.outcome_payment),
+        uncapped=uncapped,
+        cap=cap,
+        owed=min(uncapped, cap),
+        capped=uncapped > cap,
+    )
+
+
+# Versions
+
+
+@transaction.atomic
+def new_assumptions_version(user, municipality, **values):
+    """A manager changes the savings model: the change becomes version n + 1 and every
+    earlier version stays as it was, so each report and replenishment keeps naming what
+    it assumed. Values not given are carried over from the current version."""
+    if user.role != Role.MANAGER or user.municipality_id != municipality.pk:
+        raise PermissionDenied
+    unknown = set(values) - set(ASSUMPTION_FIELDS) - {"note"}
+    if unknown:
+        raise TypeError(f"Unknown assumptions: {', '.join(sorted(unknown))}")
+    # Serialises two managers saving at the same moment; the unique constraint on
+    # (municipality, version) would otherwise turn the second one into an error page.
+    Municipality.objects.select_for_update().get(pk=municipality.pk)
+    current = SavingsAssumptions.objects.current(municipality)
+    base = current or default_assumptions(municipality)
+    fields = {name: getattr(base, name) for name in ASSUMPTION_FIELDS}
+    fields.update(values)
+    fields.setdefault("note", "")
+    assumptions = SavingsAssumptions(
+        municipality=municipality,
+        version=(current.version if current else 0) + 1,
+        created_by=user,
+        **fields,
+    )
+    assumptions.full_clean()
+    assumptions.save()
+    audit.record(user, AuditAction.CREATE, obj=assumptions,
+                 detail=f"savings assumptions version {assumptions.version}")  # fmt: skip
+    return assumptions

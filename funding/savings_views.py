@@ -1,0 +1,260 @@
+"""The savings report, the versions of its assumptions, the replenishment of the revolving
+fund and what a social impact bond owes. Views check login and role, read through
+`for_user` (another municipality's fund answers 404) and leave writes to `savings` and
+`services`."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vakwerk.models import Programme
+from vakwerk.permissions import role_required
+from vakwerk.roles import Role
+
+from . import savings
+from .models import Counterfactual, Fund, FundKind, SavingsAssumptions
+
+READERS = (Role.MANAGER, Role.ADMIN)
+MONEY_FIELDS = {"yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both"}
+SHARE_FIELDS = {"partial_benefit_share", "reference_outflow_rate"}
+
+
+class AssumptionsForm(forms.ModelForm):
+    """A new version: starts from the current values, and asks why."""
+
+    class Meta:
+        model = SavingsAssumptions
+        fields = [*savings.ASSUMPTION_FIELDS, "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                # Accepts "2,5" in Dutch and "2.5" in English.
+                field.localize = True
+                field.widget.is_localized = True
+        self.fields["note"].required = True
+        self.fields["note"].help_text = _("Why this version: what changed and on what basis.")
+        self.fields["remaining_duration_years"].help_text = _(
+            "The seed's EUR 517,405 assumes 2.5 years for 14 people off social assistance; "
+            "three full years would be EUR 620,886."
+        )
+        self.fields["reference_outflow_rate"].help_text = _(
+            "As a fraction: 0.15 means 15% would have left benefit anyway. Used when the "
+            "counterfactual is the reference outflow rate."
+        )
+        self.fields["partial_benefit_share"].help_text = _(
+            "As a fraction: 0.5 counts someone on partial benefit as half a person."
+        )
+
+
+class PreviewForm(forms.Form):
+    duration = forms.DecimalField(
+        label=gettext_lazy("Try another duration (years)"),
+        max_digits=4,
+        decimal_places=2,
+        localize=True,
+        required=False,
+        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(Decimal("40"))],
+    )
+
+
+def _versions(user):
+    return SavingsAssumptions.objects.for_user(user).select_related("created_by")
+
+
+def _current(user):
+    return _versions(user).order_by("-version").first()
+
+
+def _percent(value):
+    return value * 100 if value is not None else None
+
+
+def assumption_rows(assumptions):
+    """(label, value, kind) for every assumption, so that the template shows them all in
+    the same order everywhere; `kind` says how to format the value."""
+    rows = []
+    for name in savings.ASSUMPTION_FIELDS:
+        label = SavingsAssumptions._meta.get_field(name).verbose_name
+        value = getattr(assumptions, name)
+        if name in MONEY_FIELDS:
+            kind = "money"
+        elif name in SHARE_FIELDS:
+            kind, value = "percent", _percent(value)
+        elif name == "counterfactual":
+            kind, value = "text", Counterfactual(value).label
+        elif name == "sustainable_follow_up":
+            kind = "months"
+        else:
+            kind = "years"
+        rows.append((label, value, kind))
+    return rows
+
+
+def _programme_funds(user):
+    """The revolving funds and bonds of each programme, for the links under its report."""
+    funds = {}
+    queryset = (
+        Fund.objects.for_user(user)
+        .filter(kind__in=(FundKind.REVOLVING, FundKind.SOCIAL_IMPACT_BOND))
+        .exclude(programme=None)
+        .order_by("name", "pk")
+    )
+    for fund in queryset:
+        funds.setdefault(fund.programme_id, []).append(fund)
+    return funds
+
+
+@role_required(*READERS)
+def savings_report(request):
+    user = request.user
+    municipality = user.municipality
+    if request.method == "POST":
+        if user.role != Role.MANAGER:
+            raise PermissionDenied
+        form = AssumptionsForm(request.POST)
+        if form.is_valid():
+            try:
+                version = savings.new_assumptions_version(user, municipality, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Version %(version)s of the savings assumptions has been saved.")
+                    % {"version": version.version},
+                )
+                return redirect("funding:savings")
+    else:
+        form = None
+
+    versions = list(_versions(user).order_by("-version").values_list("version", flat=True))
+    current = _current(user)
+    assumptions = current or savings.default_assumptions(municipality)
+    chosen = request.GET.get("version", "")
+    if chosen.isdigit() and int(chosen) != getattr(current, "version", None):
+        assumptions = get_object_or_404(_versions(user), version=int(chosen))
+    if form is None and user.role == Role.MANAGER:
+        initial = {name: getattr(assumptions, name) for name in savings.ASSUMPTION_FIELDS}
+        form = AssumptionsForm(initial=initial)
+
+    preview_form = PreviewForm(request.GET if request.GET.get("duration") else None)
+    preview = None
+    if preview_form.is_bound and preview_form.is_valid():
+        duration = preview_form.cleaned_data["duration"]
+        preview = savings.preview_assumptions(assumptions, remaining_duration_years=duration)
+
+    today = timezone.localdate()
+    funds = _programme_funds(user)
+    reports = []
+    for programme in Programme.objects.for_user(user).order_by("start_date", "pk"):
+        result = savings.compute_savings(programme, assumptions, today)
+        reports.append(
+            {
+                "programme": programme,
+                "result": result,
+                "rate_percent": _percent(result.counterfactual_rate),
+                "preview": savings.compute_savings(programme, preview, today) if preview else None,
+                "funds": funds.get(programme.pk, []),
+            }
+        )
+    context = {
+        "assumptions": assumptions,
+        "assumption_rows": assumption_rows(assumptions),
+        "is_current": current is None or assumptions.pk == current.pk,
+        "versions": versions,
+        "preview": preview,
+        "preview_form": preview_form,
+        "reports": reports,
+        "form": form,
+        "next_version": (versions[0] if versions else 0) + 1,
+        "on_date": today,
+    }
+    return render(request, "funding/savings.html", context)
+
+
+@role_required(*READERS)
+def assumptions_history(request):
+    versions = [
+        {"assumptions": version, "rows": assumption_rows(version)}
+        for version in _versions(request.user).order_by("-version")
+    ]
+    labels = [
+        SavingsAssumptions._meta.get_field(name).verbose_name for name in savings.ASSUMPTION_FIELDS
+    ]
+    context = {"versions": versions, "labels": labels}
+    return render(request, "funding/savings_history.html", context)
+
+
+def _fund_crumbs(fund):
+    return [
+        (_("Funds"), reverse("funding:fund_list")),
+        (fund.name, reverse("funding:fund_detail", args=[fund.pk])),
+    ]
+
+
+@role_required(Role.MANAGER)
+def replenishment(request, pk):
+    user = request.user
+    fund = get_object_or_404(
+        Fund.objects.for_user(user).select_related("programme"), pk=pk, kind=FundKind.REVOLVING
+    )
+    assumptions = _current(user)
+    if request.method == "POST":
+        try:
+            entry, _proposal = savings.book_proposed_replenishment(user, fund, assumptions)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("funding:replenishment", fund.pk)
+        messages.success(
+            request,
+            _("A replenishment of %(amount)s has been booked.")
+            % {"amount": savings.format_euro(entry.amount)},
+        )
+        return redirect("funding:fund_detail", fund.pk)
+
+    proposal = None
+    if fund.programme is not None:
+        used = assumptions or savings.default_assumptions(user.municipality)
+        result = savings.compute_savings(fund.programme, used)
+        proposal = savings.replenishment_proposal(fund, result)
+    context = {
+        "fund": fund,
+        "assumptions": assumptions,
+        "proposal": proposal,
+        "breadcrumbs": _fund_crumbs(fund),
+    }
+    return render(request, "funding/savings_replenishment.html", context)
+
+
+@role_required(*READERS)
+def bond(request, pk):
+    user = request.user
+    fund = get_object_or_404(
+        Fund.objects.for_user(user).select_related("programme", "bond"),
+        pk=pk,
+        kind=FundKind.SOCIAL_IMPACT_BOND,
+    )
+    terms = getattr(fund, "bond", None)
+    assumptions = _current(user) or savings.default_assumptions(user.municipality)
+    owed = None
+    if terms is not None and fund.programme is not None:
+        owed = savings.bond_owed(terms, fund.programme, assumptions)
+    context = {
+        "fund": fund,
+        "terms": terms,
+        "owed": owed,
+        "assumptions": assumptions,
+        "breadcrumbs": _fund_crumbs(fund),
+    }
+    return render(request, "funding/bond.html", context)
