@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import questionnaire_urls, report_urls, research_urls, views
 
 app_name = "evaluation"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("research/", views.research_projects, name="research_projects"),
+    *questionnaire_urls.urlpatterns,
+    *report_urls.urlpatterns,
+    *research_urls.urlpatterns,
 ]

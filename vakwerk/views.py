@@ -13,12 +13,15 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from evaluation import selectors as evaluation_selectors
+from evaluation.models import Stakeholder
+
 from . import audit, services
 from .audit import AuditAction
 from .context_processors import START_PAGES
 from .forms import TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
-from .models import Programme, ProgrammeGoal, User
+from .models import Phase, Programme, ProgrammeGoal, User
 from .permissions import role_required
 from .roles import STAFF_ROLES, Role
 
@@ -62,7 +65,13 @@ def programme_detail(request, pk):
         ),
         pk=pk,
     )
-    return render(request, "vakwerk/programme_detail.html", {"programme": programme})
+    context = {
+        "programme": programme,
+        "goals": evaluation_selectors.goals_with_actuals(programme),
+        "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
+        "phases": Phase.choices,
+    }
+    return render(request, "vakwerk/programme_detail.html", context)
 
 
 @role_required(Role.ADMIN)

@@ -1,0 +1,135 @@
+"""Reports: a manager requests one, follows its progress and downloads the PDF. Rows are
+read through `Report.objects.for_user` (another municipality's report answers 404);
+the file is streamed from private storage, never from a public URL."""
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.models import Programme
+from vakwerk.permissions import role_required
+from vakwerk.roles import Role
+
+from . import reports, selectors
+from .models import JobStatus, Report, ReportKind
+
+READERS = (Role.MANAGER, Role.ADMIN)
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReportRequestForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=gettext_lazy("Programme"), queryset=Programme.objects.none()
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=ReportKind.choices)
+    period_start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=DATE_WIDGET,
+        input_formats=["%Y-%m-%d"],
+    )  # fmt: skip
+    period_end = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=DATE_WIDGET,
+        input_formats=["%Y-%m-%d"],
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.for_user(user).order_by(
+            "-start_date", "name"
+        )
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the period lies after its end."))
+        return data
+
+
+def _reports(user):
+    return Report.objects.for_user(user).select_related("programme", "requested_by")
+
+
+@role_required(*READERS)
+def report_list(request):
+    user = request.user
+    queryset = _reports(user)
+    programme = None
+    chosen = request.GET.get("programme", "")
+    if chosen.isdigit():
+        programme = get_object_or_404(Programme.objects.for_user(user), pk=int(chosen))
+        queryset = queryset.filter(programme=programme)
+    form = None
+    if user.role == Role.MANAGER:
+        # Most municipalities run one programme at a time: preselect it.
+        chosen = programme or Programme.objects.for_user(user).order_by("-start_date").first()
+        form = ReportRequestForm(user=user, initial={"programme": chosen})
+    context = {"reports": queryset[:100], "form": form, "programme": programme}
+    return render(request, "evaluation/report_list.html", context)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def report_request(request):
+    user = request.user
+    form = ReportRequestForm(request.POST, user=user)
+    if not form.is_valid():
+        context = {"reports": _reports(user)[:100], "form": form, "programme": None}
+        return render(request, "evaluation/report_list.html", context, status=400)
+    data = form.cleaned_data
+    report = reports.request_report(
+        user,
+        data["programme"],
+        data["kind"],
+        selectors.Period(data["period_start"], data["period_end"]),
+    )
+    messages.success(request, _("The report has been requested."))
+    return redirect("evaluation:report_detail", report.pk)
+
+
+@role_required(*READERS)
+def report_detail(request, pk):
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    context = {
+        "report": report,
+        "in_progress": report.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "can_retry": report.status == JobStatus.FAILED and request.user.role == Role.MANAGER,
+    }
+    return render(request, "evaluation/report_detail.html", context)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def report_retry(request, pk):
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    if report.status != JobStatus.FAILED:
+        messages.info(request, _("Only a failed report can be made again."))
+    else:
+        reports.retry_report(request.user, report)
+        messages.success(request, _("The report will be made again."))
+    return redirect("evaluation:report_detail", report.pk)
+
+
+@role_required(*READERS)
+def report_download(request, pk):
+    report = get_object_or_404(_reports(request.user), pk=pk)
+    storage = reports.private_storage()
+    if report.status != JobStatus.DONE or not report.file_name:
+        raise Http404
+    if not storage.exists(report.file_name):
+        raise Http404
+    audit.record(request.user, AuditAction.DOWNLOAD, obj=report, detail="report PDF")
+    return FileResponse(
+        storage.open(report.file_name, "rb"),
+        as_attachment=True,
+        filename=reports.download_name(report),
+        content_type="application/pdf",
+    )

@@ -1,0 +1,294 @@
+"""Monitoring and savings reports: accessible PDFs (PDF/UA) made by a Celery task, kept in
+private storage and handed out only through a view that checks who asks.
+
+A report row is the job: queued → running (with progress) → done (with its file) or
+failed (with the error, and a retry). `build_report` is safe to run twice: a finished
+report whose file exists is left alone, and a task that died half-way simply starts over
+(the file name is the report's own, so nothing else is overwritten)."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.models import Programme
+from vakwerk.roles import Role
+
+from . import charts, selectors
+from .models import JobStatus, Report, ReportKind, Stakeholder
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    ReportKind.MONITORING: "evaluation/report_monitoring_pdf.html",
+    ReportKind.SAVINGS: "evaluation/report_savings_pdf.html",
+}
+MAX_ERROR_LENGTH = 2000
+
+
+def private_storage():
+    return storages["private"]
+
+
+def file_name_for(report):
+    return f"reports/{report.programme_id}/{report.pk}.pdf"
+
+
+def download_name(report):
+    """What the browser saves the file as: kind, programme and date, nothing personal."""
+    day = (report.finished_at or report.requested_at).date()
+    slug = "".join(c if c.isalnum() else "-" for c in report.programme.name).strip("-")
+    return f"{report.kind}-{slug}-{day:%Y-%m-%d}.pdf".lower()
+
+
+def render_pdf(html):
+    """HTML to an accessible PDF (tagged headings and tables, PDF/UA-1)."""
+    import weasyprint  # heavy import (Pango); only the PDF path needs it
+
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+
+
+def page_counter_css():
+    """CSS `content` for "Page X of Y": the sentence from the catalogue, the numbers from
+    WeasyPrint's page counters. Quotes, backslashes and angle brackets are dropped so that
+    no translation can break out of the CSS string."""
+    text = _("Page %(number)s of %(total)s")
+    text = text.replace('"', "").replace("\\", "").replace("<", "")
+    text = text % {"number": '" counter(page) "', "total": '" counter(pages) "'}
+    return f'"{text}"'
+
+
+# Building
+
+
+def _update(report, **fields):
+    # A filtered UPDATE, so that progress never overwrites what another process wrote to
+    # the other columns.
+    Report.objects.filter(pk=report.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(report, name, value)
+
+
+def _common_context(report, today):
+    programme = report.programme
+    municipality = programme.municipality
+    return {
+        "report": report,
+        "programme": programme,
+        "municipality": municipality,
+        "colour": charts.safe_colour(municipality.colour),
+        "today": today,
+        "period": selectors.Period(report.period_start, report.period_end),
+        "page_counter": page_counter_css(),
+        "title": f"{report.get_kind_display()} · {programme.name}",
+    }
+
+
+def monitoring_context(report, today=None):
+    context = _common_context(report, today or timezone.localdate())
+    programme = context["programme"]
+    scope = selectors.Scope(context["municipality"], programme)
+    figures = selectors.dashboard(scope, context["period"], today=context["today"])
+    context.update(
+        figures=figures,
+        charts=charts.dashboard_charts(figures, context["colour"]),
+        savings_chart=charts.savings_chart(figures.savings, context["colour"]),
+        activities=list(programme.activities.order_by("due_date", "pk")),
+        stakeholders=list(Stakeholder.objects.filter(programme=programme)),
+    )
+    return context
+
+
+def savings_context(report, today=None):
+    context = _common_context(report, today or timezone.localdate())
+    scope = selectors.Scope(context["municipality"], context["programme"])
+    figures = selectors.savings(scope, context["period"])
+    context.update(
+        savings=figures,
+        result=figures.results[0],
+        assumptions=figures.assumptions,
+        assumption_rows=_assumption_display(figures.assumptions),
+        chart=charts.savings_chart(figures, context["colour"]),
+    )
+    return context
+
+
+def _assumption_display(assumptions):
+    """(label, value as text) for every assumption, formatted the Dutch way."""
+    from funding.templatetags.money import euro
+
+    rows = []
+    for label, name, value in selectors.assumption_rows(assumptions):
+        if name.startswith("yearly_cost"):
+            text = euro(value)
+        elif name in ("partial_benefit_share", "reference_outflow_rate"):
+            text = f"{(value * 100).normalize():f}".replace(".", ",") + "%"
+        elif name == "remaining_duration_years":
+            text = _("%(years)s years") % {"years": f"{value.normalize():f}".replace(".", ",")}
+        elif name == "sustainable_follow_up":
+            text = _("%(months)s months") % {"months": value}
+        else:
+            text = str(value)
+        rows.append((label, text))
+    return rows
+
+
+CONTEXTS = {ReportKind.MONITORING: monitoring_context, ReportKind.SAVINGS: savings_context}
+
+
+def build_report(report_id):
+    """Makes the PDF of one report. Returns the report; on failure the report says why
+    and the exception goes on to Celery's log."""
+    report = Report.objects.select_related("programme__municipality").get(pk=report_id)
+    storage = private_storage()
+    if report.status == JobStatus.DONE and report.file_name and storage.exists(report.file_name):
+        return report
+    _update(report, status=JobStatus.RUNNING, progress=5, error="", finished_at=None)
+    try:
+        with translation.override("nl"):
+            context = CONTEXTS[report.kind](report)
+            _update(report, progress=40)
+            html = render_to_string(TEMPLATES[report.kind], context)
+            _update(report, progress=60)
+            pdf = render_pdf(html)
+        _update(report, progress=90)
+        name = file_name_for(report)
+        if storage.exists(name):
+            storage.delete(name)
+        saved = storage.save(name, ContentFile(pdf))
+        _update(
+            report,
+            status=JobStatus.DONE,
+            progress=100,
+            file_name=saved,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        _update(
+            report,
+            status=JobStatus.FAILED,
+            error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+            finished_at=timezone.now(),
+        )
+        raise
+    return report
+
+
+# Requests
+
+
+def _enqueue_on_commit(report):
+    report_id = report.pk
+
+    def enqueue_report_build():
+        from . import tasks
+
+        tasks.build_report.delay(report_id)
+
+    # robust: a broker that is down, or (in-process) a build that fails, must not undo
+    # the request; the report itself records the failure and can be retried.
+    transaction.on_commit(enqueue_report_build, robust=True)
+
+
+def _require_manager(user, programme):
+    if (
+        not user.is_authenticated
+        or user.role != Role.MANAGER
+        or user.municipality_id != programme.municipality_id
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def request_report(user, programme, kind, period=None):
+    """A manager asks for a report of one of their programmes; the task runs after the
+    request is committed."""
+    _require_manager(user, programme)
+    kind = ReportKind(kind)
+    period = period or selectors.Period()
+    report = Report.objects.create(
+        programme=programme,
+        kind=kind,
+        period_start=period.start,
+        period_end=period.end,
+        requested_by=user,
+    )
+    audit.record(user, AuditAction.CREATE, obj=report, detail=f"{kind} report requested")
+    _enqueue_on_commit(report)
+    return report
+
+
+@transaction.atomic
+def retry_report(user, report):
+    """A failed report is queued again (as the same report: its id and file name stay)."""
+    _require_manager(user, report.programme)
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != JobStatus.FAILED:
+        raise PermissionDenied("Only a failed report can be retried.")
+    _update(report, status=JobStatus.QUEUED, progress=0, error="", finished_at=None)
+    audit.record(user, AuditAction.UPDATE, obj=report, detail="report retried")
+    _enqueue_on_commit(report)
+    return report
+
+
+# Monthly
+
+
+@dataclass(frozen=True)
+class MonthlyRun:
+    period_end: datetime.date
+    created: list
+    existing: int
+
+
+def active_programmes(today):
+    """Programmes still running, or that ended within the last month (their last monthly
+    report is still due)."""
+    cutoff = today - relativedelta(months=1)
+    return Programme.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=cutoff)).order_by(
+        "pk"
+    )
+
+
+def make_monthly_reports(today=None):
+    """Both kinds of report for every active programme, up to the end of last month.
+    Safe to run twice: a programme's monthly report of a kind is made once per month."""
+    today = today or timezone.localdate()
+    period_end = today.replace(day=1) - datetime.timedelta(days=1)
+    created, existing = [], 0
+    for programme in active_programmes(today):
+        with transaction.atomic():
+            # Serialises two beat runs (or a re-delivered task) on the same programme.
+            Programme.objects.select_for_update().filter(pk=programme.pk).first()
+            for kind in ReportKind:
+                monthly = Report.objects.filter(
+                    programme=programme,
+                    kind=kind,
+                    requested_by__isnull=True,
+                    period_start__isnull=True,
+                    period_end=period_end,
+                )
+                if monthly.exists():
+                    existing += 1
+                    continue
+                report = Report.objects.create(
+                    programme=programme, kind=kind, period_end=period_end
+                )
+                _enqueue_on_commit(report)
+                created.append(report.pk)
+    logger.info("Monthly reports: %s queued, %s already there", len(created), existing)
+    return MonthlyRun(period_end, created, existing)

@@ -1,0 +1,22 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import research
+from .models import ExportFormat
+
+
+class ResearchExportForm(forms.Form):
+    """The export builder: which tables, in which format."""
+
+    tables = forms.MultipleChoiceField(
+        label=_("Tables"),
+        choices=research.table_choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(research.TABLES),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=ExportFormat.choices,
+        widget=forms.RadioSelect,
+        initial=ExportFormat.CSV,
+    )

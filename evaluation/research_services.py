@@ -1,0 +1,180 @@
+"""Requesting, running, downloading and expiring research exports. The rules of what an
+export contains live in evaluation/research.py; this module decides who may do what and
+keeps the ResearchExport row, the file and the audit trail in step."""
+
+import datetime
+import logging
+import tempfile
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.roles import Role
+
+from . import research
+from .models import ExportFormat, JobStatus, ResearchExport
+
+logger = logging.getLogger(__name__)
+
+
+def is_researcher_of(user, project):
+    return (
+        user.is_authenticated
+        and user.role == Role.RESEARCHER
+        and project.researchers.filter(pk=user.pk).exists()
+    )
+
+
+def project_is_valid(project, on_date=None):
+    return project.valid_until >= (on_date or timezone.localdate())
+
+
+def request_export(user, project, tables, format):
+    """Queues an export for a researcher of a project that is still valid. The task is
+    sent only when the row is committed, so a worker never looks for a missing row."""
+    if not is_researcher_of(user, project):
+        raise PermissionDenied
+    if not project_is_valid(project):
+        raise ValidationError(
+            _("The research project ended on %(date)s; no new exports can be made.")
+            % {"date": project.valid_until},
+            code="project_ended",
+        )
+    names = [table.name for table in research.selected_tables(tables)]
+    if not names or len(names) != len(set(tables)):
+        raise ValidationError(_("Choose one or more of the listed tables."), code="tables")
+    if format not in ExportFormat.values:
+        raise ValidationError(_("Choose one of the listed formats."), code="format")
+    from .tasks import run_research_export
+
+    with transaction.atomic():
+        export = ResearchExport.objects.create(
+            project=project, tables=names, format=format, requested_by=user
+        )
+        # robust: a broker that is down must not undo the request; the export stays
+        # queued and visible, so the researcher sees that nothing came of it.
+        transaction.on_commit(lambda: run_research_export.delay(export.pk), robust=True)
+    return export
+
+
+def run_export(export_id):
+    """Builds the file of one export. Safe to run twice: a finished export is skipped, and
+    of two runs at the same time only the first to finish stores its file and logs it."""
+    with transaction.atomic():
+        export = (
+            ResearchExport.objects.select_for_update()
+            .select_related("project", "requested_by")
+            .get(pk=export_id)
+        )
+        if export.status == JobStatus.DONE:
+            return export
+        export.status = JobStatus.RUNNING
+        export.error = ""
+        export.save(update_fields=["status", "error"])
+    project = export.project
+    try:
+        if not project_is_valid(project):
+            raise ValidationError("research project has ended")
+        # A temporary file, not the final name: a half-written export never appears in
+        # the private storage, and no table is held in memory (except for SPSS/Stata).
+        with tempfile.TemporaryFile(prefix="research-export-") as scratch:
+            counts = research.write_export(project, export.tables, export.format, scratch)
+            digest = research.sha256_of(scratch)
+            return _finish(export_id, scratch, counts, digest)
+    except Exception as error:
+        # The message may quote data from the database; only the kind of error is kept.
+        logger.exception("research export %s failed", export_id)
+        ResearchExport.objects.filter(pk=export_id).exclude(status=JobStatus.DONE).update(
+            status=JobStatus.FAILED, error=type(error).__name__, finished_at=timezone.now()
+        )
+        return ResearchExport.objects.get(pk=export_id)
+
+
+def _finish(export_id, scratch, counts, digest):
+    storage = storages["private"]
+    with transaction.atomic():
+        export = (
+            ResearchExport.objects.select_for_update()
+            .select_related("project", "requested_by")
+            .get(pk=export_id)
+        )
+        if export.status == JobStatus.DONE:
+            return export  # a twin run finished first; its file and log entry stand
+        project = export.project
+        name = research.storage_name(export)
+        # Only a leftover of an earlier, interrupted run can hold this export's name.
+        if storage.exists(name):
+            storage.delete(name)
+        stored = storage.save(name, File(scratch, name=name))
+        now = timezone.now()
+        export.status = JobStatus.DONE
+        export.rows = sum(counts.values())
+        export.sha256 = digest
+        export.file_name = stored
+        export.finished_at = now
+        export.expires_at = now + datetime.timedelta(days=project.export_retention_days)
+        export.error = ""
+        export.save()
+        # One entry per export, none per participant: the trail holds who exported what
+        # under which agreement; the rows and hash are on the export it points to.
+        audit.record(
+            export.requested_by,
+            AuditAction.EXPORT,
+            obj=export,
+            detail=f"research export {export.format}, {export.rows} rows",
+            purpose=project.agreement_reference,
+            municipality_id=project.municipality_id,
+        )
+    return export
+
+
+def is_downloadable(export, now=None):
+    now = now or timezone.now()
+    return (
+        export.status == JobStatus.DONE
+        and bool(export.file_name)
+        and export.expires_at is not None
+        and export.expires_at > now
+        and project_is_valid(export.project, timezone.localdate(now))
+    )
+
+
+def open_download(user, export):
+    """The file of an export for a researcher of its project, logged; None when it is not
+    (or no longer) available."""
+    if not is_researcher_of(user, export.project):
+        raise PermissionDenied
+    if not is_downloadable(export):
+        return None
+    storage = storages["private"]
+    if not storage.exists(export.file_name):
+        return None
+    audit.record(
+        user,
+        AuditAction.DOWNLOAD,
+        obj=export,
+        detail=f"research export {export.format}",
+        purpose=export.project.agreement_reference,
+        municipality_id=export.project.municipality_id,
+    )
+    return storage.open(export.file_name, "rb")
+
+
+def delete_expired_exports(now=None):
+    """Removes the files of exports past their expiry date; the rows stay as the record of
+    what was exported. A rerun finds nothing left to do. Returns how many were removed."""
+    now = now or timezone.now()
+    storage = storages["private"]
+    removed = 0
+    expired = ResearchExport.objects.filter(expires_at__lte=now).exclude(file_name="")
+    for export in expired.only("pk", "file_name").iterator():
+        storage.delete(export.file_name)
+        ResearchExport.objects.filter(pk=export.pk).update(file_name="")
+        removed += 1
+    return removed

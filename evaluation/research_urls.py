@@ -1,0 +1,24 @@
+"""Included in evaluation/urls.py (namespace "evaluation")."""
+
+from django.urls import path
+
+from . import research_views as views
+
+urlpatterns = [
+    path("research/<int:pk>/", views.research_project_detail, name="research_project_detail"),
+    path(
+        "research/<int:pk>/exports/",
+        views.research_export_list,
+        name="research_export_list",
+    ),
+    path(
+        "research/<int:pk>/exports/new/",
+        views.research_export_new,
+        name="research_export_new",
+    ),
+    path(
+        "research/exports/<int:export_pk>/download/",
+        views.research_export_download,
+        name="research_export_download",
+    ),
+]

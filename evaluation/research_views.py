@@ -1,0 +1,111 @@
+"""Research project pages: the project, its export builder, the list of its exports and
+the download. Only researchers of the project request and download exports; managers of
+the municipality see what was exported (but never the files)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from vakwerk.permissions import role_required
+from vakwerk.roles import Role
+
+from . import research, research_services
+from .models import ExportFormat, JobStatus, ResearchExport, ResearchProject
+from .research_forms import ResearchExportForm
+
+VIEWERS = (Role.RESEARCHER, Role.MANAGER)
+
+
+def _project(request, pk):
+    return get_object_or_404(
+        ResearchProject.objects.for_user(request.user).prefetch_related("programmes"), pk=pk
+    )
+
+
+def _context(request, project, **extra):
+    is_researcher = research_services.is_researcher_of(request.user, project)
+    return {
+        "project": project,
+        "is_researcher": is_researcher,
+        "can_request": is_researcher and research_services.project_is_valid(project),
+        "project_valid": research_services.project_is_valid(project),
+        **extra,
+    }
+
+
+def _exports(request, project):
+    exports = ResearchExport.objects.for_user(request.user).filter(project=project)
+    exports = list(exports.select_related("requested_by", "project"))
+    for export in exports:
+        export.downloadable = research_services.is_downloadable(export)
+    return exports
+
+
+@role_required(*VIEWERS)
+def research_project_detail(request, pk):
+    project = _project(request, pk)
+    exports = _exports(request, project)
+    context = _context(
+        request, project, exports=exports[:5], more_exports=len(exports) > 5,
+        tables=research.TABLES.values(),
+    )  # fmt: skip
+    return render(request, "evaluation/research_project_detail.html", context)
+
+
+@role_required(*VIEWERS)
+def research_export_list(request, pk):
+    project = _project(request, pk)
+    context = _context(request, project, exports=_exports(request, project))
+    return render(request, "evaluation/research_export_list.html", context)
+
+
+@role_required(Role.RESEARCHER)
+def research_export_new(request, pk):
+    project = _project(request, pk)
+    if not research_services.project_is_valid(project):
+        messages.error(request, _("This research project has ended; no new exports can be made."))
+        return redirect("evaluation:research_project_detail", project.pk)
+    form = ResearchExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = research_services.request_export(
+                request.user, project, form.cleaned_data["tables"], form.cleaned_data["format"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # In-process Celery (no broker) has already run it by now.
+            export.refresh_from_db(fields=["status"])
+            if export.status == JobStatus.DONE:
+                messages.success(request, _("The export is ready."))
+            else:
+                messages.success(
+                    request, _("The export has been requested. Reload this page to see it.")
+                )
+            return redirect("evaluation:research_export_list", project.pk)
+    return render(
+        request, "evaluation/research_export_new.html", _context(request, project, form=form)
+    )
+
+
+@role_required(Role.RESEARCHER)
+def research_export_download(request, export_pk):
+    export = get_object_or_404(
+        ResearchExport.objects.for_user(request.user).select_related("project"), pk=export_pk
+    )
+    stored = research_services.open_download(request.user, export)
+    if stored is None:
+        raise Http404
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if export.format == ExportFormat.XLSX
+        else "application/zip"
+    )
+    return FileResponse(
+        stored,
+        as_attachment=True,
+        filename=research.download_name(export),
+        content_type=content_type,
+    )

@@ -1,0 +1,36 @@
+from celery import shared_task
+
+from . import reports, research_services
+
+
+# Research exports can be large: they get more time than the default limits (5/6 min),
+# still well within the broker's visibility timeout (2 h), after which Redis would hand
+# the task to a second worker.
+@shared_task(soft_time_limit=45 * 60, time_limit=50 * 60)
+def run_research_export(export_id):
+    return research_services.run_export(export_id).status
+
+
+@shared_task
+def delete_expired_research_exports():
+    # Export files hold pseudonymised personal data; none outlives its agreed period.
+    return research_services.delete_expired_exports()
+
+
+# Reports (monitoring and savings PDFs)
+
+
+@shared_task
+def build_report(report_id):
+    return reports.build_report(report_id).status
+
+
+@shared_task
+def make_monthly_reports():
+    run = reports.make_monthly_reports()
+    # A JSON-serialisable summary for the result backend.
+    return {
+        "period_end": run.period_end.isoformat(),
+        "created": run.created,
+        "existing": run.existing,
+    }
