@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from consultants.models import CoachingSession
 from employers.models import Match, Placement
+from evaluation.models import Invitation
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.models import AuditEntry, FieldChange, Municipality
@@ -428,6 +429,8 @@ def anonymise(participant, when):
         # Rejection reasons and handover notes describe the person too.
         Match.objects.filter(participant=current).update(rejection_reason="")
         Placement.objects.filter(match__participant=current).update(handover="")
+        # Questionnaire invitations sent to the person keep no address of theirs.
+        Invitation.objects.filter(participant=current).update(email="")
         # The history would otherwise keep the old name, postcode or notes as a copy.
         FieldChange.objects.filter(participant_id=current.pk).update(old_value="", new_value="")
         audit.record(

@@ -30,6 +30,17 @@ def evidence():
 
 
 @pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path_factory):
+    # Reports and exports written by tests land in a temporary folder, not the work tree.
+    storages = {**settings.STORAGES}
+    storages["private"] = {
+        **storages["private"],
+        "OPTIONS": {"location": tmp_path_factory.mktemp("private"), "base_url": None},
+    }
+    settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Axes counts failed logins in the cache; no test may inherit another's failures.
     cache.clear()

@@ -28,4 +28,17 @@ app.conf.beat_schedule = {
         "task": "participants.tasks.anonymise_expired_participants",
         "schedule": crontab(hour=3, minute=47),
     },
+    "delete-expired-research-exports": {
+        "task": "evaluation.tasks.delete_expired_research_exports",
+        "schedule": crontab(hour=4, minute=13),
+    },
+    # Just after midnight, so that nothing past yesterday's valid-until date is matched.
+    "expire-opportunities": {
+        "task": "employers.tasks.expire_opportunities",
+        "schedule": crontab(hour=0, minute=17),
+    },
+    "monthly-reports": {
+        "task": "evaluation.tasks.make_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=5, minute=7),
+    },
 }

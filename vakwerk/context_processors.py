@@ -2,14 +2,16 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES, Role
 
-# One navigation per role: (label, url name). The first entry is the role's start page.
+# One navigation per role: (label, url name) or (label, [(label, url name), ...]) for a
+# menu. The first entry is the role's start page.
 NAVIGATION = {
     Role.CONSULTANT: [
         (_("Caseload"), "participants:caseload"),
         (_("Tasks"), "participants:tasks"),
         (_("Groups"), "participants:cohort_list"),
-        (_("Programmes"), "programme_list"),
+        (_("Opportunities"), "employers:opportunity_list"),
         (_("Employers"), "employers:employer_list"),
+        (_("Programmes"), "programme_list"),
         (_("My development"), "consultants:my_development"),
     ],
     Role.MANAGER: [
@@ -17,10 +19,31 @@ NAVIGATION = {
         (_("Participants"), "participants:caseload"),
         (_("Groups"), "participants:cohort_list"),
         (_("Team"), "consultants:team"),
-        (_("Programmes"), "programme_list"),
         (_("Employers"), "employers:employer_list"),
-        (_("Audit trail"), "audit_list"),
-        (_("Retention"), "participants:retention_overview"),
+        (
+            _("Finance"),
+            [
+                (_("Funds"), "funding:fund_list"),
+                (_("Approvals"), "funding:approval_queue"),
+                (_("Savings"), "funding:savings"),
+            ],
+        ),
+        (
+            _("Evaluation"),
+            [
+                (_("Reports"), "evaluation:report_list"),
+                (_("Questionnaires"), "evaluation:questionnaire_list"),
+                (_("Research exports"), "evaluation:research_projects"),
+                (_("Programmes"), "programme_list"),
+            ],
+        ),
+        (
+            _("Privacy"),
+            [
+                (_("Audit trail"), "audit_list"),
+                (_("Retention"), "participants:retention_overview"),
+            ],
+        ),
     ],
     Role.WSP: [
         (_("Employers"), "employers:employer_list"),
@@ -36,9 +59,15 @@ NAVIGATION = {
         (_("Users"), "user_list"),
         (_("Competencies"), "consultants:competency_list"),
         (_("Programmes"), "programme_list"),
-        (_("Audit trail"), "audit_list"),
-        (_("Access requests"), "participants:subject_access"),
-        (_("Retention"), "participants:retention_overview"),
+        (_("Questionnaires"), "evaluation:questionnaire_list"),
+        (
+            _("Privacy"),
+            [
+                (_("Audit trail"), "audit_list"),
+                (_("Access requests"), "participants:subject_access"),
+                (_("Retention"), "participants:retention_overview"),
+            ],
+        ),
     ],
 }
 

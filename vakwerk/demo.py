@@ -10,7 +10,9 @@ from django.db import transaction
 from consultants import demo as consultants_demo
 from employers import demo as employers_demo
 from employers.models import Employer, Stage
+from evaluation import questionnaire_demo, report_demo, research_demo
 from evaluation.models import ResearchProject
+from funding import demo as funding_demo
 from participants import demo as participants_demo
 
 from .models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
@@ -208,6 +210,12 @@ def seed(password):
             users[Role.MANAGER],
         )
         employers_demo.seed(spec, {"wsp": users[Role.WSP], "consultant": users[Role.CONSULTANT]})
+        funding_demo.seed(
+            spec, {"manager": users[Role.MANAGER], "consultant": users[Role.CONSULTANT]}
+        )
         seed_research(spec, users)
+        questionnaire_demo.seed(spec, users)
+        report_demo.seed(spec, users)
+        research_demo.seed(spec, users)
         emails.extend(f"{role.value}@{spec.domain}" for role in Role)
     return emails

@@ -30,7 +30,8 @@ class LanguageMiddleware:
 
 # Pages a user can reach before the second factor is done.
 TWO_FACTOR_EXEMPT = frozenset(
-    {"two_factor_setup", "two_factor_verify", "logout", "set_language", "healthz"}
+    # "answer" is the public questionnaire page: it needs no account at all.
+    {"two_factor_setup", "two_factor_verify", "logout", "set_language", "healthz", "answer"}
 )
 
 

@@ -17,7 +17,16 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
 from consultants.models import Competency
-from employers.models import Employer, Opportunity
+from employers.models import Employer, EmployerContact, Match, Opportunity
+from evaluation.models import (
+    Question,
+    Questionnaire,
+    Report,
+    ResearchExport,
+    ResearchProject,
+    Stakeholder,
+)
+from funding.models import Commitment, Fund, LedgerEntry
 from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 from participants.validators import is_valid_bsn, mask_bsn
 from vakwerk.logging import MaskBSNFilter, SafeExceptionReporterFilter
@@ -155,7 +164,31 @@ SAMPLES = [
     ("consultants:competency_*", {"pk": "competency"}),
     ("consultants:*", {"pk": "consultant"}),
     ("employers:opportunity_*", {"pk": "opportunity"}),
+    ("employers:board", {"pk": "opportunity"}),
+    ("employers:propose", {"pk": "opportunity"}),
+    ("employers:candidate*", {"pk": "match"}),
+    ("employers:move_match", {"pk": "match"}),
+    ("employers:talent_profile_pdf", {"participant_pk": "participant"}),
+    ("employers:contact_*", {"pk": "employer", "contact_pk": "contact"}),
     ("employers:*", {"pk": "employer"}),
+    ("funding:bond", {"pk": "bond_fund"}),
+    ("funding:replenishment", {"pk": "revolving_fund"}),
+    (
+        "funding:*",
+        {
+            "pk": "fund",
+            "participant_pk": "participant",
+            "commitment_pk": "commitment",
+            "entry_pk": "ledger_entry",
+            "fmt": "fmt",
+        },
+    ),
+    ("evaluation:stakeholder_*", {"programme": "programme", "pk": "stakeholder"}),
+    ("evaluation:questionnaire_*", {"pk": "questionnaire", "question": "question"}),
+    ("evaluation:answer", {"token": "token"}),
+    ("evaluation:research_*", {"pk": "research_project", "export_pk": "research_export"}),
+    ("evaluation:report_*", {"pk": "report"}),
+    ("evaluation:*", {"pk": "programme"}),
     ("programme_*", {"pk": "programme"}),
     ("user_*", {"pk": "user"}),
     ("password_reset_confirm", {"uidb64": "uidb64", "token": "token"}),
@@ -207,6 +240,33 @@ def sample_values(zwolle):
         "user": consultant.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(consultant.pk)),
         "token": default_token_generator.make_token(consultant),
+        "match": Match.objects.filter(
+            opportunity__employer__users__email="employer@zwolle.example", stage="interview"
+        )
+        .first()
+        .pk,
+        "contact": EmployerContact.objects.filter(employer__municipality=zwolle)
+        .order_by("employer_id", "pk")
+        .first()
+        .pk,
+        "fund": Fund.objects.filter(municipality=zwolle).order_by("pk").first().pk,
+        "bond_fund": Fund.objects.get(municipality=zwolle, kind="sib").pk,
+        "revolving_fund": Fund.objects.get(municipality=zwolle, kind="revolving").pk,
+        "commitment": Commitment.objects.filter(fund__municipality=zwolle).first().pk,
+        "ledger_entry": LedgerEntry.objects.filter(fund__municipality=zwolle).first().pk,
+        "fmt": "csv",
+        "stakeholder": Stakeholder.objects.filter(programme__municipality=zwolle).first().pk,
+        "questionnaire": Questionnaire.objects.filter(programme__municipality=zwolle).first().pk,
+        "question": Question.objects.filter(questionnaire__programme__municipality=zwolle)
+        .first()
+        .pk,
+        "research_project": ResearchProject.objects.filter(municipality=zwolle).first().pk,
+        "research_export": ResearchExport.objects.filter(project__municipality=zwolle)
+        .values_list("pk", flat=True)
+        .first(),
+        "report": Report.objects.filter(programme__municipality=zwolle)
+        .values_list("pk", flat=True)
+        .first(),
     }
     return participant, values
 

@@ -18,3 +18,6 @@ AXES_CACHE = "default"
 # make test starts a Redis and sets CELERY_BROKER_URL; tests still run tasks in-process
 # unless a test starts a real worker (see tests/vakwerk/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# A worker started inside a test must not replace the root logger's handlers (and with
+# them the filter that masks BSNs).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
