@@ -430,8 +430,7 @@ def test_the_answer_page_is_not_blocked_by_a_pending_second_factor(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_submits_at_the_same_moment_store_one_response(make_user, municipality, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; run with make test")
+    assert connection.vendor == "postgresql", "row locks need PostgreSQL; run with make test"
     manager = make_user(Role.MANAGER)
     questionnaire = build(manager, ProgrammeFactory(municipality=municipality))
     token = open_link(questionnaire)

@@ -17,8 +17,7 @@ from vakwerk.roles import Role
 
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_approving_at_once_cannot_overspend(make_user, municipality, evidence):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; run with make test")
+    assert connection.vendor == "postgresql", "row locks need PostgreSQL; run with make test"
     first_manager, second_manager = make_user(Role.MANAGER), make_user(Role.MANAGER)
     consultant = make_user(Role.CONSULTANT)
     fund = funded(first_manager, "1000.00")

@@ -498,8 +498,7 @@ def test_same_bsn_in_municipality_b_does_not_stop_the_import_in_a(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_imports_of_one_file_create_each_participant_once(make_user):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+    assert connection.vendor == "postgresql", "row locks need PostgreSQL"
     users = [make_user(Role.MANAGER), make_user(Role.MANAGER)]
     rows = imports.read_rows(sample(VALID_CSV))
     start = threading.Barrier(2)
