@@ -106,6 +106,13 @@ class ParticipantQuerySet(models.QuerySet):
             return in_municipality
         return self.none()
 
+    def for_access_request(self, user):
+        """An admin answering a data-subject request sees the whole municipality's
+        participants, and only for that purpose (the views check the role)."""
+        if user.is_authenticated and user.role == Role.ADMIN and user.municipality_id:
+            return self.filter(municipality_id=user.municipality_id)
+        return self.none()
+
     def for_matching(self, user):
         """Whom a user may propose to employers. The WSP matches for the whole
         municipality but sees talent profiles only, never case data."""

@@ -69,7 +69,7 @@ def find_by_bsn(admin_user, bsn):
     bsn = normalise_bsn(bsn)
     if not bsn:
         return None
-    return Participant.objects.filter(municipality_id=admin_user.municipality_id, bsn=bsn).first()
+    return Participant.objects.for_access_request(admin_user).filter(bsn=bsn).first()
 
 
 def _json_value(value):

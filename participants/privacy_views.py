@@ -26,7 +26,7 @@ from .validators import BSNValidator, is_valid_bsn, normalise_bsn
 def _participant(request, pk):
     # Admins answer requests of their own municipality only; anyone else's is a 404.
     try:
-        return Participant.objects.get(pk=pk, municipality_id=request.user.municipality_id)
+        return Participant.objects.for_access_request(request.user).get(pk=pk)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
 
