@@ -94,9 +94,16 @@ def book_expenditure(user, fund, amount, description, commitment=None):
     return _book(user, fund, EntryKind.EXPENDITURE, amount, description, commitment=commitment)
 
 
-def check_fund_rules(fund, participant, match=None):
-    """A fund's restrictions, and the seed's rule: a client-level placement budget only
-    for a participant with a job intention the WSP confirmed."""
+def check_fund_rules(fund, participant, match=None, on_date=None):
+    """A fund's period and restrictions, and the seed's rule: a client-level placement
+    budget only for a participant with a job intention the WSP confirmed."""
+    on_date = on_date or timezone.localdate()
+    if on_date < fund.starts_on or (fund.ends_on and on_date > fund.ends_on):
+        raise ValidationError(
+            _("“%(fund)s” cannot be used on %(date)s: outside its period.")
+            % {"fund": fund.name, "date": on_date.strftime("%d-%m-%Y")},
+            code="period",
+        )
     if fund.target_group and participant.target_group != fund.target_group:
         raise ValidationError(
             _("“%(fund)s” is only for the target group %(group)s.")

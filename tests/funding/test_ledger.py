@@ -371,3 +371,26 @@ def test_ledger_amounts_are_positive_except_corrections(manager):
     fund = FundFactory(municipality=manager.municipality)
     with pytest.raises(ValidationError):
         services.deposit(manager, fund, Decimal("-5.00"), "Negatief")
+
+
+def test_a_fund_outside_its_period_takes_no_commitments(municipality, make_user):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from funding.models import Fund
+    from funding.services import check_fund_rules
+    from tests.participants.factories import ParticipantFactory
+
+    fund = Fund.objects.create(
+        municipality=municipality,
+        name="Afgelopen pilot",
+        kind="pilot",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2024, 12, 31),
+    )
+    participant = ParticipantFactory(municipality=municipality)
+    with pytest.raises(ValidationError) as error:
+        check_fund_rules(fund, participant, on_date=datetime.date(2025, 1, 1))
+    assert error.value.code == "period"
+    check_fund_rules(fund, participant, on_date=datetime.date(2024, 6, 1))
