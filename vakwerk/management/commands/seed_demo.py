@@ -7,7 +7,28 @@ from vakwerk import demo
 
 
 class Command(BaseCommand):
-    help = "Creates the demo municipalities Demo Zwolle and Demo Kampen with a user per role."
+    help = (
+        "Creates the demo municipalities Demo Zwolle and Demo Kampen with a user per role; "
+        "--scale large generates the ten-municipality benchmark dataset instead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=("demo", "large"),
+            default="demo",
+            help="demo: the two demo municipalities (default). large: ten municipalities "
+            "with 100,000 participants and 2,000,000 coaching sessions (PostgreSQL only).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="large: the random seed (same seed, same data)."
+        )
+        parser.add_argument(
+            "--factor",
+            type=float,
+            default=1.0,
+            help="large: fraction of the full size, e.g. 0.01 for a quick run.",
+        )
 
     def handle(self, *args, **options):
         if not settings.ALLOW_DEMO_DATA:
@@ -15,8 +36,26 @@ class Command(BaseCommand):
                 "Demo data is switched off here (production settings): demo users have "
                 "a known password."
             )
+        if options["scale"] == "large":
+            self._large(options["seed"], options["factor"])
+            return
         password = os.environ.get("DEMO_PASSWORD") or "vakwerk-demo"
         emails = demo.seed(password)
         self.stdout.write("Demo users (password: DEMO_PASSWORD or 'vakwerk-demo'):")
         for email in emails:
             self.stdout.write(f"  {email}")
+
+    def _large(self, seed, factor):
+        from vakwerk import scale
+
+        if not 0 < factor <= 1:
+            raise CommandError("--factor must be more than 0 and at most 1.")
+        try:
+            counts = scale.generate(seed=seed, factor=factor, out=self.stdout.write)
+        except scale.ScaleError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{sum(counts.values()):,} rows in {len(counts)} tables.")
+        self.stdout.write(
+            "Users: consultant<N>@<municipality>.scale.example, manager@…, wsp@…, admin@…, "
+            "researcher@… (password: DEMO_PASSWORD or 'vakwerk-demo')."
+        )
