@@ -20,9 +20,11 @@ from server-side cursors into the file; SPSS and Stata need one whole table in m
 
 import csv
 import datetime
+import functools
 import hashlib
 import hmac
 import io
+import itertools
 import os
 import tempfile
 import zipfile
@@ -30,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone, translation
@@ -62,6 +65,11 @@ from .models import Answer, Audience, ExportFormat, QuestionKind, Wave
 # enough that a table of any size never sits in memory (except for SPSS and Stata).
 CHUNK_SIZE = 2000
 PSEUDONYM_LENGTH = 16
+# Pseudonyms and offsets remembered per Keys (rows come ordered by participant, so a hit
+# is the rule); bounded, so memory does not grow with the number of participants.
+KEY_CACHE_SIZE = 4096
+# Bytes of COPY output gathered before they go into the zip member.
+COPY_BLOCK = 1 << 20
 
 TEXT, INTEGER, DECIMAL, DATE, CODE, BOOLEAN = (
     "text",
@@ -93,6 +101,9 @@ class Keys:
 
     def __init__(self, secret):
         self._key = secret.encode()
+        # Each HMAC once per participant, not once per row.
+        self.pseudonym = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self.pseudonym)
+        self.offset = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self.offset)
 
     def _digest(self, message):
         return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
@@ -156,6 +167,9 @@ class Table:
     label: str  # Dutch, for the codebook and README
     columns: tuple
     rows: Callable  # (project) -> iterable of dicts
+    # Optional (project, keys) -> COPY statement giving exactly the CSV rows that
+    # `encoded_rows` would give: PostgreSQL then writes the CSV (see _copy_csv).
+    copy_csv: Callable | None = None
 
 
 def _value(key):
@@ -310,6 +324,52 @@ def _session_rows(project):
     )
 
 
+def _participant_keys(project, keys):
+    """(ids, pseudonyms, offsets) of the project's consenting participants, in one pass:
+    one entry per participant (not per row), so this is bounded by the project's size."""
+    ids, pseudonyms, offsets = [], [], []
+    for pk in (
+        consenting_participants(project)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=CHUNK_SIZE)
+    ):
+        ids.append(pk)
+        pseudonyms.append(keys.pseudonym(pk))
+        offsets.append(keys.offset(pk))
+    return ids, pseudonyms, offsets
+
+
+def _session_copy(project, keys):
+    """The coaching sessions table as one COPY: the same rows, order and cells as the
+    columns below. Pseudonym and offset come from Python (the keyed HMACs) per participant
+    and are joined in; dates are shifted, themes expanded and codes written in SQL. The
+    inner join on the consenting participants and the same filter as `_session_rows`
+    keep everybody else out."""
+    session = CoachingSession._meta.db_table
+    consenting, consenting_params = (
+        consenting_participants(project).order_by().values("pk").query.sql_with_params()
+    )
+    ids, pseudonyms, offsets = _participant_keys(project, keys)
+    themes = ", ".join("COALESCE(s.themes ? %s, false)::int" for _theme in Theme)
+    # Only constants and Django's own SQL are formatted in; every value is a parameter.
+    sql = f"""
+        SELECT k.pseudonym,
+               to_char(s.held_on - k.shift, 'YYYY-MM-DD'),
+               s.minutes,
+               NULLIF(s.kind, ''),
+               (s.meeting_id IS NOT NULL)::int,
+               {themes}
+        FROM {connection.ops.quote_name(session)} s
+        JOIN unnest(%s::bigint[], %s::text[], %s::int[]) AS k(participant_id, pseudonym, shift)
+          ON k.participant_id = s.participant_id
+        WHERE s.participant_id IN ({consenting})
+        ORDER BY s.participant_id, s.held_on, s.id
+    """  # noqa: S608
+    params = [*(theme.value for theme in Theme), ids, pseudonyms, offsets, *consenting_params]
+    return connection.ops.compose_sql(sql, params)
+
+
 COACHING_SESSIONS = Table(
     "coaching_sessions",
     _("Coaching sessions (without notes)"),
@@ -328,6 +388,7 @@ COACHING_SESSIONS = Table(
         *(_theme_column(theme) for theme in Theme),
     ),
     _session_rows,
+    _session_copy,
 )
 
 
@@ -732,7 +793,9 @@ def write_export(project, table_names, fmt, fileobj):
 
 def _write_csv_zip(project, tables, fmt, fileobj):
     counts = {}
-    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
+    # DEFLATE level 1: several times faster than the default 6; CSV of codes and dates
+    # compresses nearly as well either way.
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for table in tables:
             prepared = prepare(table, project, fmt)
             # force_zip64: the size of a streamed member is not known in advance.
@@ -740,16 +803,57 @@ def _write_csv_zip(project, tables, fmt, fileobj):
                 text = io.TextIOWrapper(member, encoding="utf-8", newline="")
                 writer = csv.writer(text)
                 writer.writerow([p.column.name for p in prepared])
-                count = 0
-                for cells in encoded_rows(table, project, fmt, prepared):
-                    writer.writerow(["" if cell is None else cell for cell in cells])
-                    count += 1
+                text.flush()
+                if table.copy_csv is not None and connection.vendor == "postgresql":
+                    count = _copy_csv(table.copy_csv(project, keys_for(project)), member)
+                else:
+                    count = _python_csv(table, project, fmt, prepared, writer)
                 text.flush()
                 text.detach()
             counts[table.name] = count
         archive.writestr("codebook.csv", _codebook_csv(tables, project, fmt))
         archive.writestr("README.txt", readme_text(project, tables, fmt, counts))
     return counts
+
+
+def _python_csv(table, project, fmt, prepared, writer):
+    count = 0
+    rows = encoded_rows(table, project, fmt, prepared)
+    while chunk := [
+        ["" if cell is None else cell for cell in cells]
+        for cells in itertools.islice(rows, CHUNK_SIZE)
+    ]:
+        writer.writerows(chunk)
+        count += len(chunk)
+    return count
+
+
+def _copy_csv(statement, member):
+    """Streams `COPY (statement) TO STDOUT` into the zip member as it arrives. PostgreSQL
+    writes the same CSV as Python's csv module here (minimal quoting, NULL as an empty
+    cell; no empty strings, see NULLIF) except for the line ends: csv writes CRLF. No cell
+    of these tables can contain a line break, so every LF is a line end."""
+    count = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The sort of one project's rows fits in memory (a few tens of MB at most) rather
+        # than spilling to disk; only for this transaction.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
+            # COPY hands over about one row per message: gather them into large blocks, so
+            # that the line ends, the zip member and DEFLATE work per block, not per row.
+            block = bytearray()
+            for data in copy:
+                block += data
+                if len(block) >= COPY_BLOCK:
+                    count += _write_block(block, member)
+                    block = bytearray()
+            count += _write_block(block, member)
+    return count
+
+
+def _write_block(block, member):
+    member.write(bytes(block).replace(b"\n", b"\r\n"))
+    return block.count(b"\n")
 
 
 def _write_xlsx(project, tables, fmt, fileobj):

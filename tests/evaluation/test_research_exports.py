@@ -746,3 +746,47 @@ def test_the_table_specs_fit_spss_and_stata():
         for column in table.columns:
             assert column.name.isidentifier() and len(column.name) <= 32, column.name
             assert len(column.label) <= 80, column.label
+
+
+def _python_session_csv(project):
+    """The coaching sessions CSV as the generic per-cell writer makes it."""
+    prepared = research.prepare(research.COACHING_SESSIONS, project, ExportFormat.CSV)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([p.column.name for p in prepared])
+    count = research._python_csv(
+        research.COACHING_SESSIONS, project, ExportFormat.CSV, prepared, writer
+    )
+    return count, text.getvalue().encode()
+
+
+def test_the_copy_path_writes_exactly_what_the_python_path_writes(world):
+    # Varied sessions: other themes, none, a repeated one, a short one, and
+    # sessions of people who must stay out (no consent, another programme).
+    for who, themes in [
+        (world.alice, []),
+        (world.alice, ["cv", "cv"]),
+        (world.alice, ["knowledge", "behaviour", "interview", "digital", "network"]),
+        (world.bob, ["cv"]),
+        (world.carol, ["skills"]),
+        (world.dave, ["skills"]),
+    ]:
+        CoachingSession.objects.create(
+            consultant=world.consultant,
+            participant=who,
+            held_on=datetime.date(2024, 12, 31),
+            minutes=5,
+            kind="individual",
+            themes=themes,
+        )
+    expected_count, expected = _python_session_csv(world.project)
+    member = io.BytesIO()
+    header = b"pseudonym,held_on,minutes,kind,group_meeting," + b",".join(
+        f"theme_{theme.value}".encode() for theme in research.Theme
+    )
+    member.write(header + b"\r\n")
+    keys = research.keys_for(world.project)
+    count = research._copy_csv(research._session_copy(world.project, keys), member)
+    assert count == expected_count >= 5
+    assert member.getvalue() == expected
+    assert expected.count(b"\r\n") == count + 1
