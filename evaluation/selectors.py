@@ -27,8 +27,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -205,20 +205,84 @@ def _reached_condition(stage, period):
     return condition
 
 
-def funnel(scope, period=Period()):
-    """One query: a conditional count per stage."""
-    counts = scope.participants().aggregate(
-        **{
-            stage.value: Count("pk", filter=_reached_condition(stage, period))
-            for stage in FUNNEL_STAGES
-        }
-    )
+def _stage_counts(period):
+    return {
+        f"stage_{stage.value}": Count("pk", filter=_reached_condition(stage, period))
+        for stage in FUNNEL_STAGES
+    }
+
+
+def funnel(scope, period=Period(), counts=None):
+    """One query: a conditional count per stage (none when the dashboard counted them
+    already: `counts` is {stage: count})."""
+    if counts is None:
+        counted = scope.participants().aggregate(**_stage_counts(period))
+        counts = {stage.value: counted[f"stage_{stage.value}"] for stage in FUNNEL_STAGES}
+    return _funnel_stages(counts)
+
+
+def _funnel_stages(counts):
     first = counts[FUNNEL_STAGES[0].value]
     return [
         FunnelStage(stage.value, str(stage.label), counts[stage.value],
                     percent(counts[stage.value], first))
         for stage in FUNNEL_STAGES
     ]  # fmt: skip
+
+
+@dataclass
+class ParticipantCounts:
+    """Everything the dashboard counts on participants, from one grouped query."""
+
+    statuses: dict = field(default_factory=dict)
+    stages: dict = field(default_factory=dict)
+    per_group: dict = field(default_factory=dict)
+    per_benefit: dict = field(default_factory=dict)
+    everyone: int = 0
+    per_programme: dict = field(default_factory=dict)
+
+
+def _add(counts, key, number):
+    counts[key] = counts.get(key, 0) + number
+
+
+def participant_counts(scope, period=Period(), programme_ids=()):
+    """One query, grouped by municipality, programme, status, target group and benefit,
+    with a conditional count per funnel stage: the status cards, the funnel, the
+    outcomes' denominators, and the participants and placements of each programme in
+    `programme_ids` (the goals). A participant is in exactly one group, so the sums over
+    groups are the counts the separate queries would give."""
+    queryset = Participant.objects.filter(in_comparison_group=False)
+    if scope.programme is not None:
+        queryset = queryset.filter(programme=scope.programme)
+    else:
+        queryset = queryset.filter(
+            Q(municipality=scope.municipality) | Q(programme_id__in=list(programme_ids))
+        )
+    rows = (
+        queryset.values("municipality_id", "programme_id", "status", "target_group",
+                        "benefit_type")
+        .annotate(total=Count("pk"), **_stage_counts(period))
+        .order_by()
+    )  # fmt: skip
+    ids = set(programme_ids)
+    counts = ParticipantCounts(per_programme={pk: {"people": 0, "placed": 0} for pk in ids})
+    for row in rows:
+        total = row["total"]
+        if row["municipality_id"] == scope.municipality.pk:
+            _add(counts.statuses, row["status"], total)
+            for stage in FUNNEL_STAGES:
+                _add(counts.stages, stage.value, row[f"stage_{stage.value}"])
+            _add(counts.per_group, row["target_group"], total)
+            _add(counts.per_benefit, row["benefit_type"], total)
+            counts.everyone += total
+        if row["programme_id"] in ids:
+            figures = counts.per_programme[row["programme_id"]]
+            figures["people"] += total
+            figures["placed"] += row[f"stage_{Status.PLACED.value}"]
+    for stage in FUNNEL_STAGES:
+        counts.stages.setdefault(stage.value, 0)
+    return counts
 
 
 # Outcomes: in work after 3 months, off benefit after 6 months, with their splits
@@ -287,47 +351,88 @@ def _row(key, label, counts, base_6m):
     )
 
 
-def outcomes(scope, period=Period(), goals=None):
-    """The totals and the splits by cohort, target group and benefit type: four grouped
-    queries on the follow-ups and two for the denominators, however many participants."""
-    counts = _outcome_counts(period)
-    measurements = scope.outcomes()
-    total_counts = measurements.aggregate(**counts)
+OUTCOME_FIGURES = ("measured_3m", "in_work_3m", "off_benefit_6m", "due_6m")
 
-    def grouped(*keys):
-        return {
-            tuple(row[key] for key in keys): row
-            for row in measurements.values(*keys).annotate(**counts).order_by()
-        }
 
-    by_cohort = grouped("cohort_id")
-    by_target_group = grouped("participant__target_group")
-    by_benefit_type = grouped("participant__benefit_type")
-
-    # Denominators without a period: the participants themselves. One grouped query gives
-    # the total and both splits (each participant has one target group and one benefit).
-    people = (
-        scope.participants()
-        .values("target_group", "benefit_type")
-        .annotate(total=Count("pk"))
+def _split(queryset, split, first, second, counts):
+    return (
+        queryset.annotate(split=Value(split), first=first, second=second)
+        .values("split", "first", "second")
+        .annotate(**counts)
+        .values("split", "first", "second", *OUTCOME_FIGURES)
         .order_by()
     )
-    per_group, per_benefit, everyone = {}, {}, 0
-    for row in people:
-        per_group[row["target_group"]] = per_group.get(row["target_group"], 0) + row["total"]
-        per_benefit[row["benefit_type"]] = per_benefit.get(row["benefit_type"], 0) + row["total"]
-        everyone += row["total"]
-    cohorts = (
-        scope.cohorts()
-        .select_related("programme")
-        .annotate(
-            members=Count(
-                "enrolments__participant",
-                distinct=True,
-                filter=Q(enrolments__participant__in_comparison_group=False),
-            )
+
+
+def outcome_counts(scope, period=Period(), programme_ids=()):
+    """One query (UNION ALL of grouped counts) for the follow-ups by group, by target
+    group and benefit together, and by each programme in `programme_ids` (the goals).
+    Returns {"cohort": {pk: counts}, "people": {(target group, benefit): counts},
+    "programme": {pk: counts}}."""
+    counts = _outcome_counts(period)
+    text = CharField()
+    parts = [
+        _split(scope.outcomes(), "cohort", Cast("cohort_id", text), Value("", text), counts),
+        _split(scope.outcomes(), "people", F("participant__target_group"),
+               F("participant__benefit_type"), counts),
+    ]  # fmt: skip
+    if programme_ids:
+        own = OutcomeMeasurement.objects.filter(
+            cohort__programme_id__in=list(programme_ids), participant__in_comparison_group=False
         )
-        .order_by("start_date", "name", "pk")
+        parts.append(
+            _split(own, "programme", Cast("cohort__programme_id", text), Value("", text), counts)
+        )
+    result = {"cohort": {}, "people": {}, "programme": {}}
+    for row in parts[0].union(*parts[1:], all=True):
+        figures = {name: row[name] for name in OUTCOME_FIGURES}
+        if row["split"] == "people":
+            result["people"][(row["first"], row["second"])] = figures
+        else:
+            result[row["split"]][int(row["first"])] = figures
+    return result
+
+
+def _summed(rows):
+    total = {}
+    for row in rows:
+        for name, number in row.items():
+            _add(total, name, number)
+    return total
+
+
+def outcomes(scope, period=Period(), goals=None, people=None, counted=None, cohorts=None):
+    """The totals and the splits by cohort, target group and benefit type: one query on
+    the follow-ups (`outcome_counts`), one for the denominators (`participant_counts`,
+    unless the dashboard passes `people`) and one for the groups, however many
+    participants. A participant has one target group and one benefit, so the totals and
+    the target group and benefit splits are sums of the (target group, benefit) counts."""
+    counted = counted or outcome_counts(scope, period)
+    people = people or participant_counts(scope, period)
+    by_cohort = {(pk,): row for pk, row in counted["cohort"].items()}
+    by_target_group, by_benefit_type = {}, {}
+    for (target_group, benefit_type), row in counted["people"].items():
+        by_target_group.setdefault((target_group,), []).append(row)
+        by_benefit_type.setdefault((benefit_type,), []).append(row)
+    by_target_group = {key: _summed(rows) for key, rows in by_target_group.items()}
+    by_benefit_type = {key: _summed(rows) for key, rows in by_benefit_type.items()}
+    total_counts = _summed(counted["people"].values())
+    per_group, per_benefit, everyone = people.per_group, people.per_benefit, people.everyone
+    cohorts = (
+        cohorts
+        if cohorts is not None
+        else (
+            scope.cohorts()
+            .select_related("programme")
+            .annotate(
+                members=Count(
+                    "enrolments__participant",
+                    distinct=True,
+                    filter=Q(enrolments__participant__in_comparison_group=False),
+                )
+            )
+            .order_by("start_date", "name", "pk")
+        )
     )
 
     def base(counted, people_count):
@@ -379,9 +484,13 @@ class GoalRow:
         return self.actual is not None and self.actual >= self.target
 
 
-def programme_actuals(programmes, period=Period(), metrics=None):
+def programme_actuals(programmes, period=Period(), metrics=None, *, people=None, cohorts=None,
+                      outcome_rows=None):  # fmt: skip
     """{programme id: {metric: actual}} for several programmes at once: one grouped query
-    per metric asked for (all metrics when `metrics` is None), however many programmes."""
+    per metric asked for (all metrics when `metrics` is None), however many programmes.
+    The dashboard passes what it counted already: `people` ({pk: {"people", "placed"}}
+    from `participant_counts`), `cohorts` (every group of these programmes) and
+    `outcome_rows` ({pk: counts} from `outcome_counts`); those queries are then skipped."""
     programmes = list(programmes)
     ids = [programme.pk for programme in programmes]
     metrics = set(GoalMetric.values if metrics is None else metrics)
@@ -393,7 +502,12 @@ def programme_actuals(programmes, period=Period(), metrics=None):
 
     needs_people = metrics & {GoalMetric.PARTICIPANTS, GoalMetric.PLACEMENTS,
                               GoalMetric.OFF_BENEFIT_6M}  # fmt: skip
-    if needs_people:
+    if needs_people and people is not None:
+        for pk, row in people.items():
+            if pk in actuals:
+                actuals[pk][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
+                actuals[pk][GoalMetric.PLACEMENTS] = Decimal(row["placed"])
+    elif needs_people:
         rows = own.values("programme_id").annotate(
             people=Count("pk"),
             placed=Count("pk", filter=_reached_condition(Status.PLACED, period)),
@@ -401,7 +515,18 @@ def programme_actuals(programmes, period=Period(), metrics=None):
         for row in rows.order_by():
             actuals[row["programme_id"]][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
             actuals[row["programme_id"]][GoalMetric.PLACEMENTS] = Decimal(row["placed"])
-    if GoalMetric.COHORTS in metrics:
+    if GoalMetric.COHORTS in metrics and cohorts is not None:
+        for cohort in cohorts:
+            started = cohort.start_date <= on_date and (
+                not period.start or cohort.start_date >= period.start
+            )
+            if started and cohort.programme_id in actuals:
+                figures = actuals[cohort.programme_id]
+                figures[GoalMetric.COHORTS] = figures.get(GoalMetric.COHORTS, 0) + 1
+        for figures in actuals.values():
+            if GoalMetric.COHORTS in figures:
+                figures[GoalMetric.COHORTS] = Decimal(figures[GoalMetric.COHORTS])
+    elif GoalMetric.COHORTS in metrics:
         rows = (
             Cohort.objects.filter(programme_id__in=ids, start_date__lte=on_date)
             .filter(period.q("start_date") if period.start else Q())
@@ -412,14 +537,21 @@ def programme_actuals(programmes, period=Period(), metrics=None):
         for row in rows:
             actuals[row["programme_id"]][GoalMetric.COHORTS] = Decimal(row["started"])
     if metrics & set(PERCENT_GOALS):
-        rows = (
-            OutcomeMeasurement.objects.filter(
-                cohort__programme_id__in=ids, participant__in_comparison_group=False
+        if outcome_rows is not None:
+            rows = [
+                {"cohort__programme_id": pk, **row}
+                for pk, row in outcome_rows.items()
+                if pk in actuals
+            ]
+        else:
+            rows = (
+                OutcomeMeasurement.objects.filter(
+                    cohort__programme_id__in=ids, participant__in_comparison_group=False
+                )
+                .values("cohort__programme_id")
+                .annotate(**_outcome_counts(period))
+                .order_by()
             )
-            .values("cohort__programme_id")
-            .annotate(**_outcome_counts(period))
-            .order_by()
-        )
         for row in rows:
             figures = actuals[row["cohort__programme_id"]]
             people = figures.get(GoalMetric.PARTICIPANTS, 0)
@@ -537,15 +669,19 @@ def assumption_rows(assumptions):
     return rows
 
 
-def savings(scope, period=Period(), assumptions=None):
+def savings(scope, period=Period(), assumptions=None, programmes=None):
     """Realised and projected savings of each programme under the municipality's current
-    assumptions (three queries per programme, whatever its size)."""
+    assumptions: three grouped queries for all programmes together, whatever their number
+    and size (`programmes`: the scope's programmes, when the caller has them already)."""
     assumptions = assumptions or current_assumptions(scope.municipality)
     on_date = period.on_date()
-    results = [
-        savings_model.compute_savings(programme, assumptions, on_date)
-        for programme in scope.programmes()
-    ]
+    if programmes is None:
+        programmes = scope.programmes()
+    elif scope.programme is not None:
+        programmes = [scope.programme]
+    else:
+        programmes = sorted(programmes, key=lambda programme: programme.pk)
+    results = savings_model.compute_savings_of(programmes, assumptions, on_date)
 
     def total(name):
         return sum((getattr(result, name) for result in results), Decimal("0.00"))
@@ -592,15 +728,10 @@ def _week_label(monday):
     return f"{year}-W{week:02d}"
 
 
-def _count(queryset):
-    """A correlated COUNT(*) subquery, 0 when there are no rows."""
-    counted = queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def consultant_activity(scope, period=Period(), today=None):
-    """Two queries: sessions per ISO week, and every consultant with their caseload,
-    sessions and overdue follow-ups as correlated counts."""
+    """Two queries: sessions per ISO week and consultant, and every consultant with their
+    caseload and overdue follow-ups counted over joins (distinct counts, so that the two
+    joined lists do not multiply each other), without a subquery per consultant."""
     today = today or timezone.localdate()
     end = period.on_date(today)
     last_monday = _monday(end)
@@ -615,43 +746,43 @@ def consultant_activity(scope, period=Period(), today=None):
     sessions = CoachingSession.objects.filter(participant__municipality=scope.municipality)
     if scope.programme is not None:
         sessions = sessions.filter(participant__programme=scope.programme)
-    per_week = {
-        row["week"]: row["n"]
-        for row in sessions.filter(window)
+    per_week, held = {}, {}
+    rows = (
+        sessions.filter(window)
         .annotate(week=TruncWeek("held_on"))
-        .values("week")
+        .values("week", "consultant_id")
         .annotate(n=Count("pk"))
         .order_by()
-    }
-    per_week = {
-        (week.date() if isinstance(week, datetime.datetime) else week): n
-        for week, n in per_week.items()
-    }
+    )
+    for row in rows:
+        week = row["week"]
+        week = week.date() if isinstance(week, datetime.datetime) else week
+        _add(per_week, week, row["n"])
+        _add(held, row["consultant_id"], row["n"])
     weeks = []
     monday = first_monday
     while monday <= last_monday:
         weeks.append(WeekCount(monday, _week_label(monday), per_week.get(monday, 0)))
         monday += datetime.timedelta(weeks=1)
 
-    caseload = Participant.objects.filter(
-        consultant=OuterRef("pk"), status__in=ACTIVE_STATUSES, in_comparison_group=False
-    )
-    held = sessions.filter(window, consultant=OuterRef("pk"))
-    overdue = OutcomeMeasurement.objects.filter(
-        participant__consultant=OuterRef("pk"), measured_on__isnull=True, due_on__lt=today
-    ).filter(period.q("due_on"))
+    caseload = Q(caseload__status__in=ACTIVE_STATUSES, caseload__in_comparison_group=False)
+    overdue = Q(
+        caseload__outcomes__measured_on__isnull=True, caseload__outcomes__due_on__lt=today
+    ) & period.q("caseload__outcomes__due_on")
     if scope.programme is not None:
-        caseload = caseload.filter(programme=scope.programme)
-        overdue = overdue.filter(cohort__programme=scope.programme)
+        caseload &= Q(caseload__programme=scope.programme)
+        overdue &= Q(caseload__outcomes__cohort__in=Cohort.objects.filter(
+            programme=scope.programme).values("pk"))  # fmt: skip
     consultants = list(
         User.objects.filter(municipality=scope.municipality, role=Role.CONSULTANT, is_active=True)
         .annotate(
-            active_caseload=_count(caseload),
-            sessions_held=_count(held),
-            overdue_follow_ups=_count(overdue),
+            active_caseload=Count("caseload", distinct=True, filter=caseload),
+            overdue_follow_ups=Count("caseload__outcomes", distinct=True, filter=overdue),
         )
         .order_by("last_name", "first_name", "pk")
     )
+    for consultant in consultants:
+        consultant.sessions_held = held.get(consultant.pk, 0)
     if scope.programme is not None:
         consultants = [
             c for c in consultants if c.active_caseload or c.sessions_held or c.overdue_follow_ups
@@ -687,42 +818,69 @@ class Dashboard:
     activity: ConsultantActivity
 
 
-def dashboard(scope, period=Period(), today=None):
-    """Every figure of the dashboard and the monitoring report. The number of queries
-    depends on the number of programmes (goals and savings are per programme), never on
-    the number of participants."""
+def dashboard(scope, period=Period(), today=None, programmes=None):
+    """Every figure of the dashboard and the monitoring report, in the same number of
+    queries (eleven, plus two for the programmes and their goals when the caller does not
+    pass them) for one programme or many, ten participants or 10,000.
+    `programmes`: the municipality's programmes with their goals prefetched, ordered by
+    start date (newest first) and name, when the caller has them already."""
     today = today or timezone.localdate()
     programme = scope.programme
-    counts = scope.participants().values("status").annotate(total=Count("pk")).order_by()
-    counted = {row["status"]: row["total"] for row in counts}
     if programme is not None:
-        goals = list(ProgrammeGoal.objects.filter(programme=programme).order_by("pk"))
-        actuals = programme_actuals([programme], period)[programme.pk]
-        goal_table = [(programme, goal_rows(goals, actuals))]
+        # Its goals come with the programmes when the caller fetched them (ordered by pk).
+        known = [item for item in programmes or () if item.pk == programme.pk]
+        goals = (
+            list(known[0].goals.all())
+            if known
+            else list(ProgrammeGoal.objects.filter(programme=programme).order_by("pk"))
+        )
+        shown = [programme]
+    else:
+        if programmes is None:
+            programmes = (
+                Programme.objects.filter(municipality=scope.municipality)
+                .prefetch_related("goals")
+                .order_by("-start_date", "name")
+            )
+        shown = list(programmes)
+    ids = [item.pk for item in shown]
+    people = participant_counts(scope, period, ids)
+    counted = outcome_counts(scope, period, ids)
+    cohorts = list(
+        scope.cohorts()
+        .select_related("programme")
+        .annotate(
+            members=Count(
+                "enrolments__participant",
+                distinct=True,
+                filter=Q(enrolments__participant__in_comparison_group=False),
+            )
+        )
+        .order_by("start_date", "name", "pk")
+    )
+    actuals = programme_actuals(
+        shown, period, people=people.per_programme, cohorts=cohorts,
+        outcome_rows=counted["programme"],
+    )  # fmt: skip
+    if programme is not None:
+        goal_table = [(programme, goal_rows(goals, actuals[programme.pk]))]
         targets = {goal.metric: goal.target for goal in goals}
     else:
-        programmes = list(
-            Programme.objects.filter(municipality=scope.municipality)
-            .prefetch_related("goals")
-            .order_by("-start_date", "name")
-        )
-        actuals = programme_actuals(programmes, period)
-        goal_table = [(item, goal_rows(item.goals.all(), actuals[item.pk])) for item in programmes]
+        goal_table = [(item, goal_rows(item.goals.all(), actuals[item.pk])) for item in shown]
         # The municipality has no goals of its own; with one programme, its goals are.
         targets = (
-            {goal.metric: goal.target for goal in programmes[0].goals.all()}
-            if len(programmes) == 1
-            else {}
+            {goal.metric: goal.target for goal in shown[0].goals.all()} if len(shown) == 1 else {}
         )
     return Dashboard(
         scope=scope,
         period=period,
         on_date=period.on_date(today),
-        status_counts=[(status, counted.get(status.value, 0)) for status in Status],
-        funnel=funnel(scope, period),
-        outcomes=outcomes(scope, period, targets),
+        status_counts=[(status, people.statuses.get(status.value, 0)) for status in Status],
+        funnel=_funnel_stages(people.stages),
+        outcomes=outcomes(scope, period, targets, people=people, counted=counted,
+                          cohorts=cohorts),
         goals=goal_table,
         budgets=budgets(scope),
-        savings=savings(scope, period),
+        savings=savings(scope, period, programmes=shown),
         activity=consultant_activity(scope, period, today),
-    )
+    )  # fmt: skip

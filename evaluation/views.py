@@ -57,7 +57,14 @@ def dashboard(request):
     form = PeriodForm(request.GET or None, user=user)
     programme = form.cleaned_data.get("programme") if form.is_valid() else None
     period = form.period()
-    figures = selectors.dashboard(selectors.scope_for(user, programme), period)
+    # The programmes to choose from are the municipality's programmes the dashboard shows:
+    # one query (and one for their goals) serves both the choice list and the figures.
+    choices = form.fields["programme"]
+    choices.queryset = choices.queryset.prefetch_related("goals")
+    programmes = list(choices.queryset)
+    figures = selectors.dashboard(
+        selectors.scope_for(user, programme), period, programmes=programmes
+    )
     context = {
         "form": form,
         "programme": programme,

@@ -52,7 +52,7 @@ from vakwerk.models import Municipality
 from vakwerk.roles import Role
 
 from . import selectors, services
-from .models import Counterfactual, EntryKind, Fund, SavingsAssumptions
+from .models import Counterfactual, EntryKind, Fund, LedgerEntry, SavingsAssumptions
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -198,8 +198,12 @@ class SavingsResult:
 
 
 def _measurements(programme, assumptions, on_date):
+    return _measurements_of([programme.pk], assumptions, on_date)
+
+
+def _measurements_of(programme_ids, assumptions, on_date):
     return OutcomeMeasurement.objects.filter(
-        cohort__programme=programme,
+        cohort__programme_id__in=programme_ids,
         follow_up=assumptions.sustainable_follow_up,
         measured_on__isnull=False,
         measured_on__lte=on_date,
@@ -215,13 +219,23 @@ def compute_savings(programme, assumptions, on_date=None):
     the module docstring for the definitions). Three queries however many participants:
     the counts per benefit type (programme and comparison group together), the outflow
     rows grouped by measurement date for the realised savings, and the programme cost."""
+    return compute_savings_of([programme], assumptions, on_date)[0]
+
+
+def compute_savings_of(programmes, assumptions, on_date=None):
+    """`compute_savings` for several programmes at once, in the order given: the same
+    three queries, each grouped by programme, however many programmes and participants."""
+    programmes = list(programmes)
+    if not programmes:
+        return []
     on_date = on_date or timezone.localdate()
-    share = assumptions.partial_benefit_share
-    duration = assumptions.remaining_duration_years
-    measured = _measurements(programme, assumptions, on_date)
+    ids = [programme.pk for programme in programmes]
+    measured = _measurements_of(ids, assumptions, on_date)
 
     counts = (
-        measured.values("participant__benefit_type", "participant__in_comparison_group")
+        measured.values(
+            "cohort__programme_id", "participant__benefit_type", "participant__in_comparison_group"
+        )
         .annotate(
             participants=Count("participant", distinct=True),
             sustainable=Count("participant", distinct=True, filter=SUSTAINABLE),
@@ -229,14 +243,53 @@ def compute_savings(programme, assumptions, on_date=None):
         )
         .order_by()
     )
-    own, comparison = {}, {"participants": 0, "sustainable": 0, "partial": 0}
+    per_programme = {pk: ({}, {"participants": 0, "sustainable": 0, "partial": 0}) for pk in ids}
     for row in counts:
+        own, comparison = per_programme[row["cohort__programme_id"]]
         if row["participant__in_comparison_group"]:
             for key in comparison:
                 comparison[key] += row[key]
         else:
             own[row["participant__benefit_type"]] = row
 
+    # Realised to date needs each outflow's measurement date: one query, grouped by date,
+    # so its size follows the number of measurement days and not of participants.
+    outflow_rows = (
+        measured.filter(participant__in_comparison_group=False)
+        .filter(SUSTAINABLE | PARTIAL)
+        .values("cohort__programme_id", "participant__benefit_type", "benefit_status",
+                "measured_on")
+        .annotate(people=Count("participant", distinct=True))
+        .order_by()
+    )  # fmt: skip
+    outflows_of = {pk: [] for pk in ids}
+    for row in outflow_rows:
+        outflows_of[row["cohort__programme_id"]].append(row)
+    costs = _programme_costs(ids)
+    return [
+        _savings_result(programme, assumptions, on_date, *per_programme[programme.pk],
+                        outflows_of[programme.pk], costs.get(programme.pk, ZERO))
+        for programme in programmes
+    ]  # fmt: skip
+
+
+def _programme_costs(programme_ids):
+    """{programme id: cost} as `selectors.programme_cost` counts it, for several
+    programmes in one grouped query."""
+    rows = (
+        LedgerEntry.objects.filter(
+            fund__programme_id__in=programme_ids, kind=EntryKind.EXPENDITURE
+        )
+        .values("fund__programme_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["fund__programme_id"]: row["total"] or ZERO for row in rows}
+
+
+def _savings_result(programme, assumptions, on_date, own, comparison, outflow_rows, cost_total):
+    share = assumptions.partial_benefit_share
+    duration = assumptions.remaining_duration_years
     if assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
         measured_comparison = comparison["participants"]
         rate = (
@@ -251,16 +304,7 @@ def compute_savings(programme, assumptions, on_date=None):
         comparison_participants = None
     rate = rate.quantize(RATE, rounding=ROUND_HALF_UP)
 
-    # Realised to date needs each outflow's measurement date: one query, grouped by date,
-    # so its size follows the number of measurement days and not of participants.
     realised = {}
-    outflow_rows = (
-        measured.filter(participant__in_comparison_group=False)
-        .filter(SUSTAINABLE | PARTIAL)
-        .values("participant__benefit_type", "benefit_status", "measured_on")
-        .annotate(people=Count("participant", distinct=True))
-        .order_by()
-    )
     for row in outflow_rows:
         benefit_type = row["participant__benefit_type"]
         weight = share if row["benefit_status"] == BenefitStatus.PARTIAL else Decimal(1)
@@ -300,7 +344,7 @@ def compute_savings(programme, assumptions, on_date=None):
 
     gross = cents(total("gross_projected"))
     net = cents(total("net_projected"))
-    programme_cost = cents(selectors.programme_cost(programme))
+    programme_cost = cents(cost_total)
     return SavingsResult(
         programme=programme,
         on_date=on_date,

@@ -436,3 +436,34 @@ def test_programme_page_of_another_municipality_is_404(client, make_user, progra
     other = Municipality.objects.create(name="Elders", cbs_code="0999")
     client.force_login(make_user(Role.MANAGER, municipality=other))
     assert client.get(reverse("programme_detail", args=[programme.pk])).status_code == 404
+
+
+def test_dashboard_needs_at_most_20_queries_for_one_programme_or_five(
+    client, make_user, municipality
+):
+    """The municipality view and a programme's, with and without a period: at most 20
+    queries, and the same number for five programmes as for one (goals and savings are
+    worked out for all programmes at once)."""
+    manager = make_user(Role.MANAGER)
+    consultant = make_user(Role.CONSULTANT)
+    client.force_login(manager)
+    url = reverse("evaluation:dashboard")
+    period = "date_from=2026-01-01&date_to=2026-12-31"
+
+    def add_programme(index):
+        programme = ProgrammeFactory(municipality=municipality, name=f"VAK {index}")
+        programme.goals.create(metric=GoalMetric.IN_WORK_3M, target=50)
+        programme.goals.create(metric=GoalMetric.COHORTS, target=2)
+        programme.goals.create(metric=GoalMetric.JOB_INTENTIONS, target=5)
+        _populate(programme, CohortFactory(programme=programme), consultant, index * 20, 20)
+        return programme
+
+    first = add_programme(0)
+    urls = [url, f"{url}?{period}", f"{url}?programme={first.pk}",
+            f"{url}?programme={first.pk}&{period}"]  # fmt: skip
+    with_1 = [_queries(client, each) for each in urls]
+    for index in range(1, 5):
+        add_programme(index)
+    with_5 = [_queries(client, each) for each in urls]
+    assert max(with_1) <= 20, with_1
+    assert with_5 == with_1
