@@ -1,6 +1,11 @@
+import logging
+
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 from tests.vakwerk.factories import MunicipalityFactory, UserFactory
 from vakwerk.roles import Role
@@ -75,3 +80,34 @@ def login(client):
         return client
 
     return as_user
+
+
+def _close_worker_connections(**kwargs):
+    # The embedded worker skips worker_init, so Celery's Django fixup does not close the
+    # worker thread's connection; left open, it blocks dropping the test database.
+    connections.close_all()
+
+
+@pytest.fixture
+def real_worker():
+    """A real Celery worker consuming from the Redis that `make test` started."""
+    from vakwerk.celery import app
+
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test starts a Redis"
+    # The worker sets up logging; it must neither replace the root logger's handlers (they
+    # mask BSNs) nor leave its own behind.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    hijack = app.conf.worker_hijack_root_logger
+    app.conf.worker_hijack_root_logger = False
+    app.conf.task_always_eager = False
+    task_postrun.connect(_close_worker_connections)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as w:
+            yield w
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+        app.conf.task_always_eager = True
+        app.conf.worker_hijack_root_logger = hijack
+        root.handlers[:] = handlers
+        root.setLevel(level)

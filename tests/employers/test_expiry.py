@@ -4,35 +4,13 @@ by a real Celery worker on the test Redis."""
 import datetime
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from employers import tasks
 from employers.models import OpportunityStatus
 from tests.employers.factories import OpportunityFactory
 from vakwerk.celery import app
-
-
-def close_worker_connections(**kwargs):
-    # The embedded worker skips worker_init, so Celery's Django fixup does not close the
-    # worker thread's connection; left open, it blocks dropping the test database.
-    connections.close_all()
-
-
-@pytest.fixture
-def real_worker():
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test starts a Redis"
-    app.conf.task_always_eager = False
-    task_postrun.connect(close_worker_connections)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as w:
-            yield w
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_always_eager = True
 
 
 def test_the_task_is_scheduled_daily_in_the_early_morning():

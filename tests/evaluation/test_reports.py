@@ -4,16 +4,11 @@ municipality's managers and admins, failure with retry, and the monthly beat tas
 
 import datetime
 import io
-import logging
 import time
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connections
 from django.urls import reverse
 
 from evaluation import reports, selectors
@@ -371,34 +366,6 @@ def test_the_monthly_task_is_on_the_beat_schedule():
 
 
 # A real worker on Redis
-
-
-def close_worker_connections(**kwargs):
-    # The embedded worker skips worker_init, so Django's fixup does not close the worker
-    # thread's connection; left open, it blocks dropping the test database.
-    connections.close_all()
-
-
-@pytest.fixture
-def real_worker():
-    assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "make test starts a Redis"
-    # The worker sets up logging; it must neither replace the root logger's handlers (they
-    # mask BSNs, and later tests check that) nor leave its own behind.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False
-    app.conf.task_always_eager = False
-    task_postrun.connect(close_worker_connections)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as w:
-            yield w
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_always_eager = True
-        app.conf.worker_hijack_root_logger = hijack
-        root.handlers[:] = handlers
-        root.setLevel(level)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ import csv
 import datetime
 import hashlib
 import io
-import logging
 import math
 import secrets
 import time
@@ -15,12 +14,9 @@ from decimal import Decimal
 import openpyxl
 import pyreadstat
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
-from django.db import connections
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -47,7 +43,6 @@ from participants.validators import bsn_from_number
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
-from vakwerk.celery import app
 from vakwerk.models import AuditAction, AuditEntry
 from vakwerk.roles import Role
 
@@ -685,34 +680,6 @@ def test_a_researcher_gets_403_on_every_participant_employer_and_funding_page(cl
 
 
 # --- Through a real Celery worker on Redis -------------------------------------------------
-
-
-def _close_worker_connections(**kwargs):
-    # As in tests/vakwerk/test_celery_worker.py: the embedded worker's thread keeps its
-    # connection open otherwise, which blocks dropping the test database.
-    connections.close_all()
-
-
-@pytest.fixture
-def real_worker():
-    assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "make test starts a Redis"
-    # The worker sets up logging; it must neither replace the root logger's handlers (they
-    # mask BSNs, and later tests check that) nor leave its own behind.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False
-    app.conf.task_always_eager = False
-    task_postrun.connect(_close_worker_connections)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING") as w:
-            yield w
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
-        app.conf.task_always_eager = True
-        app.conf.worker_hijack_root_logger = hijack
-        root.handlers[:] = handlers
-        root.setLevel(level)
 
 
 @pytest.mark.django_db(transaction=True)
