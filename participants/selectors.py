@@ -78,46 +78,49 @@ class TaskList:
         return len(self.follow_ups) + len(self.appointments) + len(self.without_contact)
 
 
-def task_list(user, today=None, limit=50):
-    """What a consultant should act on: follow-ups due within two weeks or overdue, the
-    next appointments, and active participants nobody spoke to for 30 days."""
-    today = today or timezone.localdate()
+def _task_querysets(user, today):
+    """The three kinds of task, unevaluated, so the list page can fetch them and the
+    caseload's counters can count them without loading rows."""
     mine = Participant.objects.for_user(user)
     if user.role == "consultant":
         mine = mine.filter(consultant=user)
-    follow_ups = (
-        OutcomeMeasurement.objects.pending()
-        .filter(
-            participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
-        )
-        .select_related("participant", "cohort")
-        .order_by("due_on", "pk")[:limit]
+    follow_ups = OutcomeMeasurement.objects.pending().filter(
+        participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
     )
     now = timezone.now()
-    appointments = (
-        CoachingSession.objects.filter(
-            participant__in=mine,
-            next_appointment__gte=now,
-            next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
-        )
-        .select_related("participant")
-        .order_by("next_appointment")[:limit]
+    appointments = CoachingSession.objects.filter(
+        participant__in=mine,
+        next_appointment__gte=now,
+        next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
     )
     cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
-    without_contact = (
-        with_last_contact(mine.filter(status__in=ACTIVE_STATUSES))
-        .filter(Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True))
-        .order_by("last_contact", "last_name", "pk")[:limit]
+    without_contact = with_last_contact(mine.filter(status__in=ACTIVE_STATUSES)).filter(
+        Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True)
     )
-    return TaskList(list(follow_ups), list(appointments), list(without_contact))
+    return follow_ups, appointments, without_contact
+
+
+def task_list(user, today=None, limit=50):
+    """What a consultant should act on: follow-ups due within two weeks or overdue, the
+    next appointments, and active participants nobody spoke to for 30 days."""
+    follow_ups, appointments, without_contact = _task_querysets(
+        user, today or timezone.localdate()
+    )
+    return TaskList(
+        list(follow_ups.select_related("participant", "cohort").order_by("due_on", "pk")[:limit]),
+        list(appointments.select_related("participant").order_by("next_appointment")[:limit]),
+        list(without_contact.order_by("last_contact", "last_name", "pk")[:limit]),
+    )
 
 
 def task_counts(user, today=None):
-    tasks = task_list(user, today=today)
+    follow_ups, appointments, without_contact = _task_querysets(
+        user, today or timezone.localdate()
+    )
     return {
-        "follow_ups": len(tasks.follow_ups),
-        "appointments": len(tasks.appointments),
-        "without_contact": len(tasks.without_contact),
+        "follow_ups": follow_ups.count(),
+        "appointments": appointments.count(),
+        "without_contact": without_contact.count(),
     }
 
 
