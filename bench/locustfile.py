@@ -13,6 +13,7 @@ import os
 import random
 import re
 
+import gevent
 import gevent.event
 from locust import HttpUser, between, task
 
@@ -23,32 +24,46 @@ _next_email = itertools.cycle(EMAILS)
 PARTICIPANT_LINK = re.compile(r'href="/participants/(\d+)/"')
 USERS = int(os.environ.get("BENCH_USERS", "50"))
 OUT = os.environ.get("BENCH_OUT", ".")
-# Phase 1: every consultant logs in (password hashing, once per person). Phase 2 starts
-# when all have: the statistics are reset, so the browsing figures are not mixed with
-# the login storm. The login phase's own figures are saved to login_phase.json.
+# Phase 1: every consultant logs in (password hashing, once per person). Phase 2, the
+# warm-up, starts when all have: BENCH_WARMUP seconds of browsing while the web workers
+# compile their templates and PostgreSQL pulls the caseloads into its buffers. Phase 3 is
+# what the results show: the statistics are reset at its start, so the browsing figures
+# are not mixed with the login storm or a cold server. Phases 1 and 2 are saved to
+# login_phase.json and warmup_phase.json.
+WARMUP = float(os.environ.get("BENCH_WARMUP", "15"))
 _logged_in = 0
 _all_logged_in = gevent.event.Event()
+
+
+def _save_phase(environment, filename):
+    stats = environment.runner.stats
+    phase = {
+        name: {
+            "count": e.num_requests,
+            "failures": e.num_failures,
+            "median_ms": e.median_response_time,
+            "p95_ms": e.get_response_time_percentile(0.95),
+        }
+        for (name, _method), e in stats.entries.items()
+    }
+    phase["total_failures"] = stats.total.num_failures
+    phase["total"] = {
+        "count": stats.total.num_requests,
+        "median_ms": stats.total.median_response_time,
+        "p95_ms": stats.total.get_response_time_percentile(0.95),
+    }
+    with open(os.path.join(OUT, filename), "w") as f:
+        json.dump(phase, f, indent=2)
+    stats.reset_all()
 
 
 def _login_done(environment):
     global _logged_in
     _logged_in += 1
     if _logged_in == USERS:
-        stats = environment.runner.stats
-        phase = {
-            name: {
-                "count": e.num_requests,
-                "failures": e.num_failures,
-                "median_ms": e.median_response_time,
-                "p95_ms": e.get_response_time_percentile(0.95),
-            }
-            for (name, _method), e in stats.entries.items()
-        }
-        phase["total_failures"] = stats.total.num_failures
-        with open(os.path.join(OUT, "login_phase.json"), "w") as f:
-            json.dump(phase, f, indent=2)
-        stats.reset_all()
+        _save_phase(environment, "login_phase.json")
         _all_logged_in.set()
+        gevent.spawn_later(WARMUP, _save_phase, environment, "warmup_phase.json")
 
 
 class Consultant(HttpUser):
@@ -76,6 +91,9 @@ class Consultant(HttpUser):
                 response.failure(f"login as {self.email}: {response.status_code}")
         _login_done(self.environment)
         _all_logged_in.wait()
+        # Start after one think time of one's own: without it all 50 would click in the same
+        # millisecond and keep doing so in waves, a herd no office produces.
+        gevent.sleep(self.wait_time())
         self.caseload()
 
     def _csrf(self):

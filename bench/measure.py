@@ -568,6 +568,7 @@ def cmd_report():
         login = _load("login_phase") or {}
         errors = sum(int(s["Failure Count"]) for s in stats if s["Name"] != "Aggregated")
         errors += int(login.get("total_failures", 0))
+        errors += int((_load("warmup_phase") or {}).get("total_failures", 0))
         requests = sum(int(s["Request Count"]) for s in browsing)
         # p95 over the browsing requests (login excluded: password hashing, once per user).
         worst_p95 = max(
@@ -575,7 +576,8 @@ def cmd_report():
         )
         users = load.get("users", "?")
         lines.append(
-            f"| {users} concurrent consultants, about {load.get('seconds', '?')} s after all logged in: "
+            f"| {users} concurrent consultants, about {load.get('seconds', '?')} s of browsing after "
+            f"a {load.get('warmup', 0)} s warm-up: "
             f"all requests | {float(agg['50%']):.0f} ms | {float(agg['95%']):.0f} ms | — | — | "
             f"< 300 ms | {yes(float(agg['95%']) < 300)} |"
         )
@@ -584,12 +586,20 @@ def cmd_report():
             f"{worst_p95:.0f} ms | — | — | < 300 ms | {yes(worst_p95 < 300)} |"
         )
         lines.append(
-            f"| same: errors (login phase included) | {errors} | — | — | — | 0 | {yes(errors == 0)} |"
+            f"| same: errors (login and warm-up included) | {errors} | — | — | — | 0 | {yes(errors == 0)} |"
         )
         if "login" in login:
             lines.append(
                 f"| login phase before it: {login['login']['count']} logins at once (not in the "
                 f"figures above) | {login['login']['median_ms']:.0f} ms | {login['login']['p95_ms']:.0f} ms "
+                f"| — | — | (none) | — |"
+            )
+        warmup = _load("warmup_phase") or {}
+        if "total" in warmup:
+            lines.append(
+                f"| warm-up before it: {warmup['total']['count']} requests while the workers and "
+                f"PostgreSQL's buffers were cold (not in the figures above) | "
+                f"{warmup['total']['median_ms']:.0f} ms | {warmup['total']['p95_ms']:.0f} ms "
                 f"| — | — | (none) | — |"
             )
         lines += [

@@ -12,6 +12,7 @@
 #   BENCH_USERS=50             concurrent consultants; BENCH_LOAD_SECONDS=60 their time
 #   BENCH_WORKERS=3            gunicorn workers (the compose default)
 #   BENCH_ONLY="pages export pdf load"   a subset of the measurements
+#   BENCH_REUSE=1              keep the data already in DATABASE_URL (no migrate, no seed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -44,15 +45,19 @@ with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 PY
 
+start=$(date +%s)
+if [ -n "${BENCH_REUSE:-}" ]; then
+  log "reusing the data in the database"
+else
 log "migrate"
 "$PY" manage.py migrate --noinput -v 0
-start=$(date +%s)
 if [ "$BENCH_DATASET" = demo ]; then
   log "seed_demo (demo size)"
   "$PY" manage.py seed_demo
 else
   log "seed_demo --scale large --factor ${BENCH_FACTOR:-1} --seed ${BENCH_SEED:-1}"
   "$PY" manage.py seed_demo --scale large --factor "${BENCH_FACTOR:-1}" --seed "${BENCH_SEED:-1}"
+fi
 fi
 echo "$(( $(date +%s) - start ))" > "$OUT/seed_seconds"
 log "seeded in $(cat "$OUT/seed_seconds") s; VACUUM ANALYZE"
@@ -71,6 +76,9 @@ if [ -z "${ONLY##*load*}" ]; then
   "$PY" bench/measure.py load-users > /dev/null
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log "gunicorn on 127.0.0.1:$port (${BENCH_WORKERS:-3} workers)"
+  # As in production: persistent database connections, sessions and throttling in Redis.
+  redis_address=${CELERY_BROKER_URL#redis://}
+  DATABASE_CONN_MAX_AGE=60 CACHE_URL="rediscache://${redis_address%%/*}/1" \
   "$ROOT/.venv/bin/gunicorn" vakwerk.wsgi:application --bind "127.0.0.1:$port" \
     --workers "${BENCH_WORKERS:-3}" --error-logfile "$OUT/gunicorn.log" --log-level warning &
   gunicorn_pid=$!
@@ -81,13 +89,15 @@ if [ -z "${ONLY##*load*}" ]; then
   done
   users=${BENCH_USERS:-50}
   seconds=${BENCH_LOAD_SECONDS:-60}
+  warmup=${BENCH_WARMUP:-15}
+  export BENCH_WARMUP=$warmup
   export BENCH_USERS=$users
   log "locust: $users consultants log in, then browse for about ${seconds}s"
-  printf '{"users": %s, "seconds": %s, "workers": %s}\n' "$users" "$seconds" "${BENCH_WORKERS:-3}" > "$OUT/load.json"
+  printf '{"users": %s, "seconds": %s, "warmup": %s, "workers": %s}\n' "$users" "$seconds" "$warmup" "${BENCH_WORKERS:-3}" > "$OUT/load.json"
   # Who uses the two cores halfway through the load (a snapshot, for the findings).
-  ( sleep $((seconds / 2 + 15)); top -b -n 1 -w 200 | head -n 25 > "$OUT/top_during_load.txt" ) &
+  ( sleep $((seconds / 2 + warmup + 5)); top -b -n 1 -w 200 | head -n 25 > "$OUT/top_during_load.txt" ) &
   BENCH_USERS_FILE="$OUT/load_users.json" "$ROOT/.venv/bin/locust" -f bench/locustfile.py \
-    --headless --host "http://127.0.0.1:$port" -u "$users" -r 25 -t "$((seconds + 20))s" \
+    --headless --host "http://127.0.0.1:$port" -u "$users" -r 25 -t "$((seconds + warmup + 10))s" \
     --csv "$OUT/locust" --only-summary --loglevel WARNING --stop-timeout 10 \
     > "$OUT/locust.log" 2>&1 || true   # locust exits 1 when a request failed; the table says so
   tail -n 25 "$OUT/locust.log"
