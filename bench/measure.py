@@ -286,6 +286,9 @@ def _run_copy(projects):
     rows = 0
     start = time.perf_counter()
     with connection.cursor() as cursor:
+        # The sort memory the export gives itself (evaluation.research._copy_csv), so that
+        # both sort in memory and the comparison is about the rest.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         for project in projects:
             with cursor.cursor.copy(f"COPY ({_copy_sql(project)}) TO STDOUT (FORMAT csv)") as copy:
                 for data in copy:

@@ -106,7 +106,8 @@ class Keys:
         self.offset = functools.lru_cache(maxsize=KEY_CACHE_SIZE)(self.offset)
 
     def _digest(self, message):
-        return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
+        # hmac.digest: the one-shot C path, about twice as fast as hmac.new() per call.
+        return hmac.digest(self._key, message.encode(), hashlib.sha256).hex()
 
     def pseudonym(self, participant_id):
         if participant_id is None:
@@ -355,7 +356,7 @@ def _session_copy(project, keys):
     # Only constants and Django's own SQL are formatted in; every value is a parameter.
     sql = f"""
         SELECT k.pseudonym,
-               to_char(s.held_on - k.shift, 'YYYY-MM-DD'),
+               (s.held_on - k.shift)::text,
                s.minutes,
                NULLIF(s.kind, ''),
                (s.meeting_id IS NOT NULL)::int,
@@ -838,6 +839,8 @@ def _copy_csv(statement, member):
         # The sort of one project's rows fits in memory (a few tens of MB at most) rather
         # than spilling to disk; only for this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # Dates as text are then YYYY-MM-DD whatever the server's default; cheaper than to_char.
+        cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
         with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
             # COPY hands over about one row per message: gather them into large blocks, so
             # that the line ends, the zip member and DEFLATE work per block, not per row.
