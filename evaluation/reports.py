@@ -102,7 +102,7 @@ def monitoring_context(report, today=None):
     context = _common_context(report, today or timezone.localdate())
     programme = context["programme"]
     scope = selectors.Scope(context["municipality"], programme)
-    figures = selectors.dashboard(scope, context["period"], today=context["today"])
+    figures = selectors.dashboard(scope, context["period"], today=context["today"], groups=None)
     context.update(
         figures=figures,
         charts=charts.dashboard_charts(figures, context["colour"]),

@@ -27,7 +27,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value, Window
 from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -311,6 +311,12 @@ class OutcomeSplit:
     dimension: str
     title: str
     rows: list
+    # How many rows there are in all, when `rows` shows only the most recent of them.
+    total: int | None = None
+
+    @property
+    def shortened(self):
+        return self.total is not None and self.total > len(self.rows)
 
 
 @dataclass(frozen=True)
@@ -401,7 +407,49 @@ def _summed(rows):
     return total
 
 
-def outcomes(scope, period=Period(), goals=None, people=None, counted=None, cohorts=None):
+# The dashboard shows the most recent groups; a region has hundreds, and a chart of
+# hundreds of bars tells nobody anything. All of them are on the groups page.
+DASHBOARD_GROUPS = 12
+
+
+def _cohorts_with_members(scope):
+    return (
+        scope.cohorts()
+        .select_related("programme")
+        .annotate(
+            members=Count(
+                "enrolments__participant",
+                distinct=True,
+                filter=Q(enrolments__participant__in_comparison_group=False),
+            )
+        )
+        .order_by("start_date", "name", "pk")
+    )
+
+
+def _base(period, counted, people_count):
+    """The 6-month denominator: the follow-ups due in a period, everybody otherwise."""
+    return counted.get("due_6m", 0) if not period.is_open else people_count
+
+
+def _cohort_rows(scope, period, counted, cohorts):
+    rows = []
+    for cohort in cohorts:
+        figures = counted.get(cohort.pk, {})
+        label = cohort.name if scope.programme else f"{cohort.programme.name} · {cohort.name}"
+        rows.append(_row(cohort.pk, label, figures, _base(period, figures, cohort.members)))
+    return rows
+
+
+def group_outcomes(scope, period=Period()):
+    """Every group's row of the outcome table, oldest first: one query on the follow-ups
+    and one for the groups, however many of either."""
+    counted = outcome_counts(scope, period)
+    return _cohort_rows(scope, period, counted["cohort"], _cohorts_with_members(scope))
+
+
+def outcomes(scope, period=Period(), goals=None, people=None, counted=None, cohorts=None,
+             cohorts_total=None):  # fmt: skip
     """The totals and the splits by cohort, target group and benefit type: one query on
     the follow-ups (`outcome_counts`), one for the denominators (`participant_counts`,
     unless the dashboard passes `people`) and one for the groups, however many
@@ -409,7 +457,6 @@ def outcomes(scope, period=Period(), goals=None, people=None, counted=None, coho
     the target group and benefit splits are sums of the (target group, benefit) counts."""
     counted = counted or outcome_counts(scope, period)
     people = people or participant_counts(scope, period)
-    by_cohort = {(pk,): row for pk, row in counted["cohort"].items()}
     by_target_group, by_benefit_type = {}, {}
     for (target_group, benefit_type), row in counted["people"].items():
         by_target_group.setdefault((target_group,), []).append(row)
@@ -418,31 +465,12 @@ def outcomes(scope, period=Period(), goals=None, people=None, counted=None, coho
     by_benefit_type = {key: _summed(rows) for key, rows in by_benefit_type.items()}
     total_counts = _summed(counted["people"].values())
     per_group, per_benefit, everyone = people.per_group, people.per_benefit, people.everyone
-    cohorts = (
-        cohorts
-        if cohorts is not None
-        else (
-            scope.cohorts()
-            .select_related("programme")
-            .annotate(
-                members=Count(
-                    "enrolments__participant",
-                    distinct=True,
-                    filter=Q(enrolments__participant__in_comparison_group=False),
-                )
-            )
-            .order_by("start_date", "name", "pk")
-        )
-    )
+    cohorts = cohorts if cohorts is not None else _cohorts_with_members(scope)
+    cohort_rows = _cohort_rows(scope, period, counted["cohort"], cohorts)
 
     def base(counted, people_count):
-        return counted.get("due_6m", 0) if not period.is_open else people_count
+        return _base(period, counted, people_count)
 
-    cohort_rows = []
-    for cohort in cohorts:
-        counted = by_cohort.get((cohort.pk,), {})
-        label = cohort.name if scope.programme else f"{cohort.programme.name} · {cohort.name}"
-        cohort_rows.append(_row(cohort.pk, label, counted, base(counted, cohort.members)))
     group_rows = [
         _row(value, label, by_target_group.get((value,), {}),
              base(by_target_group.get((value,), {}), per_group.get(value, 0)))
@@ -459,7 +487,7 @@ def outcomes(scope, period=Period(), goals=None, people=None, counted=None, coho
     return Outcomes(
         total=_row("total", _("All participants"), total_counts, base(total_counts, everyone)),
         splits=[
-            OutcomeSplit("cohort", str(_("By group")), cohort_rows),
+            OutcomeSplit("cohort", str(_("By group")), cohort_rows, total=cohorts_total),
             OutcomeSplit("target_group", str(_("By target group")), group_rows),
             OutcomeSplit("benefit_type", str(_("By benefit")), benefit_rows),
         ],
@@ -818,12 +846,14 @@ class Dashboard:
     activity: ConsultantActivity
 
 
-def dashboard(scope, period=Period(), today=None, programmes=None):
+def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBOARD_GROUPS):
     """Every figure of the dashboard and the monitoring report, in the same number of
     queries (eleven, plus two for the programmes and their goals when the caller does not
     pass them) for one programme or many, ten participants or 10,000.
     `programmes`: the municipality's programmes with their goals prefetched, ordered by
-    start date (newest first) and name, when the caller has them already."""
+    start date (newest first) and name, when the caller has them already.
+    `groups`: how many of the most recent groups get an outcome row (None: all of them,
+    as the monitoring report, a record, shows)."""
     today = today or timezone.localdate()
     programme = scope.programme
     if programme is not None:
@@ -846,22 +876,16 @@ def dashboard(scope, period=Period(), today=None, programmes=None):
     ids = [item.pk for item in shown]
     people = participant_counts(scope, period, ids)
     counted = outcome_counts(scope, period, ids)
-    cohorts = list(
-        scope.cohorts()
-        .select_related("programme")
-        .annotate(
-            members=Count(
-                "enrolments__participant",
-                distinct=True,
-                filter=Q(enrolments__participant__in_comparison_group=False),
-            )
-        )
-        .order_by("start_date", "name", "pk")
-    )
+    # Only the groups that get a row are fetched (a region has hundreds); the window count
+    # says how many there are in all. Groups started per programme are counted in SQL.
+    cohorts = _cohorts_with_members(scope).annotate(in_all=Window(Count("pk")))
+    if groups:
+        cohorts = list(cohorts.order_by("-start_date", "-name", "-pk")[:groups])[::-1]
+    else:
+        cohorts = list(cohorts)
     actuals = programme_actuals(
-        shown, period, people=people.per_programme, cohorts=cohorts,
-        outcome_rows=counted["programme"],
-    )  # fmt: skip
+        shown, period, people=people.per_programme, outcome_rows=counted["programme"]
+    )
     if programme is not None:
         goal_table = [(programme, goal_rows(goals, actuals[programme.pk]))]
         targets = {goal.metric: goal.target for goal in goals}
@@ -878,7 +902,7 @@ def dashboard(scope, period=Period(), today=None, programmes=None):
         status_counts=[(status, people.statuses.get(status.value, 0)) for status in Status],
         funnel=_funnel_stages(people.stages),
         outcomes=outcomes(scope, period, targets, people=people, counted=counted,
-                          cohorts=cohorts),
+                          cohorts=cohorts, cohorts_total=cohorts[0].in_all if cohorts else 0),
         goals=goal_table,
         budgets=budgets(scope),
         savings=savings(scope, period, programmes=shown),

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django import forms
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +78,26 @@ def dashboard(request):
         "status_counts": figures.status_counts,
     }
     return render(request, "evaluation/dashboard.html", context)
+
+
+GROUPS_PER_PAGE = 50
+
+
+@role_required(Role.MANAGER)
+def dashboard_groups(request):
+    """Outcomes of every group, for the municipality or one programme, in a period: the
+    dashboard shows only the most recent ones."""
+    user = request.user
+    form = PeriodForm(request.GET or None, user=user)
+    programme = form.cleaned_data.get("programme") if form.is_valid() else None
+    rows = selectors.group_outcomes(selectors.scope_for(user, programme), form.period())
+    context = {
+        "form": form,
+        "programme": programme,
+        "page": Paginator(rows, GROUPS_PER_PAGE).get_page(request.GET.get("page")),
+        "query": urlencode({k: v for k, v in request.GET.items() if k != "page" and v}),
+    }
+    return render(request, "evaluation/dashboard_groups.html", context)
 
 
 @role_required(Role.RESEARCHER, Role.MANAGER)

@@ -169,6 +169,7 @@ class Muni:
     name: str
     slug: str
     programme_id: int = 0
+    pilot_programme_id: int = 0
     manager_id: int = 0
     wsp_id: int = 0
     consultants: list = None
@@ -261,7 +262,22 @@ def _municipalities(today):
                 start_date=today - datetime.timedelta(days=3 * 365),
                 phase="execution",
             )
-            munis.append(Muni(municipality.id, name, slug, programme_id=programme.id))
+            pilot = Programme.objects.create(
+                municipality=municipality,
+                name=f"VAK {name.removeprefix('Schaal ')} Jongeren (pilot)",
+                description="Pilot voor jongeren zonder startkwalificatie.",
+                start_date=today - datetime.timedelta(days=180),
+                phase="execution",
+            )
+            munis.append(
+                Muni(
+                    municipality.id,
+                    name,
+                    slug,
+                    programme_id=programme.id,
+                    pilot_programme_id=pilot.id,
+                )
+            )
     return munis
 
 
@@ -368,11 +384,18 @@ def _participants(load, rng, munis, want, today):
                     table = ENDED_COHORT_STATUS if kind == "ended" else RUNNING_COHORT_STATUS
                     status = rng.choices(*table)[0]
                     enrolled = start - datetime.timedelta(days=rng.randint(14, 60))
-                    people.append((muni, status, enrolled, len(cohorts) - 1, kind == "ended"))
-        for _ in range(count - measured - running):
+                    cohort = len(cohorts) - 1
+                    people.append(
+                        (muni, status, enrolled, cohort, kind == "ended", muni.programme_id)
+                    )
+        # A tenth of the municipality, none of them in a group, is in the pilot programme:
+        # the bench's monitoring PDF is for a programme of 1,000 participants.
+        pilot = min(count - measured - running, round(count * 0.10))
+        for i in range(count - measured - running):
             status = rng.choices(*OUTSIDE_COHORT_STATUS)[0]
             enrolled = today - datetime.timedelta(days=rng.randint(0, 180))
-            people.append((muni, status, enrolled, -1, False))
+            programme = muni.pilot_programme_id if i < pilot else muni.programme_id
+            people.append((muni, status, enrolled, -1, False, programme))
         # Draw the BSNs for this municipality: unique within it, valid by the 11-proef.
         muni_bsns = []
         while len(muni_bsns) < count:
@@ -384,7 +407,7 @@ def _participants(load, rng, munis, want, today):
 
     persons = []
     bsn_iter = {muni.id: iter(muni.bsns) for muni in munis}
-    for muni, status, enrolled, cohort, ended in people:
+    for muni, status, enrolled, cohort, ended, programme_id in people:
         age_days = rng.randint(18 * 365 + 5, 64 * 365)
         birth = enrolled - datetime.timedelta(days=age_days)
         group = target_group_for(birth, enrolled).value
@@ -400,7 +423,7 @@ def _participants(load, rng, munis, want, today):
         rows.append(
             (
                 muni.id,
-                muni.programme_id,
+                programme_id,
                 next(bsn_iter[muni.id]),
                 rng.choice(FIRST_NAMES),
                 rng.choice(LAST_NAMES),

@@ -467,3 +467,82 @@ def test_dashboard_needs_at_most_20_queries_for_one_programme_or_five(
     with_5 = [_queries(client, each) for each in urls]
     assert max(with_1) <= 20, with_1
     assert with_5 == with_1
+
+
+# Many groups: the dashboard shows the most recent, the groups page all of them
+
+
+def _groups(programme, count, first=0):
+    start = datetime.date(2024, 1, 1)
+    return [
+        CohortFactory(programme=programme, name=f"Groep {index:03d}",
+                      start_date=start + datetime.timedelta(weeks=index),
+                      end_date=start + datetime.timedelta(weeks=index + 12))
+        for index in range(first, first + count)
+    ]  # fmt: skip
+
+
+def test_dashboard_shows_the_most_recent_groups_and_links_to_all(client, make_user, municipality):
+    programme = ProgrammeFactory(municipality=municipality)
+    groups = _groups(programme, 15)
+    response, figures = _figures(client, make_user(Role.MANAGER))
+    split = figures.outcomes.splits[0]
+    assert [row.key for row in split.rows] == [str(group.pk) for group in groups[3:]]
+    assert split.total == 15
+    page = response.content.decode()
+    assert f'data-testid="outcome-cohort-{groups[-1].pk}"' in page
+    assert f'data-testid="outcome-cohort-{groups[0].pk}"' not in page
+    assert "de 12 meest recente van 15 groepen" in page
+    assert reverse("evaluation:dashboard_groups") in page
+    # The monitoring report is a record: it keeps every group.
+    scope = selectors.Scope(municipality, programme)
+    assert len(selectors.dashboard(scope, groups=None).outcomes.splits[0].rows) == 15
+
+
+def test_groups_page_lists_every_group_in_pages(client, make_user, municipality):
+    programme = ProgrammeFactory(municipality=municipality)
+    groups = _groups(programme, 55)
+    client.force_login(make_user(Role.MANAGER))
+    url = reverse("evaluation:dashboard_groups")
+    first = client.get(url, {"programme": programme.pk})
+    assert first.status_code == 200
+    assert [row.key for row in first.context["page"]] == [str(g.pk) for g in groups[:50]]
+    assert "55 groepen" in first.content.decode()
+    second = client.get(url, {"programme": programme.pk, "page": 2})
+    assert [row.key for row in second.context["page"]] == [str(g.pk) for g in groups[50:]]
+    assert f"programme={programme.pk}&amp;page=1" in second.content.decode()
+
+
+def test_groups_page_query_count_does_not_grow_with_groups(client, make_user, municipality):
+    programme = ProgrammeFactory(municipality=municipality)
+    consultant = make_user(Role.CONSULTANT)
+    groups = _groups(programme, 3)
+    _populate(programme, groups[0], consultant, 0, 10)
+    client.force_login(make_user(Role.MANAGER))
+    url = reverse("evaluation:dashboard_groups")
+    urls = [url, f"{url}?programme={programme.pk}&page=2"]
+    few = [_queries(client, url) for url in urls]
+    more = _groups(programme, 60, first=3)
+    _populate(programme, more[-1], consultant, 10, 40)
+    assert [_queries(client, url) for url in urls] == few
+    assert max(few) <= 20
+
+
+def test_groups_page_shows_no_other_municipalitys_groups(
+    client, make_user, municipality, other_municipality
+):
+    foreign = ProgrammeFactory(municipality=other_municipality)
+    _groups(foreign, 2)
+    client.force_login(make_user(Role.MANAGER))
+    response = client.get(reverse("evaluation:dashboard_groups"), {"programme": foreign.pk})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert list(response.context["page"]) == []
+    assert foreign.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.CONSULTANT, Role.EMPLOYER, Role.RESEARCHER, Role.WSP,
+                                  Role.ADMIN])  # fmt: skip
+def test_only_managers_see_the_groups_page(client, make_user, role):
+    client.force_login(make_user(role))
+    assert client.get(reverse("evaluation:dashboard_groups")).status_code == 403

@@ -87,6 +87,15 @@ def test_counts_follow_the_factor_and_the_data_is_valid():
     assert User.objects.filter(email="consultant1@almelo.scale.example").exists()
     assert User.objects.filter(email__endswith=".scale.example", role="manager").count() == 10
 
+    # Each municipality also runs a pilot with a tenth of its people, none of them in a group
+    # (the bench's monitoring PDF needs a programme of 1,000 participants at full size).
+    pilots = Participant.objects.filter(programme__name__endswith="(pilot)")
+    assert pilots.count() == want["participants"] // 10
+    assert set(pilots.values_list("municipality_id", flat=True)) == set(
+        Municipality.objects.values_list("pk", flat=True)
+    )
+    assert not pilots.filter(enrolments__isnull=False).exists()
+
     bsns = list(Participant.objects.values_list("municipality_id", "bsn"))
     assert all(is_valid_bsn(bsn) for _, bsn in bsns)
     assert len(set(bsns)) == len(bsns)
