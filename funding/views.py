@@ -2,6 +2,8 @@
 reads rows only through `for_user` (another municipality's rows answer 404) and leaves
 every write to `services`, which checks the rules again."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +33,7 @@ from .forms import (
 from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry
 
 PAGE_SIZE = 50
+COMMITMENTS_PAGE_SIZE = 25
 # Admins read the books (the models let them); only managers move money.
 READERS = (Role.MANAGER, Role.ADMIN)
 # Which form field a service's refusal belongs to, by its error code.
@@ -132,12 +135,23 @@ def fund_create(request):
 def fund_detail(request, pk):
     fund = get_object_or_404(selectors.funds_overview(request.user), pk=pk)
     entries = selectors.ledger(request.user, fund)
+    # Both lists page on their own (`page`, `open`): a fund of a region has thousands of
+    # entries and well over a thousand open commitments.
+    commitments = _open_commitments(request.user, fund)
     context = {
         "fund": fund,
         "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
-        "commitments": _open_commitments(request.user, fund),
+        "commitments": Paginator(commitments, COMMITMENTS_PAGE_SIZE).get_page(
+            request.GET.get("open")
+        ),
+        "ledger_query": _query_without(request, "page"),
+        "commitments_query": _query_without(request, "open"),
     }
     return render(request, "funding/fund_detail.html", context)
+
+
+def _query_without(request, name):
+    return urlencode({k: v for k, v in request.GET.items() if k != name and v})
 
 
 @role_required(Role.MANAGER)
