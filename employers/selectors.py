@@ -25,64 +25,74 @@ def _words(text):
     return {word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()}
 
 
-def score_candidate(opportunity, participant):
+def score_candidate(opportunity, participant, explain=True):
     """Fit of one participant for one opportunity, 0–100, with a reason for every part:
-    conditions met, target group, skills from the talent profile, hours available."""
+    conditions met, target group, skills from the talent profile, hours available.
+    `explain=False` leaves the reasons out: the board ranks thousands of candidates and
+    words only the few it shows."""
     suggestion = Suggestion(participant)
     profile = getattr(participant, "talent_profile", None)
     held = set(profile.certificates if profile else [])
-    labels = dict(Certificate.choices)
+    reasons = []
 
     if opportunity.conditions:
         met = [c for c in opportunity.conditions if c in held]
-        missing = [c for c in opportunity.conditions if c not in held]
         suggestion.score += round(WEIGHTS["conditions"] * len(met) / len(opportunity.conditions))
-        for condition in met:
-            suggestion.reasons.append(("+", _("meets: %(c)s") % {"c": labels.get(condition)}))
-        for condition in missing:
-            suggestion.reasons.append(("-", _("lacks: %(c)s") % {"c": labels.get(condition)}))
+        if explain:
+            labels = dict(Certificate.choices)
+            for condition in opportunity.conditions:
+                template = _("meets: %(c)s") if condition in held else _("lacks: %(c)s")
+                sign = "+" if condition in held else "-"
+                reasons.append((sign, template % {"c": labels.get(condition)}))
+            # Met conditions first, as before: the reader sees what fits, then what lacks.
+            reasons.sort(key=lambda reason: reason[0] != "+")
     else:
         suggestion.score += WEIGHTS["conditions"]
-        suggestion.reasons.append(("+", _("no conditions asked")))
+        if explain:
+            reasons.append(("+", _("no conditions asked")))
 
     wanted = _words(opportunity.skills_wanted)
     if wanted:
         have = (profile.skills + " " + profile.experience).lower() if profile else ""
         overlap = sorted(word for word in wanted if word in have)
         suggestion.score += round(WEIGHTS["skills"] * len(overlap) / len(wanted))
-        if overlap:
-            suggestion.reasons.append(("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}))
-        else:
-            suggestion.reasons.append(("-", _("none of the wanted skills in the profile")))
+        if explain and overlap:
+            reasons.append(("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}))
+        elif explain:
+            reasons.append(("-", _("none of the wanted skills in the profile")))
     else:
         suggestion.score += WEIGHTS["skills"] // 2
 
     if not opportunity.target_groups or participant.target_group in opportunity.target_groups:
         suggestion.score += WEIGHTS["target_group"]
-        if opportunity.target_groups:
+        if explain and opportunity.target_groups:
             label = TargetGroup(participant.target_group).label
-            suggestion.reasons.append(("+", _("target group: %(g)s") % {"g": label}))
-    else:
-        suggestion.reasons.append(("-", _("outside the target group asked")))
+            reasons.append(("+", _("target group: %(g)s") % {"g": label}))
+    elif explain:
+        reasons.append(("-", _("outside the target group asked")))
 
     hours = profile.hours_available if profile else None
     if opportunity.hours_per_week and hours is not None:
         if hours >= opportunity.hours_per_week:
             suggestion.score += WEIGHTS["availability"]
-            suggestion.reasons.append(("+", _("available %(h)s hours a week") % {"h": hours}))
+            if explain:
+                reasons.append(("+", _("available %(h)s hours a week") % {"h": hours}))
         else:
             suggestion.score += round(WEIGHTS["availability"] * hours / opportunity.hours_per_week)
-            suggestion.reasons.append(
-                (
-                    "-",
-                    _("available %(h)s of %(n)s hours")
-                    % {"h": hours, "n": opportunity.hours_per_week},
+            if explain:
+                reasons.append(
+                    (
+                        "-",
+                        _("available %(h)s of %(n)s hours")
+                        % {"h": hours, "n": opportunity.hours_per_week},
+                    )
                 )
-            )
     elif opportunity.hours_per_week:
-        suggestion.reasons.append(("-", _("availability unknown")))
+        if explain:
+            reasons.append(("-", _("availability unknown")))
     else:
         suggestion.score += WEIGHTS["availability"]
+    suggestion.reasons = reasons
     return suggestion
 
 
@@ -96,9 +106,9 @@ def suggest_candidates(user, opportunity, limit=20):
         .exclude(pk__in=already)
         .select_related("talent_profile")
     )
-    scored = [score_candidate(opportunity, participant) for participant in candidates]
+    scored = [score_candidate(opportunity, p, explain=False) for p in candidates]
     scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
-    return scored[:limit]
+    return [score_candidate(opportunity, s.participant) for s in scored[:limit]]
 
 
 def board(user, opportunity):

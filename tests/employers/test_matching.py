@@ -248,6 +248,15 @@ def test_suggestions_are_ranked_by_fit_and_leave_out_who_cannot_be_proposed(
     assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
     # The WSP matches for the whole municipality, the other consultant's person included.
     assert len(selectors.suggest_candidates(make_user(Role.WSP), opportunity)) == 5
+    # Ranked without words, then worded: the same reasons as scoring each one in full.
+    assert [s.reasons for s in ranked] == [
+        selectors.score_candidate(opportunity, s.participant).reasons for s in ranked
+    ]
+    assert (
+        ranked[-1].reasons
+        and not selectors.score_candidate(opportunity, worst, explain=False).reasons
+    )
+    assert selectors.score_candidate(opportunity, worst, explain=False).score == ranked[-1].score
 
 
 def test_the_board_shows_the_ranked_suggestions_with_their_reasons(
