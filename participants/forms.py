@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +84,9 @@ class ParticipantForm(forms.ModelForm):
         pass
 
 
+CASELOAD_GROUP_DAYS = 90
+
+
 class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label=_("Name"), required=False)
     status = forms.ChoiceField(
@@ -110,7 +116,17 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = Cohort.objects.for_user(user).order_by("name")
+        # Running groups and those that ended lately: a region has hundreds of groups, and
+        # a list of all of them helps nobody pick one. A group chosen before (a link from
+        # its page) stays valid however old it is.
+        cutoff = timezone.localdate() - datetime.timedelta(days=CASELOAD_GROUP_DAYS)
+        recent = Q(end_date__gte=cutoff)
+        chosen = str(self.data.get(self.add_prefix("cohort"), "")) if self.is_bound else ""
+        if chosen.isdigit():
+            recent |= Q(pk=int(chosen))
+        self.fields["cohort"].queryset = (
+            Cohort.objects.for_user(user).filter(recent).order_by("name")
+        )
 
 
 class StatusChangeForm(forms.Form):

@@ -1,7 +1,12 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tests.participants.factories import ParticipantFactory
+from participants import services
+from tests.participants.factories import CohortFactory, ParticipantFactory
+from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +54,29 @@ def test_caseload_is_paginated_with_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("participants:caseload")).content.decode()
     assert "Pagina 1 van 2" in page
+
+
+def test_group_filter_offers_current_groups_and_keeps_an_old_one_chosen(
+    client, make_user, municipality
+):
+    manager = make_user(Role.MANAGER)
+    programme = ProgrammeFactory(municipality=municipality)
+    today = timezone.localdate()
+    old = CohortFactory(programme=programme, name="Groep oud",
+                        start_date=today - datetime.timedelta(days=300),
+                        end_date=today - datetime.timedelta(days=200))  # fmt: skip
+    running = CohortFactory(programme=programme, name="Groep nu",
+                            start_date=today - datetime.timedelta(days=30),
+                            end_date=today + datetime.timedelta(days=50))  # fmt: skip
+    member = ParticipantFactory(municipality=municipality, programme=programme, last_name="Lid")
+    services.enrol(manager, old, member)
+    ParticipantFactory(municipality=municipality, last_name="Buiten")
+    client.force_login(manager)
+
+    page = client.get(reverse("participants:caseload"))
+    offered = list(page.context["filter_form"].fields["cohort"].queryset)
+    assert offered == [running]
+    # A link to the old group's members still works, and lists only them.
+    chosen = client.get(reverse("participants:caseload"), {"cohort": old.pk})
+    assert [p.last_name for p in chosen.context["page"]] == ["Lid"]
+    assert f'<option value="{old.pk}" selected>' in chosen.content.decode()
