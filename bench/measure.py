@@ -191,7 +191,11 @@ def cmd_pages():
         "ledger_entries_of_fund": LedgerEntry.objects.filter(fund=fund).count(),
     }
     print(sizes, flush=True)
-    n_ledger_pages = max(1, (sizes["ledger_entries_of_fund"] + 24) // 25)
+    from vakwerk import keyset
+
+    entries = LedgerEntry.objects.filter(fund=fund).order_by("-booked_at", "-pk")
+    before_oldest = entries[max(0, sizes["ledger_entries_of_fund"] - 51)]
+    oldest = keyset.token(keyset.OLDER, before_oldest.booked_at, before_oldest.pk)
     n_caseload_pages = max(1, (sizes["participants_in_municipality"] + 24) // 25)
     pages = [
         measure_page("caseload (consultant)", consultant, "/participants/"),
@@ -208,9 +212,8 @@ def cmd_pages():
         measure_page(
             "caseload (manager, last page)", manager, f"/participants/?page={n_caseload_pages}"
         ),
-        measure_page(
-            "ledger (last page)", manager, f"/funding/funds/{fund.pk}/?page={n_ledger_pages}"
-        ),
+        # The ledger pages by keyset: its oldest page, reached through a position token.
+        measure_page("ledger (oldest page)", manager, f"/funding/funds/{fund.pk}/?from={oldest}"),
     ]
     save("pages", {"sizes": sizes, "pages": [p for p in pages if p]})
 

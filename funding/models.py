@@ -165,7 +165,8 @@ class LedgerEntry(models.Model):
         ordering = ["-booked_at", "-pk"]
         indexes = [
             models.Index(fields=["fund", "kind"]),
-            models.Index(fields=["fund", "-booked_at"]),
+            # The ledger page reads newest first from a (booked_at, id) position.
+            models.Index(fields=["fund", "-booked_at", "-id"], name="ledger_fund_booked_id"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.keyset import keyset_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -135,16 +136,17 @@ def fund_create(request):
 def fund_detail(request, pk):
     fund = get_object_or_404(selectors.funds_overview(request.user), pk=pk)
     entries = selectors.ledger(request.user, fund)
-    # Both lists page on their own (`page`, `open`): a fund of a region has thousands of
-    # entries and well over a thousand open commitments.
+    # Both lists page on their own (`from`, `open`): a fund of a region has thousands of
+    # entries and well over a thousand open commitments. The ledger pages by keyset: its
+    # oldest entries cost no more to show than its newest.
     commitments = _open_commitments(request.user, fund)
     context = {
         "fund": fund,
-        "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": keyset_page(entries, request.GET.get("from"), PAGE_SIZE, "booked_at"),
         "commitments": Paginator(commitments, COMMITMENTS_PAGE_SIZE).get_page(
             request.GET.get("open")
         ),
-        "ledger_query": _query_without(request, "page"),
+        "ledger_query": _query_without(request, "from"),
         "commitments_query": _query_without(request, "open"),
     }
     return render(request, "funding/fund_detail.html", context)

@@ -1,10 +1,12 @@
 """The funding pages: who may open them, what the forms do, and a fixed number of
 queries however many rows a page lists."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from funding import selectors
 from funding.models import Commitment, CommitmentStatus, EntryKind, Fund, FundKind, LedgerEntry
@@ -191,15 +193,37 @@ def test_fund_detail_shows_ledger_balances_and_open_commitments(client, manager,
     assert 'data-testid="available">€ 700,00<' in response.content.decode()
 
 
-def test_the_ledger_page_is_paginated(client, manager):
+def test_the_ledger_pages_by_keyset_without_losing_or_repeating_an_entry(client, manager):
     fund = funded(manager, "1.00")
-    for n in range(60):
+    # Entries that share a booking moment: the id decides between them.
+    moment = timezone.now() - datetime.timedelta(days=10)
+    for n in range(120):
         fund.entries.create(kind=EntryKind.DEPOSIT, amount=Decimal("1.00"), booked_by=manager,
-                            description=f"Storting {n}")  # fmt: skip
+                            description=f"Storting {n}",
+                            booked_at=moment + datetime.timedelta(hours=n // 7))  # fmt: skip
+    expected = list(fund.entries.order_by("-booked_at", "-pk").values_list("pk", flat=True))
     client.force_login(manager)
-    first = client.get(reverse("funding:fund_detail", args=[fund.pk]))
-    second = client.get(reverse("funding:fund_detail", args=[fund.pk]), {"page": 2})
-    assert len(first.context["page"]) == 50 and len(second.context["page"]) == 11
+    url = reverse("funding:fund_detail", args=[fund.pk])
+
+    pages, position = [], None
+    while True:
+        response = client.get(url, {"from": position} if position else {})
+        page = response.context["page"]
+        pages.append([entry.pk for entry in page])
+        if not page.older:
+            break
+        assert 'data-testid="older"' in response.content.decode()
+        position = page.older
+    assert [len(p) for p in pages] == [50, 50, 21]
+    assert [pk for p in pages for pk in p] == expected
+    # And back again through "newer": the same pages in reverse.
+    back = [pages[-1]]
+    while page.newer:
+        page = client.get(url, {"from": page.newer}).context["page"]
+        back.append([entry.pk for entry in page])
+    assert back == pages[::-1]
+    # A position that is not ours is the first page, not an error.
+    assert [e.pk for e in client.get(url, {"from": "x.1.2"}).context["page"]] == pages[0]
 
 
 def test_open_commitments_page_on_their_own(client, manager, consultant):
@@ -212,12 +236,13 @@ def test_open_commitments_page_on_their_own(client, manager, consultant):
     page = first.content.decode()
     assert "30 openstaande verplichtingen" in page
     assert "?open=2" in page
-    # Paging through the commitments keeps the ledger's page, and the other way round.
-    second = client.get(url, {"open": 2, "page": 2})
+    # Paging through the commitments keeps the ledger's position, and the other way round.
+    older = first.context["page"].older
+    second = client.get(url, {"open": 2, "from": older})
     assert len(second.context["commitments"]) == 5
-    assert second.context["page"].number == 2
-    assert "?page=2&amp;open=1" in second.content.decode()
-    assert "?open=2&amp;page=1" in second.content.decode()
+    assert second.context["page"].newer
+    assert f"?from={older}&amp;open=1" in second.content.decode()
+    assert f"?open=2&amp;from={second.context['page'].newer}" in second.content.decode()
 
 
 def test_manager_creates_a_fund(client, manager, municipality):
