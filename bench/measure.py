@@ -509,7 +509,11 @@ def cmd_report():
         f"- Machine: {machine()}",
         f"- Commit: `{git_commit()}`",
         f"- Dataset: `{os.environ.get('BENCH_DATASET', '?')}`"
-        + (f", factor {os.environ['BENCH_FACTOR']}" if os.environ.get("BENCH_FACTOR") else ""),
+        + (
+            f", factor {os.environ['BENCH_FACTOR']}"
+            if os.environ.get("BENCH_FACTOR") and os.environ.get("BENCH_DATASET") != "demo"
+            else ""
+        ),
         f"- PostgreSQL: {connection.cursor().connection.info.server_version}, "
         f"throwaway cluster (fsync off) from `scripts/with-test-services`",
         f"- Repeats: {REPEATS} per page, {EXPORT_REPEATS} per export; p95 = nearest rank",
@@ -643,12 +647,14 @@ def cmd_report():
 
 
 def cmd_explain():
-    """EXPLAIN (ANALYZE, BUFFERS) of the slowest queries of the caseload and the dashboard."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest queries of the caseloads, the dashboard
+    and the ledger's oldest page."""
     pages = _load("pages")
     wanted = {
         "caseload (consultant)": 1,
         "caseload (manager, last page)": 1,
         "dashboard (manager)": 3,
+        "ledger (oldest page)": 1,
     }
     with connection.cursor() as cursor:
         for page in pages["pages"]:

@@ -31,6 +31,7 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-vakwerk.settings.dev}
 export DJANGO_DEBUG=false
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
 export BENCH_DATASET=${BENCH_DATASET:-large}
+export BENCH_FACTOR=${BENCH_FACTOR:-1}
 ONLY=${BENCH_ONLY:-pages export pdf load}
 rm -rf "$OUT" && mkdir -p "$OUT"
 log() { echo "[bench $(date +%H:%M:%S)] $*"; }
