@@ -77,9 +77,8 @@ if [ -z "${ONLY##*load*}" ]; then
   "$PY" bench/measure.py load-users > /dev/null
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   log "gunicorn on 127.0.0.1:$port (${BENCH_WORKERS:-3} workers)"
-  # As in production: persistent database connections, sessions and throttling in Redis.
-  redis_address=${CELERY_BROKER_URL#redis://}
-  DATABASE_CONN_MAX_AGE=60 CACHE_URL="rediscache://${redis_address%%/*}/1" \
+  # As in production: persistent database connections.
+  DATABASE_CONN_MAX_AGE=60 \
   "$ROOT/.venv/bin/gunicorn" vakwerk.wsgi:application --bind "127.0.0.1:$port" \
     --workers "${BENCH_WORKERS:-3}" --error-logfile "$OUT/gunicorn.log" --log-level warning &
   gunicorn_pid=$!
