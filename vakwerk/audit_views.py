@@ -3,7 +3,6 @@
 import csv
 
 from django.apps import apps
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.http import urlencode
 from . import audit
 from .audit import AuditAction
 from .audit_forms import AMSTERDAM, AuditFilterForm
+from .keyset import keyset_page
 from .models import AuditEntry
 from .permissions import role_required
 from .roles import Role
@@ -39,11 +39,13 @@ def _filtered(request):
 @role_required(*AUDIT_ROLES)
 def audit_list(request):
     form, entries = _filtered(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Keyset, not OFFSET: the trail grows with every page anyone opens, and its oldest
+    # entries must open as fast as today's. For the same reason there is no total count.
+    page = keyset_page(entries, request.GET.get("from"), PAGE_SIZE, "at")
     labels = _Labels()
     for entry in page:
         entry.role_label, entry.object_label = labels.role(entry), labels.object(entry)
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    query = urlencode({k: v for k, v in request.GET.items() if k != "from" and v})
     return render(request, "vakwerk/audit_list.html", {"form": form, "page": page, "query": query})
 
 

@@ -214,6 +214,35 @@ def test_pages_of_fifty_newest_first_with_a_constant_number_of_queries(client, m
     assert times == sorted(times, reverse=True)
 
 
+def test_older_pages_follow_by_keyset_and_keep_the_filter(client, manager, make_user):
+    other = make_user(Role.CONSULTANT)
+    # Entries sharing a moment: the id decides their order, and none may be lost.
+    AuditEntry.objects.bulk_create(
+        AuditEntry(user=user, user_email=user.email, role=user.role,
+                   municipality_id=manager.municipality_id, action=AuditAction.VIEW,
+                   object_type="participant", object_id=str(n), participant_id=n,
+                   at=at(1, 8) + datetime.timedelta(minutes=n // 3))
+        for n in range(130)
+        for user in (manager, other)
+    )  # fmt: skip
+    expected = list(
+        AuditEntry.objects.filter(user=other).order_by("-at", "-pk").values_list("pk", flat=True)
+    )
+    client.force_login(manager)
+    url = reverse("audit_list")
+    seen, params = [], {"user": other.pk}
+    while True:
+        response = client.get(url, params)
+        page = response.context["page"]
+        seen += [row.pk for row in page]
+        if not page.older:
+            break
+        assert f"user={other.pk}&amp;from={page.older}" in response.content.decode()
+        params = {"user": other.pk, "from": page.older}
+    assert seen == expected
+    assert "Nieuwste eerst" in response.content.decode()
+
+
 def test_the_database_refuses_to_change_or_remove_an_audit_row(manager, evidence):
     row = entry(manager, AuditAction.VIEW, at(1, 9), detail="page")
     # DatabaseError covers the InternalError PostgreSQL raises from the trigger.
