@@ -191,11 +191,11 @@ def cmd_pages():
         "ledger_entries_of_fund": LedgerEntry.objects.filter(fund=fund).count(),
     }
     print(sizes, flush=True)
-    from vakwerk import keyset
+    from vakwerk import paging
 
     entries = LedgerEntry.objects.filter(fund=fund).order_by("-booked_at", "-pk")
     before_oldest = entries[max(0, sizes["ledger_entries_of_fund"] - 51)]
-    oldest = keyset.token(keyset.OLDER, before_oldest.booked_at, before_oldest.pk)
+    oldest = paging.token(paging.OLDER, before_oldest.booked_at, before_oldest.pk)
     n_caseload_pages = max(1, (sizes["participants_in_municipality"] + 24) // 25)
     pages = [
         measure_page("caseload (consultant)", consultant, "/participants/"),

@@ -468,24 +468,23 @@ def outcomes(scope, period=Period(), goals=None, people=None, counted=None, coho
     cohorts = cohorts if cohorts is not None else _cohorts_with_members(scope)
     cohort_rows = _cohort_rows(scope, period, counted["cohort"], cohorts)
 
-    def base(counted, people_count):
-        return _base(period, counted, people_count)
-
     group_rows = [
         _row(value, label, by_target_group.get((value,), {}),
-             base(by_target_group.get((value,), {}), per_group.get(value, 0)))
+             _base(period, by_target_group.get((value,), {}), per_group.get(value, 0)))
         for value, label in TargetGroup.choices
         if per_group.get(value) or (value,) in by_target_group
     ]  # fmt: skip
     benefit_rows = [
         _row(value, label, by_benefit_type.get((value,), {}),
-             base(by_benefit_type.get((value,), {}), per_benefit.get(value, 0)))
+             _base(period, by_benefit_type.get((value,), {}), per_benefit.get(value, 0)))
         for value, label in BenefitType.choices
         if per_benefit.get(value) or (value,) in by_benefit_type
     ]  # fmt: skip
     goals = goals or {}
     return Outcomes(
-        total=_row("total", _("All participants"), total_counts, base(total_counts, everyone)),
+        total=_row(
+            "total", _("All participants"), total_counts, _base(period, total_counts, everyone)
+        ),
         splits=[
             OutcomeSplit("cohort", str(_("By group")), cohort_rows, total=cohorts_total),
             OutcomeSplit("target_group", str(_("By target group")), group_rows),

@@ -1,11 +1,10 @@
-from urllib.parse import urlencode
-
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.models import Programme
+from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -95,7 +94,7 @@ def dashboard_groups(request):
         "form": form,
         "programme": programme,
         "page": Paginator(rows, GROUPS_PER_PAGE).get_page(request.GET.get("page")),
-        "query": urlencode({k: v for k, v in request.GET.items() if k != "page" and v}),
+        "query": query_without(request, "page"),
     }
     return render(request, "evaluation/dashboard_groups.html", context)
 

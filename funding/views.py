@@ -2,8 +2,6 @@
 reads rows only through `for_user` (another municipality's rows answer 404) and leaves
 every write to `services`, which checks the rules again."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_POST
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.keyset import keyset_page
+from vakwerk.paging import keyset_page, query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -146,14 +144,10 @@ def fund_detail(request, pk):
         "commitments": Paginator(commitments, COMMITMENTS_PAGE_SIZE).get_page(
             request.GET.get("open")
         ),
-        "ledger_query": _query_without(request, "from"),
-        "commitments_query": _query_without(request, "open"),
+        "ledger_query": query_without(request, "from"),
+        "commitments_query": query_without(request, "open"),
     }
     return render(request, "funding/fund_detail.html", context)
-
-
-def _query_without(request, name):
-    return urlencode({k: v for k, v in request.GET.items() if k != name and v})
 
 
 @role_required(Role.MANAGER)

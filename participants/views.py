@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from consultants import services as consultant_services
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -76,7 +76,7 @@ def caseload(request):
         sort=filters.get("sort") or "name",
     )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    query = query_without(request, "page")
     context = {
         "page": page,
         "filter_form": form,

@@ -7,13 +7,12 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import urlencode
 
 from . import audit
 from .audit import AuditAction
 from .audit_forms import AMSTERDAM, AuditFilterForm
-from .keyset import keyset_page
 from .models import AuditEntry
+from .paging import keyset_page, query_without
 from .permissions import role_required
 from .roles import Role
 
@@ -45,7 +44,7 @@ def audit_list(request):
     labels = _Labels()
     for entry in page:
         entry.role_label, entry.object_label = labels.role(entry), labels.object(entry)
-    query = urlencode({k: v for k, v in request.GET.items() if k != "from" and v})
+    query = query_without(request, "from")
     return render(request, "vakwerk/audit_list.html", {"form": form, "page": page, "query": query})
 
 

@@ -1,4 +1,5 @@
-"""Keyset pagination for long lists read newest first (a fund's ledger).
+"""Paging helpers: the query string a page link keeps, and keyset pagination for long
+lists read newest first (a fund's ledger, the audit trail).
 
 OFFSET makes PostgreSQL read and throw away every row before the page, so the last page
 of a 10,000-entry ledger costs twenty times the first. A keyset page starts after the
@@ -14,6 +15,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.http import urlencode
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 OLDER, NEWER = "o", "n"
@@ -51,33 +53,39 @@ def parse(value):
         return None
 
 
+def query_without(request, name):
+    """The request's filters for a page link, without its own paging parameter `name`."""
+    return urlencode({k: v for k, v in request.GET.items() if k != name and v})
+
+
+def _fetch(queryset, order, size):
+    # One row more than the page shows says whether there is a page beyond it.
+    rows = list(queryset.order_by(*order)[: size + 1])
+    return rows[:size], len(rows) > size
+
+
 def keyset_page(queryset, value, size, field):
     """One page of `queryset` ordered newest first by (`field`, pk), from a token made by
-    an earlier page's `newer` or `older`. One query: it fetches one row more than it
-    shows to know whether there is a next page in that direction."""
+    an earlier page's `newer` or `older`: one query, wherever the page is."""
     position = parse(value)
     newest_first = (f"-{field}", "-pk")
     if position is None:
-        rows = list(queryset.order_by(*newest_first)[: size + 1])
-        more_older, more_newer = len(rows) > size, False
-        rows = rows[:size]
-    elif position[0] == OLDER:
-        _direction, moment, pk = position
-        # The redundant `<=` lets PostgreSQL seek in the index; the OR alone it would scan.
-        before = Q(**{f"{field}__lte": moment}) & (
-            Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk})
-        )
-        rows = list(queryset.filter(before).order_by(*newest_first)[: size + 1])
-        more_older, more_newer = len(rows) > size, True
-        rows = rows[:size]
+        rows, more_older = _fetch(queryset, newest_first, size)
+        more_newer = False
     else:
-        _direction, moment, pk = position
-        after = Q(**{f"{field}__gte": moment}) & (
-            Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "pk__gt": pk})
+        direction, moment, pk = position
+        op = "lt" if direction == OLDER else "gt"
+        # The redundant `<=` (`>=`) lets PostgreSQL seek in the index; the OR alone it
+        # would scan.
+        beyond = Q(**{f"{field}__{op}e": moment}) & (
+            Q(**{f"{field}__{op}": moment}) | Q(**{field: moment, f"pk__{op}": pk})
         )
-        rows = list(queryset.filter(after).order_by(field, "pk")[: size + 1])
-        more_older, more_newer = True, len(rows) > size
-        rows = rows[:size][::-1]
+        if direction == OLDER:
+            rows, more_older = _fetch(queryset.filter(beyond), newest_first, size)
+            more_newer = True
+        else:
+            rows, more_newer = _fetch(queryset.filter(beyond), (field, "pk"), size)
+            rows, more_older = rows[::-1], True
     if not rows:
         return KeysetPage([])
     first, last = rows[0], rows[-1]
