@@ -323,6 +323,16 @@ class CohortQuerySet(models.QuerySet):
             return in_municipality
         return self.none()
 
+    def led_by(self, user):
+        """The groups a user may change (details, trainers, meetings, attendance): a
+        manager's of the municipality, a consultant's only the ones they lead. Seeing a
+        group because one's own participant is in it is not leading it: a trainer sees
+        every member's file."""
+        visible = self.for_user(user)
+        if user.role == Role.CONSULTANT:
+            return visible.filter(trainers=user)
+        return visible
+
 
 class Cohort(models.Model):
     programme = models.ForeignKey(

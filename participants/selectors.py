@@ -197,7 +197,3 @@ def cohorts_for(user):
         .prefetch_related("trainers")
         .order_by("-start_date", "name")
     )
-
-
-def cohort_detail(user, pk):
-    return Cohort.objects.for_user(user).select_related("programme").get(pk=pk)

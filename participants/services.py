@@ -17,6 +17,7 @@ from .models import (
     STATUS_TRANSITIONS,
     Attendance,
     Cohort,
+    CohortMeeting,
     Enrolment,
     FollowUp,
     Intake,
@@ -183,22 +184,35 @@ def create_cohort(user, *, programme, trainers=(), **fields):
     return cohort
 
 
+def _require_leader(user, cohort):
+    _require_editor(user)
+    if not Cohort.objects.led_by(user).filter(pk=cohort.pk).exists():
+        raise PermissionDenied
+
+
 @transaction.atomic
 def update_cohort(user, cohort, *, trainers=None, **fields):
-    _require_editor(user)
-    if cohort.programme.municipality_id != user.municipality_id:
-        raise PermissionDenied
+    _require_leader(user, cohort)
     for name, value in fields.items():
         setattr(cohort, name, value)
     cohort.full_clean()
     cohort.save()
     if trainers is not None:
         cohort.trainers.set(trainers)
-    # The follow-ups not yet done move with the group's end date.
-    for outcome in cohort.outcomes.pending():
-        outcome.due_on = follow_up_due_date(cohort.end_date, outcome.follow_up)
-        outcome.save(update_fields=["due_on"])
+    # The follow-ups not yet done move with the group's end date: one UPDATE per kind.
+    for months in FollowUp.values:
+        cohort.outcomes.pending().filter(follow_up=months).update(
+            due_on=follow_up_due_date(cohort.end_date, months)
+        )
     return cohort
+
+
+def add_meeting(user, cohort, **fields):
+    _require_leader(user, cohort)
+    meeting = CohortMeeting(cohort=cohort, **fields)
+    meeting.full_clean()
+    meeting.save()
+    return meeting
 
 
 @transaction.atomic
@@ -229,9 +243,7 @@ def enrol(user, cohort, participant, enrolled_on=None):
 @transaction.atomic
 def record_attendance(user, meeting, present_ids):
     """Attendance of the whole group in one go: everyone enrolled is present or absent."""
-    _require_editor(user)
-    if meeting.cohort.programme.municipality_id != user.municipality_id:
-        raise PermissionDenied
+    _require_leader(user, meeting.cohort)
     present_ids = {int(pk) for pk in present_ids}
     enrolled = list(meeting.cohort.enrolments.values_list("participant_id", flat=True))
     Attendance.objects.filter(meeting=meeting).delete()

@@ -48,8 +48,10 @@ def participant_url(participant):
     return reverse("participants:detail", args=[participant.pk])
 
 
-def _cohort(request, pk):
-    return get_object_or_404(Cohort.objects.for_user(request.user), pk=pk)
+def _cohort(request, pk, lead=False):
+    """A group the user sees, or with `lead` one they may change (`Cohort.led_by`)."""
+    groups = Cohort.objects.led_by(request.user) if lead else Cohort.objects.for_user(request.user)
+    return get_object_or_404(groups.select_related("programme"), pk=pk)
 
 
 def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
@@ -271,7 +273,7 @@ def cohort_list(request):
 
 @role_required(*STAFF)
 def cohort_form(request, pk=None):
-    cohort = _cohort(request, pk) if pk else None
+    cohort = _cohort(request, pk, lead=True) if pk else None
     form = CohortForm(request.POST or None, instance=cohort, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -292,11 +294,17 @@ def cohort_form(request, pk=None):
 @role_required(*STAFF)
 def cohort_detail(request, pk):
     cohort = _cohort(request, pk)
-    enrolments = cohort.enrolments.select_related("participant").order_by(
-        "participant__last_name", "participant__first_name"
+    # A consultant who sees the group through their own participant sees only their own
+    # there; trainers and managers see every member (their `for_user` holds them all).
+    enrolments = (
+        cohort.enrolments.filter(participant__in=Participant.objects.for_user(request.user))
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name")
     )
     context = {
         "cohort": cohort,
+        "leads": Cohort.objects.led_by(request.user).filter(pk=cohort.pk).exists(),
+        "enrolled": cohort.enrolments.count(),
         "enrolments": enrolments,
         "meetings": cohort.meetings.all(),
         "trainers": cohort.trainers.all(),
@@ -325,12 +333,10 @@ def cohort_enrol(request, pk):
 @role_required(*STAFF)
 @require_POST
 def meeting_create(request, pk):
-    cohort = _cohort(request, pk)
+    cohort = _cohort(request, pk, lead=True)
     form = MeetingForm(request.POST)
     if form.is_valid():
-        meeting = form.save(commit=False)
-        meeting.cohort = cohort
-        meeting.save()
+        meeting = services.add_meeting(request.user, cohort, **form.cleaned_data)
         return redirect("participants:meeting_attendance", meeting.pk)
     messages.error(request, _("Give the meeting a date and a topic."))
     return redirect("participants:cohort_detail", cohort.pk)
@@ -339,7 +345,7 @@ def meeting_create(request, pk):
 @role_required(*STAFF)
 def meeting_attendance(request, pk):
     meeting = get_object_or_404(
-        CohortMeeting.objects.filter(cohort__in=Cohort.objects.for_user(request.user)),
+        CohortMeeting.objects.filter(cohort__in=Cohort.objects.led_by(request.user)),
         pk=pk,
     )
     enrolled = [e.participant for e in meeting.cohort.enrolments.select_related("participant")]

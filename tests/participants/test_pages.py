@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,6 +68,46 @@ def test_a_consultant_sees_only_their_caseload_and_groups_they_lead(
     cohort.trainers.add(consultant)
     assert client.get(reverse("participants:cohort_detail", args=[cohort.pk])).status_code == 200
     assert client.get(reverse("participants:detail", args=[theirs.pk])).status_code == 200
+
+
+def test_a_consultant_in_a_group_only_through_their_participant_cannot_take_it_over(
+    client, make_user, municipality, consultant, participant
+):
+    trainer = make_user(Role.CONSULTANT)
+    theirs = ParticipantFactory(municipality=municipality, consultant=trainer, last_name="Ander")
+    cohort = CohortFactory(programme=ProgrammeFactory(municipality=municipality))
+    cohort.trainers.add(trainer)
+    services.enrol(trainer, cohort, theirs)
+    services.enrol(consultant, cohort, participant)
+    meeting = services.add_meeting(trainer, cohort, held_on=datetime.date(2026, 2, 9),
+                                   topic="Kennismaking")  # fmt: skip
+    client.force_login(consultant)
+
+    page = client.get(reverse("participants:cohort_detail", args=[cohort.pk]))
+    assert page.status_code == 200
+    assert [e.participant for e in page.context["enrolments"]] == [participant]
+    html = page.content.decode()
+    assert "Ander" not in html
+    assert reverse("participants:cohort_edit", args=[cohort.pk]) not in html
+    assert 'data-testid="others-hidden"' in html
+    # Making themselves trainer would open every member's file: refused, as is running it.
+    edit = reverse("participants:cohort_edit", args=[cohort.pk])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, {"trainers": [consultant.pk]}).status_code == 404
+    assert list(cohort.trainers.all()) == [trainer]
+    add = reverse("participants:meeting_create", args=[cohort.pk])
+    assert client.post(add, {"held_on": "2026-02-16", "topic": "X"}).status_code == 404
+    attendance = reverse("participants:meeting_attendance", args=[meeting.pk])
+    assert client.post(attendance, {"present": [theirs.pk]}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.update_cohort(consultant, cohort, trainers=[consultant, trainer])
+    with pytest.raises(PermissionDenied):
+        services.record_attendance(consultant, meeting, [participant.pk])
+    assert client.get(reverse("participants:detail", args=[theirs.pk])).status_code == 404
+    # The trainer leads it: editing and attendance work.
+    client.force_login(trainer)
+    assert client.get(edit).status_code == 200
+    assert client.get(attendance).status_code == 200
 
 
 def test_bsn_is_masked_on_the_participant_page_and_absent_from_lists(

@@ -89,6 +89,7 @@ def fill_record(participant, consultant, cohort, tag, *, present):
     )
     if present:
         present_ids.add(participant.pk)
+    cohort.trainers.add(consultant)  # attendance is the trainer's to record
     services.record_attendance(consultant, meeting, present_ids)
     TalentProfile.objects.create(participant=participant, skills=f"talent {tag}")
     consultant_services.log_coaching_session(
