@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Answer,
@@ -13,8 +15,30 @@ from .models import (
 )
 
 
+class ResearchProjectForm(forms.ModelForm):
+    class Meta:
+        model = ResearchProject
+        fields = [
+            "municipality", "name", "institution", "agreement_reference", "valid_until",
+            "programmes", "researchers", "export_retention_days",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        municipality = data.get("municipality")
+        foreign = [p for p in data.get("programmes") or () if p.municipality != municipality]
+        if municipality and foreign:
+            self.add_error(
+                "programmes",
+                _("These programmes belong to another municipality: %(names)s")
+                % {"names": ", ".join(p.name for p in foreign)},
+            )
+        return data
+
+
 @admin.register(ResearchProject)
 class ResearchProjectAdmin(admin.ModelAdmin):
+    form = ResearchProjectForm
     list_display = ["name", "institution", "municipality", "valid_until"]
     list_filter = ["municipality"]
     filter_horizontal = ["programmes", "researchers"]

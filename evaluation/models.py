@@ -63,6 +63,11 @@ class ResearchProject(models.Model):
     def __str__(self):
         return self.name
 
+    def own_programmes(self):
+        """The project's programmes of its own municipality: every export reads through
+        this, so a programme of another municipality attached by mistake exports nothing."""
+        return self.programmes.filter(municipality_id=self.municipality_id)
+
 
 # Stakeholders
 

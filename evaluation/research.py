@@ -195,13 +195,13 @@ def consenting_participants(project):
     Anonymised participants keep consent and number, hence their pseudonym and figures."""
     return Participant.objects.filter(
         municipality_id=project.municipality_id,
-        programme__in=project.programmes.all(),
+        programme__in=project.own_programmes(),
         consent_research=True,
     )
 
 
 def _programme_choices(project):
-    return list(project.programmes.order_by("pk").values_list("pk", "name"))
+    return list(project.own_programmes().order_by("pk").values_list("pk", "name"))
 
 
 def _participant_rows(project):
@@ -563,7 +563,7 @@ def _answer_rows(project):
     known by a respondent code per response only. Open text is never exported."""
     person = _ANSWER_PERSON
     return (
-        Answer.objects.filter(question__questionnaire__programme__in=project.programmes.all())
+        Answer.objects.filter(question__questionnaire__programme__in=project.own_programmes())
         .exclude(question__kind=QuestionKind.TEXT)
         .filter(
             Q(**{f"{person}__in": consenting_participants(project).values("pk")})

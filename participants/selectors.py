@@ -19,6 +19,7 @@ from .models import (
     Participant,
     StatusChange,
 )
+from .validators import normalise_bsn
 
 NO_CONTACT_DAYS = 30
 FOLLOW_UP_HORIZON_DAYS = 14
@@ -63,8 +64,9 @@ def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, 
 
 
 def find_by_bsn(user, bsn):
-    """Exact match only: a BSN search never lists near misses."""
-    return Participant.objects.for_user(user).filter(bsn=bsn).first()
+    """Exact match only: a BSN search never lists near misses. Eight digits are the same
+    BSN with its leading zero, as it is stored."""
+    return Participant.objects.for_user(user).filter(bsn=normalise_bsn(bsn)).first()
 
 
 @dataclass

@@ -23,6 +23,7 @@ from django.utils import timezone
 from consultants.models import CoachingSession
 from employers.models import EmployerContact, Match, MatchStage, Placement
 from evaluation import research, research_services
+from evaluation.admin import ResearchProjectForm
 from evaluation.models import (
     Answer,
     Audience,
@@ -757,3 +758,31 @@ def test_the_copy_path_writes_exactly_what_the_python_path_writes(world):
     assert count == expected_count >= 5
     assert member.getvalue() == expected
     assert expected.count(b"\r\n") == count + 1
+
+
+def test_a_programme_of_another_municipality_attached_by_mistake_exports_nothing(
+    world, other_municipality
+):
+    foreign = ProgrammeFactory(municipality=other_municipality, name="VAK Elders")
+    ParticipantFactory(municipality=other_municipality, programme=foreign, consent_research=True)
+    before = list(research.consenting_participants(world.project))
+    world.project.programmes.add(foreign)
+    assert list(research.consenting_participants(world.project)) == before
+    assert "VAK Elders" not in dict(research._programme_choices(world.project)).values()
+    assert foreign not in world.project.own_programmes()
+    # The admin form refuses the mix in the first place.
+    form = ResearchProjectForm(
+        instance=world.project,
+        data={
+            "municipality": world.project.municipality_id,
+            "name": world.project.name,
+            "institution": world.project.institution,
+            "agreement_reference": world.project.agreement_reference,
+            "valid_until": world.project.valid_until.isoformat(),
+            "programmes": [p.pk for p in world.project.programmes.all()],
+            "researchers": [r.pk for r in world.project.researchers.all()],
+            "export_retention_days": 14,
+        },
+    )
+    assert not form.is_valid()
+    assert "VAK Elders" in str(form.errors["programmes"])

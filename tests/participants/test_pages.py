@@ -8,6 +8,7 @@ from django.utils import timezone
 from consultants.models import CoachingSession
 from participants import services
 from participants.models import OutcomeMeasurement
+from participants.validators import bsn_from_number
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.roles import Role
@@ -130,6 +131,15 @@ def test_bsn_search_is_exact_and_never_in_the_url(client, consultant, participan
     assert response.url == reverse("participants:detail", args=[participant.pk])
     response = client.post(reverse("participants:bsn_search"), {"bsn": participant.bsn[:-1]})
     assert response.url == reverse("participants:caseload")
+
+
+def test_bsn_search_finds_a_bsn_typed_without_its_leading_zero(client, consultant, municipality):
+    bsn = bsn_from_number(1_234_567)
+    assert bsn.startswith("0")
+    person = ParticipantFactory(municipality=municipality, consultant=consultant, bsn=bsn)
+    client.force_login(consultant)
+    response = client.post(reverse("participants:bsn_search"), {"bsn": bsn[1:]})
+    assert response.url == reverse("participants:detail", args=[person.pk])
 
 
 def test_caseload_filters_search_and_sorts(client, consultant, municipality):
