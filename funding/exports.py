@@ -1,8 +1,9 @@
 """A fund's ledger for the municipality's finance department, as Excel and as CSV.
 
 The columns are a format of their own that finance imports: always Dutch, whatever
-language the screen of the user who made the file is in. Participants appear by name
-only; the BSN never leaves the participant's edit form."""
+language the screen of the user who made the file is in. Participants appear by name to
+managers and by participant number to admins, who keep the books but see no participants;
+the BSN never leaves the participant's edit form."""
 
 import csv
 import datetime
@@ -36,7 +37,11 @@ def filename(fund, extension):
     return f"grootboek-{slugify(fund.name) or fund.pk}-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-def rows(entries):
+def participant_label(participant, names):
+    return str(participant) if names else f"Deelnemer {participant.pk}"
+
+
+def rows(entries, names=True):
     """One tuple per entry with real types: int, date, str, Decimal."""
     with translation.override(EXPORT_LANGUAGE):
         kinds = {value: str(label) for value, label in EntryKind.choices}
@@ -48,14 +53,14 @@ def rows(entries):
             kinds.get(entry.kind, entry.kind),
             entry.amount,
             entry.description,
-            str(commitment.participant) if commitment else "",
+            participant_label(commitment.participant, names) if commitment else "",
             commitment.pk if commitment else None,
             entry.corrects_id,
             entry.booked_by.get_full_name() or entry.booked_by.email,
         )
 
 
-def ledger_xlsx(fund, entries):
+def ledger_xlsx(fund, entries, names=True):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Grootboek"
@@ -63,7 +68,7 @@ def ledger_xlsx(fund, entries):
     sheet.append(HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows(entries):
+    for row in rows(entries, names):
         sheet.append(row)
         cells = sheet[sheet.max_row]
         cells[AMOUNT_COLUMN - 1].number_format = EURO_FORMAT
@@ -92,13 +97,13 @@ def _csv_cell(value):
     return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
-def ledger_csv(fund, entries):
+def ledger_csv(fund, entries, names=True):
     buffer = io.StringIO()
     # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
     buffer.write("\ufeff")
     # ";" because a Dutch Excel expects it: the comma is the decimal separator there.
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(HEADER)
-    for row in rows(entries):
+    for row in rows(entries, names):
         writer.writerow([_csv_cell(value) for value in row])
     return buffer.getvalue()

@@ -35,6 +35,14 @@ PAGE_SIZE = 50
 COMMITMENTS_PAGE_SIZE = 25
 # Admins read the books (the models let them); only managers move money.
 READERS = (Role.MANAGER, Role.ADMIN)
+
+
+def sees_participants(user):
+    """Admins keep the books but see no participants (`Participant.objects.for_user` gives
+    them none): the books show them participant numbers instead of names."""
+    return user.role != Role.ADMIN
+
+
 # Which form field a service's refusal belongs to, by its error code.
 ERROR_FIELDS = {
     "target_group": "fund",
@@ -144,6 +152,7 @@ def fund_detail(request, pk):
         "commitments": Paginator(commitments, COMMITMENTS_PAGE_SIZE).get_page(
             request.GET.get("open")
         ),
+        "names": sees_participants(request.user),
         "ledger_query": query_without(request, "from"),
         "commitments_query": query_without(request, "open"),
     }
@@ -292,11 +301,14 @@ def ledger_export(request, pk, fmt):
     fund = _fund(request, pk)
     entries = selectors.ledger(request.user, fund).order_by("booked_at", "pk")
     audit.record(request.user, AuditAction.EXPORT, obj=fund, detail=f"ledger export {fmt}")
+    names = sees_participants(request.user)
     if fmt == "xlsx":
-        response = HttpResponse(exports.ledger_xlsx(fund, entries), content_type=exports.XLSX_TYPE)
+        response = HttpResponse(
+            exports.ledger_xlsx(fund, entries, names), content_type=exports.XLSX_TYPE
+        )
     else:
         response = HttpResponse(
-            exports.ledger_csv(fund, entries), content_type="text/csv; charset=utf-8"
+            exports.ledger_csv(fund, entries, names), content_type="text/csv; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(fund, fmt)}"'
     return response

@@ -142,6 +142,25 @@ def test_admins_read_the_books_but_move_no_money(client, make_user, books, parti
         assert getattr(client, method)(url).status_code == expected, url
 
 
+def test_admins_see_participant_numbers_not_names_in_the_books(
+    client, make_user, manager, books, participant
+):
+    fund = books[0]
+    name = str(participant)
+    pages = [
+        reverse("funding:fund_detail", args=[fund.pk]),
+        reverse("funding:ledger_export", kwargs={"pk": fund.pk, "fmt": "csv"}),
+    ]
+    client.force_login(make_user(Role.ADMIN))
+    for url in pages:
+        content = client.get(url).content.decode("utf-8-sig")
+        assert name not in content, url
+        assert f"Deelnemer {participant.pk}" in content, url
+    client.force_login(manager)
+    for url in pages:
+        assert name in client.get(url).content.decode("utf-8-sig"), url
+
+
 def test_another_municipality_gets_404(client, make_user, books, other_municipality):
     fund, open_commitment, waiting, entry = books
     client.force_login(make_user(Role.MANAGER, municipality=other_municipality))
