@@ -155,18 +155,24 @@ def savings_report(request):
 
     today = timezone.localdate()
     funds = _programme_funds(user)
-    reports = []
-    for programme in Programme.objects.for_user(user).order_by("start_date", "pk"):
-        result = savings.compute_savings(programme, assumptions, today)
-        reports.append(
-            {
-                "programme": programme,
-                "result": result,
-                "rate_percent": _percent(result.counterfactual_rate),
-                "preview": savings.compute_savings(programme, preview, today) if preview else None,
-                "funds": funds.get(programme.pk, []),
-            }
-        )
+    programmes = list(Programme.objects.for_user(user).order_by("start_date", "pk"))
+    # All programmes in one go: three grouped queries, not three per programme.
+    results = savings.compute_savings_of(programmes, assumptions, today)
+    previews = (
+        savings.compute_savings_of(programmes, preview, today)
+        if preview
+        else [None] * len(programmes)
+    )
+    reports = [
+        {
+            "programme": programme,
+            "result": result,
+            "rate_percent": _percent(result.counterfactual_rate),
+            "preview": previewed,
+            "funds": funds.get(programme.pk, []),
+        }
+        for programme, result, previewed in zip(programmes, results, previews, strict=True)
+    ]
     context = {
         "assumptions": assumptions,
         "assumption_rows": assumption_rows(assumptions),

@@ -568,6 +568,22 @@ def test_savings_page_queries_do_not_grow_with_participants(
     assert queries() == with_10
 
 
+def test_savings_page_queries_do_not_grow_with_programmes(login, manager, programme, v1):
+    client = login(manager)
+    url = reverse("funding:savings") + "?duration=2"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    with_1 = queries()
+    for index in range(4):
+        other = ProgrammeFactory(municipality=programme.municipality, name=f"VAK {index}")
+        add_people(other, CohortFactory(programme=other), "bijstand", 3, OFF_TO_WORK)
+    assert queries() == with_1
+
+
 # The demo
 
 
