@@ -35,9 +35,9 @@ from .matching_forms import (
     ProposeForm,
     allowed_stages,
 )
-from .models import Match, MatchStage, Opportunity, OpportunityStatus
+from .models import Match, MatchStage, OpportunityStatus
+from .views import BOARD_ROLES, scoped_opportunity
 
-BOARD_ROLES = (Role.CONSULTANT, Role.WSP, Role.MANAGER, Role.EMPLOYER)
 PROPOSERS = (Role.CONSULTANT, Role.WSP)
 MOVERS = (Role.CONSULTANT, Role.WSP, Role.EMPLOYER)
 # Who reads a participant's talent profile by participant (not through a match).
@@ -48,11 +48,6 @@ CASE_READERS = (Role.CONSULTANT, Role.MANAGER)
 EMPLOYER_COLUMNS = (MatchStage.INTRODUCED, MatchStage.INTERVIEW, MatchStage.HIRED,
                     MatchStage.REJECTED)  # fmt: skip
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _opportunity(request, pk):
-    queryset = Opportunity.objects.for_user(request.user).select_related("employer")
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _match(request, pk):
@@ -80,7 +75,7 @@ def _certificate_labels(profile):
 @role_required(*BOARD_ROLES)
 def board(request, pk):
     user = request.user
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     columns = selectors.board(user, opportunity)
     is_employer = user.role == Role.EMPLOYER
     for matches in columns.values():
@@ -108,7 +103,7 @@ def board(request, pk):
 @role_required(*PROPOSERS)
 @require_POST
 def propose(request, pk):
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     form = ProposeForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -3,12 +3,11 @@
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from participants.models import Certificate, Participant, Status, TargetGroup
 
-from .models import Match, MatchStage, Opportunity, OpportunityStatus
+from .models import Match, MatchStage, OpportunityStatus
 
 MATCHABLE_STATUSES = (Status.SELECTED, Status.IN_PROGRAMME, Status.MATCHED)
 WEIGHTS = {"conditions": 40, "skills": 30, "target_group": 15, "availability": 15}
@@ -123,27 +122,6 @@ def board(user, opportunity):
     for match in matches:
         columns[MatchStage(match.stage)].append(match)
     return columns
-
-
-def opportunities_with_counts(user):
-    return (
-        Opportunity.objects.for_user(user)
-        .select_related("employer")
-        .annotate(
-            active_matches=Count(
-                "matches",
-                filter=Q(
-                    matches__stage__in=(
-                        MatchStage.PROPOSED,
-                        MatchStage.INTRODUCED,
-                        MatchStage.INTERVIEW,
-                    )
-                ),
-            ),
-            hired=Count("matches", filter=Q(matches__stage=MatchStage.HIRED)),
-        )
-        .order_by("-pk")
-    )
 
 
 def confirmed_job_intentions(participant):

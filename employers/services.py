@@ -16,6 +16,7 @@ from vakwerk.roles import Role
 
 from .models import (
     EDITABLE_STATUSES,
+    EMPLOYER_STAGES,
     MATCH_TRANSITIONS,
     MUNICIPAL_ROLES,
     OPEN_STATUSES,
@@ -189,11 +190,7 @@ def propose_match(user, opportunity, participant, score=0):
 
 def _may_move_match(user, match, new_stage):
     if user.role == Role.EMPLOYER:
-        if match.opportunity.employer_id != user.employer_id or new_stage not in (
-            MatchStage.INTERVIEW,
-            MatchStage.HIRED,
-            MatchStage.REJECTED,
-        ):
+        if match.opportunity.employer_id != user.employer_id or new_stage not in EMPLOYER_STAGES:
             raise PermissionDenied
     elif user.role in (Role.CONSULTANT, Role.WSP):
         if match.opportunity.employer.municipality_id != user.municipality_id:

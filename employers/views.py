@@ -45,7 +45,7 @@ KEEPERS = (Role.WSP, Role.MANAGER)
 # Who writes opportunities: the employer for itself, the WSP for any of its employers.
 POSTERS = (Role.EMPLOYER, Role.WSP)
 OPPORTUNITY_READERS = (Role.EMPLOYER, *MUNICIPAL_ROLES)
-# Who opens the matching board (employers/matching_views.py decides the same).
+# Who opens the matching board (employers/matching_views.py uses this).
 BOARD_ROLES = (Role.CONSULTANT, Role.WSP, Role.MANAGER, Role.EMPLOYER)
 
 
@@ -65,7 +65,7 @@ def _employer(request, pk):
     return get_object_or_404(Employer.objects.for_user(request.user), pk=pk)
 
 
-def _opportunity(request, pk):
+def scoped_opportunity(request, pk):
     queryset = Opportunity.objects.for_user(request.user).select_related("employer")
     return get_object_or_404(queryset, pk=pk)
 
@@ -289,7 +289,7 @@ def opportunity_list(request):
 @role_required(*OPPORTUNITY_READERS)
 def opportunity_detail(request, pk):
     user = request.user
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     next_statuses = OPPORTUNITY_TRANSITIONS[OpportunityStatus(opportunity.status)]
     may_post = user.role in POSTERS
     stages = dict(
@@ -341,7 +341,7 @@ def opportunity_create(request):
 
 @role_required(*POSTERS)
 def opportunity_edit(request, pk):
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     if not opportunity.is_editable:
         messages.error(request, _("Only a draft or a rejected opportunity can be edited."))
         return redirect("employers:opportunity_detail", pk)
@@ -367,7 +367,7 @@ def opportunity_edit(request, pk):
 
 
 def _move(request, pk, service, done):
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     try:
         service(request.user, opportunity)
     except ValidationError as error:
@@ -392,7 +392,7 @@ def opportunity_withdraw(request, pk):
 
 @role_required(Role.WSP)
 def opportunity_review(request, pk):
-    opportunity = _opportunity(request, pk)
+    opportunity = scoped_opportunity(request, pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

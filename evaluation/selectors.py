@@ -160,29 +160,6 @@ def scope_for(user, programme=None):
     return Scope(user.municipality, programme)
 
 
-# Status counts and programmes (the dashboard's first cards)
-
-
-def status_counts(user, programme=None):
-    """Participants per current status for the user's municipality (or one programme),
-    counted in one query."""
-    queryset = Participant.objects.for_user(user)
-    if programme is not None:
-        queryset = queryset.filter(programme=programme)
-    rows = queryset.values("status").annotate(total=Count("pk")).order_by()
-    counts = {row["status"]: row["total"] for row in rows}
-    return [(status, counts.get(status.value, 0)) for status in Status]
-
-
-def programmes_with_goals(user):
-    return (
-        Programme.objects.for_user(user)
-        .annotate(open_activities=Count("activities", filter=Q(activities__done_on__isnull=True)))
-        .prefetch_related("goals")
-        .order_by("-start_date", "name")
-    )
-
-
 # Funnel
 
 
@@ -210,15 +187,6 @@ def _stage_counts(period):
         f"stage_{stage.value}": Count("pk", filter=_reached_condition(stage, period))
         for stage in FUNNEL_STAGES
     }
-
-
-def funnel(scope, period=Period(), counts=None):
-    """One query: a conditional count per stage (none when the dashboard counted them
-    already: `counts` is {stage: count})."""
-    if counts is None:
-        counted = scope.participants().aggregate(**_stage_counts(period))
-        counts = {stage.value: counted[f"stage_{stage.value}"] for stage in FUNNEL_STAGES}
-    return _funnel_stages(counts)
 
 
 def _funnel_stages(counts):
@@ -511,13 +479,13 @@ class GoalRow:
         return self.actual is not None and self.actual >= self.target
 
 
-def programme_actuals(programmes, period=Period(), metrics=None, *, people=None, cohorts=None,
+def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
                       outcome_rows=None):  # fmt: skip
     """{programme id: {metric: actual}} for several programmes at once: one grouped query
     per metric asked for (all metrics when `metrics` is None), however many programmes.
     The dashboard passes what it counted already: `people` ({pk: {"people", "placed"}}
-    from `participant_counts`), `cohorts` (every group of these programmes) and
-    `outcome_rows` ({pk: counts} from `outcome_counts`); those queries are then skipped."""
+    from `participant_counts`) and `outcome_rows` ({pk: counts} from `outcome_counts`);
+    those queries are then skipped. Groups started are counted in one grouped query."""
     programmes = list(programmes)
     ids = [programme.pk for programme in programmes]
     metrics = set(GoalMetric.values if metrics is None else metrics)
@@ -542,18 +510,7 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
         for row in rows.order_by():
             actuals[row["programme_id"]][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
             actuals[row["programme_id"]][GoalMetric.PLACEMENTS] = Decimal(row["placed"])
-    if GoalMetric.COHORTS in metrics and cohorts is not None:
-        for cohort in cohorts:
-            started = cohort.start_date <= on_date and (
-                not period.start or cohort.start_date >= period.start
-            )
-            if started and cohort.programme_id in actuals:
-                figures = actuals[cohort.programme_id]
-                figures[GoalMetric.COHORTS] = figures.get(GoalMetric.COHORTS, 0) + 1
-        for figures in actuals.values():
-            if GoalMetric.COHORTS in figures:
-                figures[GoalMetric.COHORTS] = Decimal(figures[GoalMetric.COHORTS])
-    elif GoalMetric.COHORTS in metrics:
+    if GoalMetric.COHORTS in metrics:
         rows = (
             Cohort.objects.filter(programme_id__in=ids, start_date__lte=on_date)
             .filter(period.q("start_date") if period.start else Q())
@@ -847,8 +804,8 @@ class Dashboard:
 
 def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBOARD_GROUPS):
     """Every figure of the dashboard and the monitoring report, in the same number of
-    queries (eleven, plus two for the programmes and their goals when the caller does not
-    pass them) for one programme or many, ten participants or 10,000.
+    queries (plus two for the programmes and their goals when the caller does not pass
+    them) for one programme or many, ten participants or 10,000.
     `programmes`: the municipality's programmes with their goals prefetched, ordered by
     start date (newest first) and name, when the caller has them already.
     `groups`: how many of the most recent groups get an outcome row (None: all of them,

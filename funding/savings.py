@@ -83,14 +83,6 @@ def cents(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_euro(value):
-    """€ 517.405,00 — for text outside templates (templates use the `euro` filter)."""
-    if value is None:
-        return ""
-    text = f"{abs(cents(value)):,.2f}".translate(str.maketrans({",": ".", ".": ","}))
-    return f"€ -{text}" if value < 0 else f"€ {text}"
-
-
 def yearly_cost(assumptions, benefit_type):
     name = YEARLY_COST_FIELD.get(benefit_type)
     return getattr(assumptions, name) if name else ZERO

@@ -21,6 +21,7 @@ from vakwerk.roles import Role
 
 from . import savings
 from .models import Counterfactual, Fund, FundKind, SavingsAssumptions
+from .templatetags.money import euro
 
 READERS = (Role.MANAGER, Role.ADMIN)
 MONEY_FIELDS = {"yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both"}
@@ -224,8 +225,7 @@ def replenishment(request, pk):
             return redirect("funding:replenishment", fund.pk)
         messages.success(
             request,
-            _("A replenishment of %(amount)s has been booked.")
-            % {"amount": savings.format_euro(entry.amount)},
+            _("A replenishment of %(amount)s has been booked.") % {"amount": euro(entry.amount)},
         )
         return redirect("funding:fund_detail", fund.pk)
 
