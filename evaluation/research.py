@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import CoachingSession, SessionKind, Theme
 from employers.models import Match, MatchStage, OpportunityKind, Size
 from participants.models import (
+    OUTFLOW_TO_WORK_REASONS,
     BenefitEndReason,
     BenefitStatus,
     BenefitType,
@@ -417,10 +418,9 @@ def _outcome_rows(project):
 def _outflow_to_work(row, keys):
     if row["measured_on"] is None:
         return None
-    return row["benefit_status"] == BenefitStatus.NONE and row["benefit_end_reason"] in (
-        BenefitEndReason.WORK,
-        BenefitEndReason.EDUCATION,
-        BenefitEndReason.OWN_BUSINESS,
+    return (
+        row["benefit_status"] == BenefitStatus.NONE
+        and row["benefit_end_reason"] in OUTFLOW_TO_WORK_REASONS
     )
 
 

@@ -44,9 +44,8 @@ def _display(instance, field, value):
     model_field = instance._meta.get_field(field)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        related = model_field.related_model.objects.filter(pk=value).first() if value else None
-        return str(related) if related else ""
+    # A relation's value is the related object itself (the snapshot holds the old one, the
+    # instance the new one): naming it costs no query.
     return "" if value is None else str(value)
 
 
@@ -59,9 +58,8 @@ def record_field_changes(user, instance, before, participant_id):
         if old == new:
             continue
         model_field = instance._meta.get_field(field)
-        key = model_field.attname if model_field.is_relation else field
-        old_shown = _display(instance, field, getattr(old, "pk", old))
-        new_shown = _display(instance, field, getattr(instance, key))
+        old_shown = _display(instance, field, old)
+        new_shown = _display(instance, field, new)
         if field == "bsn":
             old_shown, new_shown = _mask(old_shown), _mask(new_shown)
         changes.append(
