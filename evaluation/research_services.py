@@ -81,6 +81,11 @@ def run_export(export_id):
     try:
         if not project_is_valid(project):
             raise ValidationError("research project has ended")
+        # Checked again when it runs: a researcher taken off the project (or blocked)
+        # between the request and the worker gets no file.
+        requester = export.requested_by
+        if not (requester and requester.is_active and is_researcher_of(requester, project)):
+            raise PermissionDenied("the requester is no longer a researcher of the project")
         # A temporary file, not the final name: a half-written export never appears in
         # the private storage, and no table is held in memory (except for SPSS/Stata).
         with tempfile.TemporaryFile(prefix="research-export-") as scratch:

@@ -580,6 +580,20 @@ def test_request_is_refused_outside_the_project_or_after_it_ended(world, make_us
     assert not ResearchExport.objects.exists()
 
 
+def test_a_researcher_taken_off_the_project_before_the_run_gets_no_file(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        export = research_services.request_export(
+            world.researcher, world.project, ALL_TABLES, "csv"
+        )
+    world.project.researchers.remove(world.researcher)
+    export = research_services.run_export(export.pk)
+    assert (export.status, export.error, export.file_name) == (
+        JobStatus.FAILED, "PermissionDenied", ""
+    )  # fmt: skip
+
+
 # --- Download, expiry and access ----------------------------------------------------------
 
 
