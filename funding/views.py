@@ -5,8 +5,6 @@ every write to `services`, which checks the rules again."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +27,7 @@ from .forms import (
     FundForm,
     RejectForm,
 )
-from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry
+from .models import Commitment, CommitmentStatus, Fund, LedgerEntry
 
 PAGE_SIZE = 50
 COMMITMENTS_PAGE_SIZE = 25
@@ -77,26 +75,11 @@ def _commitment(request, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _with_open_amounts(commitments):
-    """Adds spent and open (committed − spent − released) in the same query, so a list
-    of commitments costs one query however long it is."""
-
-    def total(kind):
-        return Coalesce(Sum("entries__amount", filter=Q(entries__kind=kind)), selectors.ZERO)
-
-    return commitments.annotate(
-        spent=total(EntryKind.EXPENDITURE),
-        open_amount=total(EntryKind.COMMITMENT)
-        - total(EntryKind.EXPENDITURE)
-        - total(EntryKind.RELEASE),
-    )
-
-
 def _open_commitments(user, fund):
     commitments = Commitment.objects.for_user(user).filter(
         fund=fund, status=CommitmentStatus.APPROVED
     )
-    return _with_open_amounts(commitments.select_related("participant")).order_by("pk")
+    return selectors.with_open_amounts(commitments.select_related("participant")).order_by("pk")
 
 
 def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
@@ -226,7 +209,7 @@ def commitment_request(request, participant_pk):
 @role_required(Role.CONSULTANT, Role.MANAGER)
 def participant_commitments(request, participant_pk):
     participant = get_object_or_404(Participant.objects.for_user(request.user), pk=participant_pk)
-    commitments = _with_open_amounts(
+    commitments = selectors.with_open_amounts(
         Commitment.objects.for_user(request.user)
         .filter(participant=participant)
         .select_related("fund", "requested_by", "decided_by", "match__opportunity__employer")
