@@ -21,12 +21,12 @@ from .templatetags.money import dutch_amount
 EXPORT_LANGUAGE = "nl"
 HEADER = [
     "Boekingsnummer", "Datum", "Soort", "Bedrag", "Omschrijving", "Deelnemer",
-    "Verplichting", "Corrigeert boeking", "Geboekt door",
+    "Verplichting", "Corrigeert boeking", "Geboekt door", "Telt als",
 ]  # fmt: skip
 AMOUNT_COLUMN, DATE_COLUMN = 4, 2  # 1-based, as Excel counts
 EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'  # Excel shows its own locale's separators
 DATE_FORMAT = "DD-MM-YYYY"
-WIDTHS = [16, 12, 26, 14, 48, 28, 14, 18, 28]
+WIDTHS = [16, 12, 26, 14, 48, 28, 14, 18, 28, 26]
 # Excel runs a CSV cell that starts with one of these as a formula; descriptions are text
 # that users typed.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -57,6 +57,9 @@ def rows(entries, names=True):
             commitment.pk if commitment else None,
             entry.corrects_id,
             entry.booked_by.get_full_name() or entry.booked_by.email,
+            # The bucket the balances put it in (`models.counts_as`): a correction counts
+            # as the kind of the entry it corrects, so finance sums the same way.
+            kinds.get(entry.counts_as_kind, entry.counts_as_kind),
         )
 
 

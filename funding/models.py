@@ -1,9 +1,10 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -109,11 +110,46 @@ class EntryKind(models.TextChoices):
     CORRECTION = "correction", _("Correction")
 
 
+def counts_as(kind, prefix=""):
+    """The one definition of which bucket an entry falls in: its own kind, or for a
+    correction the kind of the entry it corrects (correcting an expenditure changes what
+    was spent, correcting a deposit what was allocated). `prefix` is the path to the
+    entry, e.g. "entries__" from a fund. Balances, programme cost, savings and the
+    replenishment proposal all filter with this."""
+    return Q(**{f"{prefix}kind": kind}) | Q(
+        **{f"{prefix}kind": EntryKind.CORRECTION, f"{prefix}corrects__kind": kind}
+    )
+
+
+def effective_kind(prefix=""):
+    """`counts_as` as a value: the kind an entry counts as, for lists and exports."""
+    return Case(
+        When(**{f"{prefix}kind": EntryKind.CORRECTION}, then=F(f"{prefix}corrects__kind")),
+        default=F(f"{prefix}kind"),
+        output_field=models.CharField(max_length=20),
+    )
+
+
+def booked_by_end_of(on_date, prefix=""):
+    """Entries booked on or before the end of `on_date` in the project's time zone
+    (Europe/Amsterdam): what "as of that date" means for every sum of the ledger."""
+    if on_date is None:
+        return Q()
+    next_day = datetime.datetime.combine(on_date + datetime.timedelta(days=1), datetime.time())
+    return Q(**{f"{prefix}booked_at__lt": timezone.make_aware(next_day)})
+
+
 class LedgerEntryQuerySet(models.QuerySet):
     def for_user(self, user):
         if user.is_authenticated and user.role in (Role.MANAGER, Role.ADMIN):
             return self.filter(fund__municipality_id=user.municipality_id)
         return self.none()
+
+    def counting_as(self, kind):
+        return self.filter(counts_as(kind))
+
+    def with_effective_kind(self):
+        return self.annotate(effective_kind=effective_kind())
 
 
 class LedgerEntry(models.Model):
@@ -172,7 +208,14 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="correction") | Q(amount__gt=0),
                 name="ledger_amount_positive_except_corrections",
-            )
+            ),
+            # A correction counts as the kind of the entry it corrects (`counts_as`), so
+            # it must name one; no other entry corrects anything.
+            models.CheckConstraint(
+                condition=Q(kind="correction", corrects__isnull=False)
+                | (~Q(kind="correction") & Q(corrects__isnull=True)),
+                name="ledger_correction_names_its_entry",
+            ),
         ]
 
     def __str__(self):
@@ -185,6 +228,18 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Ledger entries are append-only; book a correction instead.")
+
+    @property
+    def counts_as_kind(self):
+        """The kind this entry counts as (`counts_as`), from the `effective_kind`
+        annotation when the queryset has it."""
+        kind = getattr(self, "effective_kind", None)
+        if kind is None and self.kind == EntryKind.CORRECTION and self.corrects_id:
+            kind = self.corrects.kind
+        return kind or self.kind
+
+    def get_counts_as_display(self):
+        return EntryKind(self.counts_as_kind).label
 
 
 class CommitmentStatus(models.TextChoices):

@@ -23,8 +23,8 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
 - Net projected = Σ max(0, outflows − expected anyway) × yearly cost × duration.
 - Realised to date = Σ per outflow (partial weighted by the share): yearly cost ×
   min(duration, years since the measurement), a year being 365 days.
-- Programme cost: every expenditure booked on the programme's funds
-  (`funding.selectors.programme_cost`).
+- Programme cost: every expenditure booked on the programme's funds, with the
+  corrections of expenditures (`funding.selectors.programme_cost`).
 - Net savings = net projected − programme cost; return per euro = net projected / cost
   (None when nothing has been spent). The gross counterparts are shown beside them.
 """
@@ -269,9 +269,8 @@ def _programme_costs(programme_ids):
     """{programme id: cost} as `selectors.programme_cost` counts it, for several
     programmes in one grouped query."""
     rows = (
-        LedgerEntry.objects.filter(
-            fund__programme_id__in=programme_ids, kind=EntryKind.EXPENDITURE
-        )
+        LedgerEntry.objects.filter(fund__programme_id__in=programme_ids)
+        .counting_as(EntryKind.EXPENDITURE)
         .values("fund__programme_id")
         .annotate(total=Sum("amount"))
         .order_by()

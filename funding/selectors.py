@@ -1,39 +1,39 @@
-"""Balances are derived from the ledger, in SQL, never stored."""
+"""Balances are derived from the ledger, in SQL, never stored.
+
+Every sum of the ledger puts an entry in the bucket of `models.counts_as`: its own kind,
+or for a correction the kind of the entry it corrects."""
 
 from decimal import Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry
+from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry, counts_as
 
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 
 
 def _sum(kind, **extra):
-    return Coalesce(
-        Sum("entries__amount", filter=Q(entries__kind=kind, **extra)),
-        ZERO,
-        output_field=DecimalField(max_digits=12, decimal_places=2),
-    )
+    condition = counts_as(kind, "entries__") & Q(**extra)
+    return Coalesce(Sum("entries__amount", filter=condition), ZERO, output_field=MONEY_FIELD)
 
 
 def with_balances(funds):
-    """allocated = deposits + replenishments + corrections; spent = expenditures;
+    """allocated = deposits + replenishments; spent = expenditures;
     committed = commitments − expenditures against them − releases;
-    available = allocated − spent − committed."""
+    available = allocated − spent − committed. Each kind includes the corrections of
+    entries of that kind."""
     funds = funds.annotate(
         deposits=_sum(EntryKind.DEPOSIT),
         replenishments=_sum(EntryKind.REPLENISHMENT),
-        corrections=_sum(EntryKind.CORRECTION),
         commitments_booked=_sum(EntryKind.COMMITMENT),
         spent=_sum(EntryKind.EXPENDITURE),
         spent_on_commitments=_sum(EntryKind.EXPENDITURE, entries__commitment__isnull=False),
         released=_sum(EntryKind.RELEASE),
     )
     return funds.annotate(
-        allocated=Coalesce("deposits", ZERO) + Coalesce("replenishments", ZERO)
-        + Coalesce("corrections", ZERO),
+        allocated=Coalesce("deposits", ZERO) + Coalesce("replenishments", ZERO),
         committed=Coalesce("commitments_booked", ZERO)
         - Coalesce("spent_on_commitments", ZERO) - Coalesce("released", ZERO),
     ).annotate(available=Coalesce("allocated", ZERO) - Coalesce("spent", ZERO)
@@ -57,6 +57,7 @@ def ledger(user, fund):
         LedgerEntry.objects.for_user(user)
         .filter(fund=fund)
         .select_related("booked_by", "commitment__participant")
+        .with_effective_kind()
         .order_by("-booked_at", "-pk")
     )
 
@@ -66,7 +67,7 @@ def with_open_amounts(commitments):
     of commitments costs one query however long it is. The one definition of "open"."""
 
     def total(kind):
-        return Coalesce(Sum("entries__amount", filter=Q(entries__kind=kind)), ZERO)
+        return Coalesce(Sum("entries__amount", filter=counts_as(kind, "entries__")), ZERO)
 
     return commitments.annotate(
         spent=total(EntryKind.EXPENDITURE),
@@ -92,7 +93,10 @@ def approval_queue(user):
 
 
 def programme_cost(programme):
-    """What a programme cost: every expenditure booked on its funds."""
-    return LedgerEntry.objects.filter(
-        fund__programme=programme, kind=EntryKind.EXPENDITURE
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    """What a programme cost: every expenditure booked on its funds, with the
+    corrections of expenditures."""
+    return (
+        LedgerEntry.objects.filter(fund__programme=programme)
+        .counting_as(EntryKind.EXPENDITURE)
+        .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    )

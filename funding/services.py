@@ -61,14 +61,40 @@ def deposit(user, fund, amount, description):
 
 @transaction.atomic
 def correct(user, entry, amount, description):
-    """Undoes (part of) an entry: the correction carries its own sign."""
+    """Undoes (part of) an entry: the correction carries its own sign and counts as the
+    kind of the entry it corrects (`models.counts_as`). A correction of a correction
+    corrects the original entry, so that every correction names an entry with a kind.
+
+    The correction is booked and the balances are then checked: whether it lowers what
+    is available depends on what it corrects (a refund on an expenditure raises it), and
+    a refusal rolls the booking back."""
     _require(user, Role.MANAGER)
     _own_fund(user, entry.fund)
+    if entry.kind == EntryKind.CORRECTION:
+        entry = entry.corrects
     fund = _locked(entry.fund)
     amount = Decimal(amount)
-    if amount < 0:
-        _check_available(fund, -amount)
-    return _book(user, fund, EntryKind.CORRECTION, amount, description, corrects=entry)
+    before = selectors.balance(fund).available
+    commitment_open = (
+        selectors.commitment_balance(entry.commitment) if entry.commitment_id else None
+    )
+    correction = _book(user, fund, EntryKind.CORRECTION, amount, description, corrects=entry,
+                       commitment=entry.commitment)  # fmt: skip
+    after = selectors.balance(fund).available
+    if after < 0 and after < before:
+        raise ValidationError(
+            _("Not enough available in “%(fund)s”: € %(available)s left, € %(amount)s asked.")
+            % {"fund": fund.name, "available": before, "amount": before - after},
+            code="insufficient",
+        )
+    open_after = selectors.commitment_balance(entry.commitment) if entry.commitment_id else None
+    if open_after is not None and open_after < 0 and open_after < commitment_open:
+        raise ValidationError(
+            _("This is more than the € %(open)s still open on the commitment.")
+            % {"open": commitment_open},
+            code="overspend",
+        )
+    return correction
 
 
 @transaction.atomic

@@ -75,7 +75,7 @@ def test_csv_is_semicolon_separated_utf8_with_bom_and_dutch_amounts(client, ledg
     assert response.content.startswith(b"\xef\xbb\xbf")
     text = response.content.decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert header[3] == "Bedrag" and len(header) == 9
+    assert header[3] == "Bedrag" and len(header) == 10
     assert [row[3] for row in rows] == ["14.783,00", "1.234,56", "1.000,10"]
     assert all(len(row[1]) == 10 and row[1][2] == "-" for row in rows)  # dd-mm-jjjj
     assert rows[1][5] == "Ëlla de Vries"
