@@ -23,8 +23,9 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
 - Net projected = Σ max(0, outflows − expected anyway) × yearly cost × duration.
 - Realised to date = Σ per outflow (partial weighted by the share): yearly cost ×
   min(duration, years since the measurement), a year being 365 days.
-- Programme cost: every expenditure booked on the programme's funds, with the
-  corrections of expenditures (`funding.selectors.programme_cost`).
+- Programme cost: every expenditure booked on the programme's funds by the end of the
+  calculation date (Europe/Amsterdam), with the corrections of expenditures
+  (`funding.selectors.programme_cost`).
 - Net savings = net projected − programme cost; return per euro = net projected / cost
   (None when nothing has been spent). The gross counterparts are shown beside them.
 """
@@ -52,7 +53,14 @@ from vakwerk.models import Municipality
 from vakwerk.roles import Role
 
 from . import selectors, services
-from .models import Counterfactual, EntryKind, Fund, LedgerEntry, SavingsAssumptions
+from .models import (
+    Counterfactual,
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    SavingsAssumptions,
+    booked_by_end_of,
+)
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -257,7 +265,7 @@ def compute_savings_of(programmes, assumptions, on_date=None):
     outflows_of = {pk: [] for pk in ids}
     for row in outflow_rows:
         outflows_of[row["cohort__programme_id"]].append(row)
-    costs = _programme_costs(ids)
+    costs = _programme_costs(ids, on_date)
     return [
         _savings_result(programme, assumptions, on_date, *per_programme[programme.pk],
                         outflows_of[programme.pk], costs.get(programme.pk, ZERO))
@@ -265,11 +273,11 @@ def compute_savings_of(programmes, assumptions, on_date=None):
     ]  # fmt: skip
 
 
-def _programme_costs(programme_ids):
-    """{programme id: cost} as `selectors.programme_cost` counts it, for several
-    programmes in one grouped query."""
+def _programme_costs(programme_ids, on_date):
+    """{programme id: cost} as `selectors.programme_cost` counts it as of `on_date`, for
+    several programmes in one grouped query."""
     rows = (
-        LedgerEntry.objects.filter(fund__programme_id__in=programme_ids)
+        LedgerEntry.objects.filter(booked_by_end_of(on_date), fund__programme_id__in=programme_ids)
         .counting_as(EntryKind.EXPENDITURE)
         .values("fund__programme_id")
         .annotate(total=Sum("amount"))

@@ -8,29 +8,40 @@ from decimal import Decimal
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry, counts_as
+from .models import (
+    Commitment,
+    CommitmentStatus,
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    booked_by_end_of,
+    counts_as,
+)
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 
 
-def _sum(kind, **extra):
-    condition = counts_as(kind, "entries__") & Q(**extra)
+def _sum(kind, on_date=None, **extra):
+    condition = counts_as(kind, "entries__") & booked_by_end_of(on_date, "entries__") & Q(**extra)
     return Coalesce(Sum("entries__amount", filter=condition), ZERO, output_field=MONEY_FIELD)
 
 
-def with_balances(funds):
+def with_balances(funds, on_date=None):
     """allocated = deposits + replenishments; spent = expenditures;
     committed = commitments − expenditures against them − releases;
     available = allocated − spent − committed. Each kind includes the corrections of
-    entries of that kind."""
+    entries of that kind. With `on_date`, only entries booked by the end of that day
+    (Europe/Amsterdam) count: the balances as they stood then. Still one query."""
     funds = funds.annotate(
-        deposits=_sum(EntryKind.DEPOSIT),
-        replenishments=_sum(EntryKind.REPLENISHMENT),
-        commitments_booked=_sum(EntryKind.COMMITMENT),
-        spent=_sum(EntryKind.EXPENDITURE),
-        spent_on_commitments=_sum(EntryKind.EXPENDITURE, entries__commitment__isnull=False),
-        released=_sum(EntryKind.RELEASE),
+        deposits=_sum(EntryKind.DEPOSIT, on_date),
+        replenishments=_sum(EntryKind.REPLENISHMENT, on_date),
+        commitments_booked=_sum(EntryKind.COMMITMENT, on_date),
+        spent=_sum(EntryKind.EXPENDITURE, on_date),
+        spent_on_commitments=_sum(
+            EntryKind.EXPENDITURE, on_date, entries__commitment__isnull=False
+        ),
+        released=_sum(EntryKind.RELEASE, on_date),
     )
     return funds.annotate(
         allocated=Coalesce("deposits", ZERO) + Coalesce("replenishments", ZERO),
@@ -40,8 +51,8 @@ def with_balances(funds):
                - Coalesce("committed", ZERO))  # fmt: skip
 
 
-def balance(fund):
-    return with_balances(Fund.objects.filter(pk=fund.pk)).get()
+def balance(fund, on_date=None):
+    return with_balances(Fund.objects.filter(pk=fund.pk), on_date=on_date).get()
 
 
 def funds_overview(user):
@@ -92,11 +103,11 @@ def approval_queue(user):
     )
 
 
-def programme_cost(programme):
+def programme_cost(programme, on_date=None):
     """What a programme cost: every expenditure booked on its funds, with the
-    corrections of expenditures."""
+    corrections of expenditures; with `on_date`, those booked by the end of that day."""
     return (
-        LedgerEntry.objects.filter(fund__programme=programme)
+        LedgerEntry.objects.filter(booked_by_end_of(on_date), fund__programme=programme)
         .counting_as(EntryKind.EXPENDITURE)
         .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
     )
