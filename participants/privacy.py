@@ -16,36 +16,24 @@ from django.db.models import Func, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from consultants.models import CoachingSession
-from employers.models import Match, Placement
-from evaluation.models import Invitation
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.models import AuditEntry, FieldChange, Municipality
+from vakwerk.models import Municipality
 from vakwerk.roles import Role
 
-from .models import (
-    Attendance,
-    Enrolment,
-    Intake,
-    LadderRung,
-    OutcomeMeasurement,
-    Participant,
-    StatusChange,
-    TalentProfile,
-)
+from . import personal_data
+from .models import Enrolment, Participant
 from .validators import normalise_bsn
 
-FORMAT = "vakwerk-subject-access/1"
+FORMAT = "vakwerk-subject-access/2"
 SUBJECT_ACCESS_PURPOSE = "inzageverzoek"
 RETENTION_PURPOSE = "bewaartermijn"
 # The last follow-up is measured 18 months after the group ended; until then the record
 # is still in use, so the retention period only starts counting after it.
 FOLLOW_UP_MONTHS = 18
-ANONYMISED_FIRST_NAME = "Geanonimiseerd"
-INTAKE_FREE_TEXT = ("passion_inventory", "knowledge", "skills", "behaviour", "notes")
 
 
 # --- Data-subject access -----------------------------------------------------------------
@@ -80,14 +68,12 @@ def _json_value(value):
     return value
 
 
-def _row(obj, exclude=()):
+def _row(obj, declaration):
     """Every stored field of a row, so that nothing stored is left out of the export.
     Choice fields get their label beside the code; relations give their id, and a label
     only when the related row was fetched with select_related (no query per row)."""
     row = {}
     for field in obj._meta.concrete_fields:
-        if field.name in exclude:
-            continue
         if field.is_relation:
             row[field.attname] = getattr(obj, field.attname)
             if field.is_cached(obj):
@@ -98,125 +84,29 @@ def _row(obj, exclude=()):
         row[field.name] = _json_value(value)
         if field.choices and value not in (None, ""):
             row[f"{field.name}_display"] = str(dict(field.flatchoices).get(value, value))
+    for name, method in declaration.displays.items():
+        row[f"{name}_display"] = [str(label) for label in getattr(obj, method)()]
     return row
 
 
-def _cohort(cohort):
-    return {
-        "id": cohort.pk,
-        "name": cohort.name,
-        "programme": cohort.programme.name,
-        "start_date": _json_value(cohort.start_date),
-        "end_date": _json_value(cohort.end_date),
-    }
-
-
-def _enrolments(participant):
-    enrolments = list(
-        Enrolment.objects.filter(participant=participant)
-        .select_related("cohort__programme")
-        .order_by("enrolled_on", "pk")
-    )
-    attendance = (
-        Attendance.objects.filter(participant=participant)
-        .select_related("meeting__cohort__programme")
-        .order_by("meeting__held_on", "pk")
-    )
-    by_cohort = {}
-    for enrolment in enrolments:
-        by_cohort[enrolment.cohort_id] = {
-            "id": enrolment.pk,
-            "enrolled_on": _json_value(enrolment.enrolled_on),
-            "cohort": _cohort(enrolment.cohort),
-            "attendance": [],
-        }
-    for row in attendance:
-        cohort = row.meeting.cohort
-        # Attendance can outlive an enrolment that was removed; it is still their data.
-        entry = by_cohort.setdefault(
-            cohort.pk,
-            {"id": None, "enrolled_on": None, "cohort": _cohort(cohort), "attendance": []},
-        )
-        entry["attendance"].append(
-            {
-                "meeting_id": row.meeting_id,
-                "held_on": _json_value(row.meeting.held_on),
-                "topic": row.meeting.topic,
-                "present": row.present,
-            }
-        )
-    return list(by_cohort.values())
-
-
-# Relations of Participant that subject_access_data exports in their own section.
-_EXPORTED_RELATIONS = {
-    StatusChange,
-    Intake,
-    LadderRung,
-    Enrolment,
-    Attendance,
-    OutcomeMeasurement,
-    TalentProfile,
-    CoachingSession,
-}
-
-
-def _other_records(participant):
-    """Rows of any other model that points at the participant (matches, and whatever is
-    added later), so that a new relation cannot silently be missing from an access
-    request. One query per model, so the count stays fixed."""
-    other = []
-    for relation in Participant._meta.related_objects:
-        model = relation.related_model
-        if model in _EXPORTED_RELATIONS or relation.many_to_many:
-            continue
-        rows = model._base_manager.filter(**{relation.field.name: participant}).order_by("pk")
-        other.append(
-            {
-                "record_type": model._meta.label_lower,
-                "label": str(model._meta.verbose_name_plural),
-                "rows": [_row(row) for row in rows],
-            }
-        )
-    return other
+def _section_rows(declaration, participant):
+    rows = declaration.rows_of(participant)
+    if declaration.select_related:
+        rows = rows.select_related(*declaration.select_related)
+    return [_row(obj, declaration) for obj in rows.order_by(*declaration.order_by)]
 
 
 def subject_access_data(admin_user, participant):
     """Everything stored about one participant, for the admin who answers their access
-    request. The BSN is in full: it is the person's own data. The number of queries is
-    fixed (one per kind of record), whatever the size of the file."""
+    request: one section per model declared in an app's personal_data.py, however far the
+    model is from the participant (answers through their invitation, bookings through
+    their commitment). The BSN is in full: it is the person's own data. The number of
+    queries is fixed (one per declared model), whatever the size of the file."""
     _require_admin_of(admin_user, participant)
-    participant = Participant.objects.select_related(
-        "municipality", "programme", "consultant"
-    ).get(pk=participant.pk, municipality_id=admin_user.municipality_id)
-
-    intake = Intake.objects.filter(participant=participant).select_related("held_by").first()
-    talent_profile = TalentProfile.objects.filter(participant=participant).first()
-    sessions = []
-    for session in (
-        CoachingSession.objects.filter(participant=participant)
-        .select_related("consultant", "meeting")
-        .order_by("held_on", "pk")
-    ):
-        row = _row(session)
-        row["themes_display"] = [str(label) for label in session.get_themes_display()]
-        sessions.append(row)
-    audit_entries = [
-        {
-            "id": entry.pk,
-            "at": _json_value(entry.at),
-            "user_email": entry.user_email,
-            "role": entry.role,
-            "role_display": str(Role(entry.role).label) if entry.role in Role.values else "",
-            "action": entry.action,
-            "action_display": entry.get_action_display(),
-            "object_type": entry.object_type,
-            "detail": entry.detail,
-            "purpose": entry.purpose,
-        }
-        for entry in AuditEntry.objects.filter(participant_id=participant.pk).order_by("at", "pk")
-    ]
-    return {
+    participant = Participant.objects.select_related("municipality").get(
+        pk=participant.pk, municipality_id=admin_user.municipality_id
+    )
+    data = {
         "format": FORMAT,
         "generated_at": _json_value(timezone.now()),
         "generated_by": admin_user.email,
@@ -225,54 +115,55 @@ def subject_access_data(admin_user, participant):
             "name": participant.municipality.name,
             "cbs_code": participant.municipality.cbs_code,
         },
-        "participant": _row(participant),
-        "status_history": [
-            _row(change)
-            for change in StatusChange.objects.filter(participant=participant)
-            .select_related("changed_by")
-            .order_by("changed_at", "pk")
-        ],
-        "intake": _row(intake) if intake else None,
-        "participation_ladder": [
-            _row(rung)
-            for rung in LadderRung.objects.filter(participant=participant)
-            .select_related("recorded_by")
-            .order_by("recorded_on", "pk")
-        ],
-        "enrolments": _enrolments(participant),
-        "outcome_measurements": [
-            _row(outcome)
-            for outcome in OutcomeMeasurement.objects.filter(participant=participant)
-            .select_related("cohort", "recorded_by")
-            .order_by("due_on", "pk")
-        ],
-        "talent_profile": _row(talent_profile) if talent_profile else None,
-        "coaching_sessions": sessions,
-        "field_history": [
-            _row(change)
-            for change in FieldChange.objects.filter(participant_id=participant.pk)
-            .select_related("changed_by")
-            .order_by("changed_at", "pk")
-        ],
-        "audit_entries": audit_entries,
-        "other_records": _other_records(participant),
     }
+    for declaration in personal_data.holdings():
+        rows = _section_rows(declaration, participant)
+        data[declaration.section] = (rows[0] if rows else None) if declaration.single else rows
+    return data
+
+
+def _section_size(value):
+    if value is None:
+        return 0
+    return 1 if isinstance(value, dict) else len(value)
 
 
 def subject_access_summary(data):
     """What the admin checks before handing the files over: how much of each kind."""
     return [
-        (_("Status changes"), len(data["status_history"])),
-        (_("Intake"), 1 if data["intake"] else 0),
-        (_("Participation ladder"), len(data["participation_ladder"])),
-        (_("Groups"), len(data["enrolments"])),
-        (_("Follow-ups"), len(data["outcome_measurements"])),
-        (_("Talent profile"), 1 if data["talent_profile"] else 0),
-        (_("Coaching sessions"), len(data["coaching_sessions"])),
-        (_("Field history"), len(data["field_history"])),
-        (_("Audit entries"), len(data["audit_entries"])),
-        (_("Other records"), sum(len(group["rows"]) for group in data["other_records"])),
+        (str(declaration.label), _section_size(data.get(declaration.section)))
+        for declaration in personal_data.holdings()
+        if declaration.section != "participant"
     ]
+
+
+def _display_value(row, field):
+    """What the PDF shows for one field of a JSON row: the label where there is one."""
+    value = row.get(f"{field.name}_display", row.get(field.attname))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return value
+
+
+def pdf_sections(data):
+    """The sections of the PDF, each a heading and its records, each record a list of
+    (label, value): built from the same declarations as the JSON, so the two agree."""
+    sections = []
+    for declaration in personal_data.holdings():
+        value = data.get(declaration.section)
+        rows = [value] if isinstance(value, dict) else list(value or [])
+        fields = declaration.get_model()._meta.concrete_fields
+        sections.append(
+            {
+                "key": declaration.section,
+                "label": declaration.label,
+                "records": [
+                    [(capfirst(f.verbose_name), _display_value(row, f)) for f in fields]
+                    for row in rows
+                ],
+            }
+        )
+    return sections
 
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -290,7 +181,10 @@ def _for_display(value):
         if _ISO_DATE.match(value):
             return datetime.date.fromisoformat(value)
         if _ISO_DATETIME.match(value):
-            return timezone.localtime(datetime.datetime.fromisoformat(value))
+            try:
+                return timezone.localtime(datetime.datetime.fromisoformat(value))
+            except ValueError:  # a free text that merely starts like a timestamp
+                return value
     return value
 
 
@@ -313,7 +207,8 @@ def subject_access_pdf(data, municipality):
     html = render_to_string(
         "participants/privacy/subject_access_pdf.html",
         {
-            "data": _for_display(data),
+            "participant_number": data["participant"]["id"],
+            "sections": pdf_sections(_for_display(data)),
             "municipality": municipality,
             "colour": colour,
             "today": timezone.localdate(),
@@ -401,38 +296,40 @@ def anonymisation_date(municipality, programme_ended_on):
     return programme_ended_on + relativedelta(years=municipality.retention_years, days=1)
 
 
+def _blank_values(declaration, participant):
+    return {
+        name: value(participant) if callable(value) else value
+        for name, value in declaration.blank.items()
+    }
+
+
 def anonymise(participant, when):
-    """Blanks what identifies the person and removes free text about them. Everything
-    the outcome figures count (status, target group, benefit type, follow-ups, groups,
-    attendance) stays, so the figures are the same before and after. Returns whether
-    anything was done: an anonymised participant is skipped, so a rerun is harmless."""
+    """Does what each app's personal_data.py declares: blanks what identifies the person,
+    every free text about them, and deletes what is about them only. Everything the outcome
+    figures count (status, target group, benefit type, follow-ups, groups, attendance,
+    amounts, stages, numeric and chosen answers) stays, so the figures are the same before
+    and after. Returns whether anything was done: an anonymised participant is skipped, so
+    a rerun is harmless."""
     with transaction.atomic():
         # The lock makes two runs at the same time anonymise (and log) only once.
         current = Participant.objects.select_for_update().get(pk=participant.pk)
         if current.anonymised_at is not None:
             return False
-        blanked = {
-            "bsn": None,
-            "first_name": ANONYMISED_FIRST_NAME,
-            "last_name": f"#{current.pk}",
-            "birth_date": None,
-            "postcode": "",
-            "monthly_benefit": None,
-            "anonymised_at": when,
-        }
-        # update(), not save(): target_group must stay as derived from the real birth date.
-        Participant.objects.filter(pk=current.pk).update(**blanked)
-        CoachingSession.objects.filter(participant=current).update(notes="", agreed_actions="")
-        Intake.objects.filter(participant=current).update(**dict.fromkeys(INTAKE_FREE_TEXT, ""))
-        TalentProfile.objects.filter(participant=current).delete()
-        StatusChange.objects.filter(participant=current).update(note="")
-        # Rejection reasons and handover notes describe the person too.
-        Match.objects.filter(participant=current).update(rejection_reason="")
-        Placement.objects.filter(match__participant=current).update(handover="")
-        # Questionnaire invitations sent to the person keep no address of theirs.
-        Invitation.objects.filter(participant=current).update(email="")
-        # The history would otherwise keep the old name, postcode or notes as a copy.
-        FieldChange.objects.filter(participant_id=current.pk).update(old_value="", new_value="")
+        changed = {}
+        # Every path ends in the participant's number, which stays: blanking one model
+        # never puts another's rows out of reach.
+        for declaration in personal_data.holdings():
+            rows = declaration.rows_of(current)
+            if declaration.delete:
+                rows.delete()
+            elif declaration.blank:
+                values = _blank_values(declaration, current)
+                if declaration.get_model() is Participant:
+                    # update(), not save(): target_group must stay as derived from the
+                    # real birth date.
+                    values["anonymised_at"] = when
+                    changed = values
+                rows.update(**values)
         audit.record(
             None,
             AuditAction.ANONYMISE,
@@ -442,7 +339,7 @@ def anonymise(participant, when):
             detail="retention period ended",
             purpose=RETENTION_PURPOSE,
         )
-    for name, value in blanked.items():
+    for name, value in changed.items():
         setattr(participant, name, value)
     return True
 

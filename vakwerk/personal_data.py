@@ -1,0 +1,43 @@
+"""What this app holds about a participant (format: participants/personal_data.py)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from participants.personal_data import Holds
+
+DECLARATIONS = [
+    Holds(
+        "vakwerk.FieldChange",
+        path="participant_id",
+        section="field_history",
+        label=_("Changes to your data"),
+        order_by=("changed_at", "pk"),
+        select_related=("changed_by",),
+        # The old and new values would otherwise keep the name, postcode or notes as a copy.
+        blank={"old_value": "", "new_value": ""},
+        keep=("id", "changed_at", "changed_by", "participant_id"),
+        kept_text={
+            "object_type": _("The kind of record, a name from the code."),
+            "object_id": _("The number of the record."),
+            "field": _("The name of the field, from the code."),
+            "field_label": _("The label of the field, from the code."),
+        },
+        timeline="change",
+    ),
+    Holds(
+        "vakwerk.AuditEntry",
+        path="participant_id",
+        section="audit_entries",
+        label=_("Who consulted or changed your data"),
+        order_by=("at", "pk"),
+        # Append-only and written with ids only, never names or BSNs: nothing to blank.
+        keep=("id", "at", "user", "municipality", "action", "participant_id"),
+        kept_text={
+            "user_email": _("The address of the employee who acted, not the participant's."),
+            "role": _("The employee's role, a code."),
+            "object_type": _("The kind of record, a name from the code."),
+            "object_id": _("The number of the record."),
+            "detail": _("A fixed text from the code, never typed."),
+            "purpose": _("A fixed text from the code, never typed."),
+        },
+    ),
+]
