@@ -18,7 +18,6 @@ from server-side cursors into the file; SPSS and Stata need one whole table in m
 (pyreadstat writes from a DataFrame), so they build one table at a time.
 """
 
-import csv
 import datetime
 import functools
 import hashlib
@@ -59,6 +58,7 @@ from participants.models import (
     Status,
     TargetGroup,
 )
+from vakwerk import spreadsheets
 
 from .models import Answer, Audience, ExportFormat, QuestionKind, Wave
 
@@ -765,7 +765,7 @@ def readme_text(project, tables, fmt, counts):
 
 def _codebook_csv(tables, project, fmt):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheets.csv_writer(buffer)
     writer.writerow(CODEBOOK_HEADER)
     writer.writerows(codebook_rows(tables, project, fmt))
     return buffer.getvalue()
@@ -802,7 +802,10 @@ def _write_csv_zip(project, tables, fmt, fileobj):
             # force_zip64: the size of a streamed member is not known in advance.
             with archive.open(f"{table.name}.csv", "w", force_zip64=True) as member:
                 text = io.TextIOWrapper(member, encoding="utf-8", newline="")
-                writer = csv.writer(text)
+                # Question texts and options are typed by users: no cell may become a
+                # formula (vakwerk/spreadsheets.py). The COPY path writes only codes,
+                # numbers, dates and pseudonyms.
+                writer = spreadsheets.csv_writer(text)
                 writer.writerow([p.column.name for p in prepared])
                 text.flush()
                 if table.copy_csv is not None and connection.vendor == "postgresql":
@@ -820,10 +823,7 @@ def _write_csv_zip(project, tables, fmt, fileobj):
 def _python_csv(table, project, fmt, prepared, writer):
     count = 0
     rows = encoded_rows(table, project, fmt, prepared)
-    while chunk := [
-        ["" if cell is None else cell for cell in cells]
-        for cells in itertools.islice(rows, CHUNK_SIZE)
-    ]:
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
         writer.writerows(chunk)
         count += len(chunk)
     return count
@@ -871,16 +871,17 @@ def _write_xlsx(project, tables, fmt, fileobj):
         sheet.append([p.column.name for p in prepared])
         count = 0
         for cells in encoded_rows(table, project, fmt, prepared):
-            sheet.append(cells)
+            # Text stays text, never a formula cell (vakwerk/spreadsheets.py).
+            spreadsheets.append_row(sheet, cells)
             count += 1
         counts[table.name] = count
     codebook = workbook.create_sheet(title="codebook")
     codebook.append(CODEBOOK_HEADER)
     for row in codebook_rows(tables, project, fmt):
-        codebook.append(row)
+        spreadsheets.append_row(codebook, row)
     readme = workbook.create_sheet(title="toelichting")
     for line in readme_text(project, tables, fmt, counts).splitlines():
-        readme.append([line])
+        spreadsheets.append_row(readme, [line])
     workbook.save(fileobj)
     return counts
 

@@ -5,7 +5,6 @@ language the screen of the user who made the file is in. Participants appear by 
 managers and by participant number to admins, who keep the books but see no participants;
 the BSN never leaves the participant's edit form."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
@@ -14,6 +13,8 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from vakwerk import spreadsheets
 
 from .models import EntryKind
 from .templatetags.money import dutch_amount
@@ -27,9 +28,6 @@ AMOUNT_COLUMN, DATE_COLUMN = 4, 2  # 1-based, as Excel counts
 EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'  # Excel shows its own locale's separators
 DATE_FORMAT = "DD-MM-YYYY"
 WIDTHS = [16, 12, 26, 14, 48, 28, 14, 18, 28, 26]
-# Excel runs a CSV cell that starts with one of these as a formula; descriptions are text
-# that users typed.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,14 +70,11 @@ def ledger_xlsx(fund, entries, names=True):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(entries, names):
-        sheet.append(row)
+        # Descriptions are typed by users: text, never a formula (vakwerk/spreadsheets.py).
+        spreadsheets.append_row(sheet, row)
         cells = sheet[sheet.max_row]
         cells[AMOUNT_COLUMN - 1].number_format = EURO_FORMAT
         cells[DATE_COLUMN - 1].number_format = DATE_FORMAT
-        for cell in cells:
-            # openpyxl stores text starting with "=" as a formula; keep it text.
-            if cell.data_type == "f":
-                cell.data_type = "s"
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
@@ -90,14 +85,11 @@ def ledger_xlsx(fund, entries, names=True):
 
 
 def _csv_cell(value):
-    if value is None:
-        return ""
     if isinstance(value, Decimal):
         return dutch_amount(value)
     if isinstance(value, datetime.date):
         return f"{value:%d-%m-%Y}"
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+    return value
 
 
 def ledger_csv(fund, entries, names=True):
@@ -105,7 +97,8 @@ def ledger_csv(fund, entries, names=True):
     # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
     buffer.write("\ufeff")
     # ";" because a Dutch Excel expects it: the comma is the decimal separator there.
-    writer = csv.writer(buffer, delimiter=";")
+    # Every cell through the formula guard; amounts like -1.234,56 stay numbers.
+    writer = spreadsheets.csv_writer(buffer, delimiter=";")
     writer.writerow(HEADER)
     for row in rows(entries, names):
         writer.writerow([_csv_cell(value) for value in row])
