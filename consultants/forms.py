@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import DateInput, PlausibleInput
 from vakwerk.roles import Role
 
 from .models import Competency, ConsultantProfile, IntervisionSession, Score, TrainingRecord
@@ -10,15 +12,9 @@ from .selectors import visible_consultants
 User = get_user_model()
 
 
-class DateInput(forms.DateInput):
-    # The browser's date picker only accepts ISO dates.
-    input_type = "date"
+class TrainingRecordForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"started_on": "session_date", "ended_on": "session_date"}
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class TrainingRecordForm(forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["consultant", "kind", "title", "provider", "started_on", "ended_on", "completed"]
@@ -35,7 +31,9 @@ class TrainingRecordForm(forms.ModelForm):
             del self.fields["consultant"]
 
 
-class IntervisionSessionForm(forms.ModelForm):
+class IntervisionSessionForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date"}
+
     class Meta:
         model = IntervisionSession
         fields = ["held_on", "focus", "attendees", "facilitator", "facilitator_name", "summary"]
@@ -64,21 +62,23 @@ class IntervisionSessionForm(forms.ModelForm):
         return data
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlausibleInput, forms.ModelForm):
     class Meta:
         model = ConsultantProfile
         fields = ["is_trainer", "may_become_trainer"]
 
 
-class CompetencyForm(forms.ModelForm):
+class CompetencyForm(PlausibleInput, forms.ModelForm):
     class Meta:
         model = Competency
         fields = ["name", "description", "position", "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(PlausibleInput, forms.Form):
     """One 1–5 choice per active competency of the municipality."""
+
+    field_kinds = {"assessed_on": "session_date"}
 
     assessed_on = forms.DateField(label=_("Date of the assessment"), widget=DateInput())
 
@@ -89,7 +89,8 @@ class AssessmentForm(forms.Form):
         for competency in self.competencies:
             self.fields[self._key(competency)] = forms.TypedChoiceField(
                 label=competency.name,
-                help_text=competency.description,
+                # Typed by an admin: text, never markup, whatever template prints it.
+                help_text=conditional_escape(competency.description),
                 choices=choices,
                 coerce=int,
             )

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Certificate, TargetGroup
+from vakwerk.fields import DateInput, PlausibleInput
 from vakwerk.models import User
 from vakwerk.roles import Role
 
@@ -19,15 +20,7 @@ from .models import (
 )
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        # The browser's date picker needs ISO dates, whatever the page's language.
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class EmployerForm(forms.ModelForm):
+class EmployerForm(PlausibleInput, forms.ModelForm):
     # Longer than eight on the form, so that "1234 5678" can be cleaned and every wrong
     # number gets the one KvK message instead of a generic length error.
     kvk_number = forms.CharField(
@@ -63,14 +56,16 @@ class EmployerForm(forms.ModelForm):
         return number
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(PlausibleInput, forms.ModelForm):
     class Meta:
         model = EmployerContact
         fields = ["name", "job_title", "email", "phone"]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
 
 
-class ContactLogForm(forms.ModelForm):
+class ContactLogForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date"}
+
     class Meta:
         model = ContactLogEntry
         fields = ["held_on", "kind", "summary", "next_step"]
@@ -83,7 +78,9 @@ class InviteForm(forms.Form):
     last_name = forms.CharField(label=_("last name"), max_length=100)
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"valid_until": "programme_date", "hours_per_week": "hours_per_week"}
+
     conditions = forms.MultipleChoiceField(
         label=_("Conditions"),
         choices=Certificate.choices,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from participants.models import Participant
+from vakwerk.fields import DateInput, PlausibleInput
 from vakwerk.roles import Role
 
 from .models import EMPLOYER_STAGES, MATCH_TRANSITIONS, MatchStage, Placement
@@ -108,7 +109,9 @@ class MoveForm(forms.Form):
         self.order_fields(["stage", "reason"])
 
 
-class PlacementForm(forms.ModelForm):
+class PlacementForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"start_date": "programme_date", "hours_per_week": "hours_per_week"}
+
     # The fields stay empty-able in the browser: the same page also rejects a candidate,
     # which needs none of them. The view validates this form only for a hire.
     use_required_attribute = False
@@ -117,7 +120,7 @@ class PlacementForm(forms.ModelForm):
         model = Placement
         fields = ["start_date", "contract", "hours_per_week", "handover"]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_date": DateInput(),
             "handover": forms.Textarea(attrs={"rows": 3}),
         }
 

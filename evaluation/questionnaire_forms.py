@@ -3,12 +3,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import DateInput, PlausibleInput
+
 from . import questionnaires
 from .models import Audience, QuestionKind, Questionnaire, Stakeholder
 from .questionnaires import Recipient
 
 
-class StakeholderForm(forms.ModelForm):
+class StakeholderForm(PlausibleInput, forms.ModelForm):
     class Meta:
         model = Stakeholder
         fields = ["name", "kind", "role", "steering_group", "contact_name", "contact_email"]
@@ -21,7 +23,10 @@ class StakeholderForm(forms.ModelForm):
         }
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(PlausibleInput, forms.ModelForm):
+    # "No end date" is an empty field; a closing day lies within ten years.
+    field_kinds = {"closes_on": "programme_date"}
+
     programme = forms.ModelChoiceField(label=_("programme"), queryset=None)
 
     class Meta:
@@ -29,7 +34,7 @@ class QuestionnaireForm(forms.ModelForm):
         fields = ["title", "audience", "wave", "introduction", "closes_on"]
         widgets = {
             "introduction": forms.Textarea(attrs={"rows": 3}),
-            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": DateInput(),
         }
         help_texts = {
             "wave": _(
@@ -53,7 +58,7 @@ class QuestionnaireForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k != "programme"}
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(PlausibleInput, forms.Form):
     text = forms.CharField(label=_("question"), max_length=500)
     kind = forms.ChoiceField(label=_("kind"), choices=QuestionKind.choices)
     choices = forms.CharField(
@@ -83,7 +88,7 @@ def _lines(text):
             if line.strip()]  # fmt: skip
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlausibleInput, forms.Form):
     """Whom to invite depends on the audience: stakeholders of the programme and
     consultants of the municipality are ticked; participants have no e-mail address in
     VAKwerk, so the manager types one, next to a participant's name to link the answer to
@@ -220,7 +225,7 @@ def _answer_field(question, number):
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PlausibleInput, forms.Form):
     """One field per question. Each answer is checked by the same rules the service
     applies again when it stores them (questionnaires.clean_answer)."""
 

@@ -42,6 +42,7 @@ from consultants.selectors import visible_consultants
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.fields import day_after
 from vakwerk.models import Programme
 from vakwerk.roles import Role
 
@@ -396,8 +397,11 @@ def closing_time(questionnaire):
     """The end of the questionnaire's closing day, or None when it has none."""
     if questionnaire.closes_on is None:
         return None
-    day_after = questionnaire.closes_on + datetime.timedelta(days=1)
-    return timezone.make_aware(datetime.datetime.combine(day_after, datetime.time.min))
+    next_day = day_after(questionnaire.closes_on)
+    if next_day is None:
+        # Closing on the last date there is (an old "no end date") never closes.
+        return None
+    return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
 
 
 def answer_link(base_url, token):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.fields import PlausibleInput, parse_id
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -23,7 +24,7 @@ READERS = (Role.MANAGER, Role.ADMIN)
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ReportRequestForm(forms.Form):
+class ReportRequestForm(PlausibleInput, forms.Form):
     programme = forms.ModelChoiceField(
         label=gettext_lazy("Programme"), queryset=Programme.objects.none()
     )
@@ -63,9 +64,9 @@ def report_list(request):
     user = request.user
     queryset = _reports(user)
     programme = None
-    chosen = request.GET.get("programme", "")
-    if chosen.isdigit():
-        programme = get_object_or_404(Programme.objects.for_user(user), pk=int(chosen))
+    chosen = parse_id(request.GET.get("programme"))
+    if chosen is not None:
+        programme = get_object_or_404(Programme.objects.for_user(user), pk=chosen)
         queryset = queryset.filter(programme=programme)
     form = None
     if user.role == Role.MANAGER:
@@ -101,7 +102,7 @@ def report_detail(request, pk):
     context = {
         "report": report,
         "in_progress": report.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-        "can_retry": report.status == JobStatus.FAILED and request.user.role == Role.MANAGER,
+        "can_retry": report.retryable and request.user.role == Role.MANAGER,
     }
     return render(request, "evaluation/report_detail.html", context)
 
@@ -110,8 +111,8 @@ def report_detail(request, pk):
 @role_required(Role.MANAGER)
 def report_retry(request, pk):
     report = get_object_or_404(_reports(request.user), pk=pk)
-    if report.status != JobStatus.FAILED:
-        messages.info(request, _("Only a failed report can be made again."))
+    if not report.retryable:
+        messages.info(request, _("Only a failed or waiting report can be made again."))
     else:
         reports.retry_report(request.user, report)
         messages.success(request, _("The report will be made again."))

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import PlausibleInput
 from vakwerk.models import Programme
 from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
@@ -16,7 +17,7 @@ DATE_WIDGET = forms.DateInput(
 )
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(PlausibleInput, forms.Form):
     """The dashboard's filter: the whole municipality or one programme, and a period."""
 
     programme = forms.ModelChoiceField(

@@ -1,57 +1,32 @@
-import re
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import Match
 from employers.selectors import confirmed_job_intentions
+from vakwerk.fields import DateInput, DecimalInputField, PlausibleInput
 from vakwerk.models import Programme
 
-from .models import MONEY, Commitment, Fund
+from . import savings
+from .models import MONEY, Commitment, Fund, SavingsAssumptions
 from .templatetags.money import euro
 
 
-class DateInput(forms.DateInput):
-    # The browser's date picker only accepts ISO dates.
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class AmountField(forms.DecimalField):
-    """Accepts amounts as people type them here: 1234,56 · 1.234,56 · € 1.234 · 1234.56.
-    A text input (not type=number) because number inputs refuse the Dutch comma in some
-    browsers; inputmode still gives a phone its numeric keyboard."""
+class AmountField(DecimalInputField):
+    """An amount in euros: the project's decimal field (vakwerk.fields: Dutch and English
+    notation, no 1e3), money's digits, and the bounds of an amount, or of a correction
+    when negative amounts are allowed."""
 
     def __init__(self, *, positive=True, **kwargs):
         kwargs.setdefault("max_digits", MONEY["max_digits"])
         kwargs.setdefault("decimal_places", MONEY["decimal_places"])
-        if positive:
-            kwargs.setdefault("min_value", Decimal("0.01"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        kwargs.setdefault("kind", "amount" if positive else "correction")
         super().__init__(**kwargs)
 
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = self.normalise(value)
-        return super().to_python(value)
 
-    @staticmethod
-    def normalise(text):
-        text = re.sub(r"[€\s\u00a0]", "", text)
-        if "," in text:
-            # A comma is the decimal separator; dots before it group thousands.
-            return text.replace(".", "").replace(",", ".")
-        if text.count(".") > 1 or re.fullmatch(r"-?\d{1,3}\.\d{3}", text):
-            # 1.500 is fifteen hundred in Dutch, never one and a half.
-            return text.replace(".", "")
-        return text
+class FundForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"starts_on": "programme_date", "ends_on": "programme_date"}
 
-
-class FundForm(forms.ModelForm):
     class Meta:
         model = Fund
         fields = [
@@ -149,3 +124,47 @@ class CommitmentRequestForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for rejection"), max_length=300)
+
+
+class AssumptionsForm(PlausibleInput, forms.ModelForm):
+    """A new version of the savings assumptions: starts from the current values, and asks
+    why."""
+
+    field_kinds = {
+        "yearly_cost_bijstand": "yearly_cost",
+        "yearly_cost_ww": "yearly_cost",
+        "yearly_cost_both": "yearly_cost",
+        "remaining_duration_years": "years",
+        "partial_benefit_share": "fraction",
+        "reference_outflow_rate": "fraction",
+    }
+
+    class Meta:
+        model = SavingsAssumptions
+        fields = [*savings.ASSUMPTION_FIELDS, "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+        self.fields["note"].help_text = _("Why this version: what changed and on what basis.")
+        self.fields["remaining_duration_years"].help_text = _(
+            "The seed's EUR 517,405 assumes 2.5 years for 14 people off social assistance; "
+            "three full years would be EUR 620,886."
+        )
+        self.fields["reference_outflow_rate"].help_text = _(
+            "As a fraction: 0.15 means 15% would have left benefit anyway. Used when the "
+            "counterfactual is the reference outflow rate."
+        )
+        self.fields["partial_benefit_share"].help_text = _(
+            "As a fraction: 0.5 counts someone on partial benefit as half a person."
+        )
+
+
+class PreviewForm(forms.Form):
+    duration = DecimalInputField(
+        label=_("Try another duration (years)"),
+        max_digits=4,
+        decimal_places=2,
+        required=False,
+        kind="years",
+    )

@@ -3,69 +3,26 @@ fund and what a social impact bond owes. Views check login and role, read throug
 `for_user` (another municipality's fund answers 404) and leave writes to `savings` and
 `services`."""
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from vakwerk.fields import parse_id
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import savings
+from .forms import AssumptionsForm, PreviewForm
 from .models import Counterfactual, Fund, FundKind, SavingsAssumptions
 from .templatetags.money import euro
 
 READERS = (Role.MANAGER, Role.ADMIN)
 MONEY_FIELDS = {"yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both"}
 SHARE_FIELDS = {"partial_benefit_share", "reference_outflow_rate"}
-
-
-class AssumptionsForm(forms.ModelForm):
-    """A new version: starts from the current values, and asks why."""
-
-    class Meta:
-        model = SavingsAssumptions
-        fields = [*savings.ASSUMPTION_FIELDS, "note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.DecimalField):
-                # Accepts "2,5" in Dutch and "2.5" in English.
-                field.localize = True
-                field.widget.is_localized = True
-        self.fields["note"].required = True
-        self.fields["note"].help_text = _("Why this version: what changed and on what basis.")
-        self.fields["remaining_duration_years"].help_text = _(
-            "The seed's EUR 517,405 assumes 2.5 years for 14 people off social assistance; "
-            "three full years would be EUR 620,886."
-        )
-        self.fields["reference_outflow_rate"].help_text = _(
-            "As a fraction: 0.15 means 15% would have left benefit anyway. Used when the "
-            "counterfactual is the reference outflow rate."
-        )
-        self.fields["partial_benefit_share"].help_text = _(
-            "As a fraction: 0.5 counts someone on partial benefit as half a person."
-        )
-
-
-class PreviewForm(forms.Form):
-    duration = forms.DecimalField(
-        label=gettext_lazy("Try another duration (years)"),
-        max_digits=4,
-        decimal_places=2,
-        localize=True,
-        required=False,
-        validators=[MinValueValidator(Decimal("0.10")), MaxValueValidator(Decimal("40"))],
-    )
 
 
 def _versions(user):
@@ -141,9 +98,9 @@ def savings_report(request):
     versions = list(_versions(user).order_by("-version").values_list("version", flat=True))
     current = _current(user)
     assumptions = current or savings.default_assumptions(municipality)
-    chosen = request.GET.get("version", "")
-    if chosen.isdigit() and int(chosen) != getattr(current, "version", None):
-        assumptions = get_object_or_404(_versions(user), version=int(chosen))
+    chosen = parse_id(request.GET.get("version"))
+    if chosen is not None and chosen != getattr(current, "version", None):
+        assumptions = get_object_or_404(_versions(user), version=chosen)
     if form is None and user.role == Role.MANAGER:
         initial = {name: getattr(assumptions, name) for name in savings.ASSUMPTION_FIELDS}
         form = AssumptionsForm(initial=initial)

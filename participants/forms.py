@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import CoachingSession, SessionKind, Theme
+from vakwerk.fields import DateInput, PlausibleInput, parse_id
 from vakwerk.models import Programme, User
 from vakwerk.roles import Role
 
@@ -22,7 +23,7 @@ from .models import (
     TargetGroup,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def consultants_of(user):
@@ -31,8 +32,15 @@ def consultants_of(user):
     )
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(PlausibleInput, forms.ModelForm):
     """The one form that shows the full BSN: everywhere else it is masked."""
+
+    field_kinds = {
+        "birth_date": "birth_date",
+        "enrolled_on": "programme_date",
+        "benefit_start": "past_date",
+        "monthly_benefit": "monthly_amount",
+    }
 
     class Meta:
         model = Participant
@@ -67,9 +75,10 @@ class ParticipantForm(forms.ModelForm):
         self.user = user
 
     def clean_bsn(self):
-        from .validators import normalise_bsn
+        from .validators import BSNValidator, normalise_bsn
 
         bsn = normalise_bsn(self.cleaned_data["bsn"])
+        BSNValidator()(bsn)
         others = Participant.objects.filter(municipality_id=self.user.municipality_id, bsn=bsn)
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
@@ -121,9 +130,9 @@ class CaseloadFilterForm(forms.Form):
         # its page) stays valid however old it is.
         cutoff = timezone.localdate() - datetime.timedelta(days=CASELOAD_GROUP_DAYS)
         recent = Q(end_date__gte=cutoff)
-        chosen = str(self.data.get(self.add_prefix("cohort"), "")) if self.is_bound else ""
-        if chosen.isdigit():
-            recent |= Q(pk=int(chosen))
+        chosen = parse_id(self.data.get(self.add_prefix("cohort"))) if self.is_bound else None
+        if chosen is not None:
+            recent |= Q(pk=chosen)
         self.fields["cohort"].queryset = (
             Cohort.objects.for_user(user).filter(recent).order_by("name")
         )
@@ -139,7 +148,8 @@ class StatusChangeForm(forms.Form):
         self.fields["status"].choices = [(s.value, s.label) for s in Status if s in allowed]
 
 
-class IntakeForm(forms.ModelForm):
+class IntakeForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date"}
     rung = forms.TypedChoiceField(
         label=_("Participation ladder at intake"), choices=Rung.choices, coerce=int
     )
@@ -165,12 +175,14 @@ class IntakeForm(forms.ModelForm):
         }
 
 
-class LadderRungForm(forms.Form):
+class LadderRungForm(PlausibleInput, forms.Form):
+    field_kinds = {"recorded_on": "session_date"}
     recorded_on = forms.DateField(label=_("Date"), widget=DATE)
     rung = forms.TypedChoiceField(label=_("Rung"), choices=Rung.choices, coerce=int)
 
 
-class CoachingSessionForm(forms.ModelForm):
+class CoachingSessionForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date", "next_appointment": "session_date"}
     themes = forms.MultipleChoiceField(
         label=_("Themes"),
         choices=Theme.choices,
@@ -215,7 +227,8 @@ class CoachingSessionForm(forms.ModelForm):
         return data
 
 
-class CohortForm(forms.ModelForm):
+class CohortForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"start_date": "programme_date", "end_date": "programme_date"}
     class Meta:
         model = Cohort
         fields = ["programme", "name", "start_date", "end_date", "capacity", "trainers"]
@@ -252,7 +265,8 @@ class EnrolForm(forms.Form):
         )
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date"}
     class Meta:
         model = CohortMeeting
         fields = ["held_on", "topic"]
@@ -269,7 +283,8 @@ class AttendanceForm(forms.Form):
         self.fields["present"].choices = [(p.pk, str(p)) for p in enrolled]
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"measured_on": "follow_up_date", "hours_per_week": "hours_per_week"}
     class Meta:
         model = OutcomeMeasurement
         fields = [

@@ -3,7 +3,6 @@ these; none of them saves a participant model directly."""
 
 import datetime
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.fields import add_months
 from vakwerk.roles import Role
 
 from .models import (
@@ -155,7 +155,8 @@ def record_ladder_rung(user, participant, *, rung, recorded_on, moment=LadderMom
 
 
 def follow_up_due_date(cohort_end, months):
-    return cohort_end + relativedelta(months=months)
+    # Safe at the last date there is: an old "no end" of 9999-12-31 must not break enrolment.
+    return add_months(cohort_end, months)
 
 
 def schedule_follow_ups(participant, cohort):

@@ -2,32 +2,46 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import is_ascii_digits, nfkc
+
 BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def is_valid_bsn(value):
     """The 11-proef: nine digits whose weighted sum (9..2, and -1 for the last) is a
-    multiple of eleven. Eight-digit numbers are older BSNs with a leading zero dropped."""
+    multiple of eleven. Eight-digit numbers are older BSNs with a leading zero dropped.
+    Only ASCII digits count: "²" or "٤" pass `isdigit()` but are no BSN."""
     value = (value or "").strip()
     if len(value) == 8:
         value = "0" + value
-    if len(value) != 9 or not value.isdigit() or value == "000000000":
+    if len(value) != 9 or not is_ascii_digits(value) or value == "000000000":
         return False
     total = sum(int(digit) * weight for digit, weight in zip(value, BSN_WEIGHTS, strict=True))
     return total % 11 == 0
 
 
 def normalise_bsn(value):
-    value = (value or "").strip().replace(" ", "").replace(".", "")
-    return value.zfill(9) if len(value) == 8 else value
+    """The one normaliser of a typed or imported BSN: NFKC (full-width and superscript
+    digits become ASCII), without spaces, dots and hyphens, an eight-digit number with its
+    leading zero back. Other scripts' digits ("٤٢٠٤٣١٩٧٤") stay as they are, so that
+    `is_valid_bsn` refuses them and no second person is registered under them."""
+    value = "".join(nfkc(value or "").split()).replace(".", "").replace("-", "")
+    return value.zfill(9) if len(value) == 8 and is_ascii_digits(value) else value
+
+
+def bsn_is_ascii(value):
+    return is_ascii_digits(normalise_bsn(value))
 
 
 @deconstructible
 class BSNValidator:
     message = _("This is not a valid BSN: it must have nine digits and pass the 11-check.")
+    ascii_message = _("A BSN consists of the digits 0 to 9 only.")
     code = "invalid_bsn"
 
     def __call__(self, value):
+        if value and not is_ascii_digits((value or "").strip()):
+            raise ValidationError(self.ascii_message, code=self.code)
         if not is_valid_bsn(value):
             raise ValidationError(self.message, code=self.code)
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .fields import MAX_ID, PlausibleInput, day_after
 from .models import AuditAction, User
 
 # A period means Dutch calendar days, whatever time zone the server runs in.
@@ -20,8 +21,10 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{name} ({obj.email})" if name else obj.email
 
 
-class AuditFilterForm(forms.Form):
-    participant = forms.IntegerField(label=_("Participant number"), required=False, min_value=1)
+class AuditFilterForm(PlausibleInput, forms.Form):
+    participant = forms.IntegerField(
+        label=_("Participant number"), required=False, min_value=1, max_value=MAX_ID
+    )
     user = UserChoiceField(
         label=_("User"), required=False, queryset=User.objects.none(), empty_label=_("All")
     )
@@ -63,7 +66,7 @@ class AuditFilterForm(forms.Form):
             entries = entries.filter(action=data["action"])
         if data["date_from"]:
             entries = entries.filter(at__gte=start_of_day(data["date_from"]))
-        if data["date_to"]:
-            next_day = data["date_to"] + datetime.timedelta(days=1)
+        next_day = day_after(data["date_to"]) if data["date_to"] else None
+        if next_day is not None:
             entries = entries.filter(at__lt=start_of_day(next_day))
         return entries.order_by("-at", "-pk")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import Employer
 
+from .fields import PlausibleInput, is_ascii_digits
 from .models import User
 from .roles import Role
 from .security import LOGIN_NAME_MAX_LENGTH, normalise_login_name
@@ -32,7 +33,7 @@ class LoginForm(AuthenticationForm):
         return normalise_login_name(self.cleaned_data["username"])
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlausibleInput, forms.Form):
     token = forms.CharField(
         label=_("Code from your authenticator app"),
         max_length=6,
@@ -48,12 +49,13 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         token = self.cleaned_data["token"].strip()
-        if not token.isdigit() or self.device is None or not self.device.verify_token(token):
+        valid = is_ascii_digits(token) and self.device is not None
+        if not valid or not self.device.verify_token(token):
             raise forms.ValidationError(_("This code is not correct or has expired."))
         return token
 
 
-class UserInviteForm(forms.Form):
+class UserInviteForm(PlausibleInput, forms.Form):
     email = forms.EmailField(label=_("e-mail address"))
     first_name = forms.CharField(label=_("first name"), max_length=100)
     last_name = forms.CharField(label=_("last name"), max_length=100)
@@ -84,7 +86,7 @@ class UserInviteForm(forms.Form):
         return data
 
 
-class UserEditForm(forms.Form):
+class UserEditForm(PlausibleInput, forms.Form):
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     is_active = forms.BooleanField(label=_("active"), required=False)
 
