@@ -224,7 +224,11 @@ def funnel_chart(title, stages, *, colour=DEFAULT_COLOUR, description="", width=
                 colour,
             )
         )
-        text = f"{count}" + (f" ({round(share * 100)}%)" if first else "")
+        # Half up, as every percentage of the dashboard (Python's round() is half-even).
+        text = f"{count}"
+        if first:
+            whole = (Decimal(count) * 100 / first).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            text += f" ({whole}%)"
         # The figure sits on a white label so that it reads on any bar colour.
         parts.append(
             format_html(
@@ -278,7 +282,9 @@ def dashboard_charts(figures, colour=DEFAULT_COLOUR):
             references=references(outcomes.goal_in_work_3m, outcomes.reference_in_work_3m),
             max_value=100,
             colour=colour,
-            description=_("Share of the measured 3-month follow-ups with work."),
+            description=_(
+                "Share with work of the 3-month follow-ups due and measured by the as-of date."
+            ),
         ),
         "off_benefit_6m": bar_chart(
             _("Off benefit after 6 months"),
@@ -286,7 +292,10 @@ def dashboard_charts(figures, colour=DEFAULT_COLOUR):
             references=references(outcomes.goal_off_benefit_6m, outcomes.reference_off_benefit_6m),
             max_value=100,
             colour=colour,
-            description=_("Share of the participants without benefit at the 6-month follow-up."),
+            description=_(
+                "Share off benefit through work, education or an own business of the 6-month "
+                "follow-ups due and measured by the as-of date."
+            ),
         ),
         "sessions": bar_chart(
             _("Coaching sessions per week"),

@@ -1,34 +1,62 @@
-"""Outcome figures for the manager's dashboard, the programme page and the PDF reports.
+"""Figures for the manager's dashboard, the programme page and the monitoring report.
 
 Every figure is an SQL aggregate (conditional counts, grouped `values().annotate()`), never
 a loop over participants, so a page costs the same number of queries for 10 participants
 as for 10,000. The dashboard and the reports call the same functions: what a manager sees
-on screen is what the PDF prints.
+on screen is what the PDF prints. README.md, "Figures: definitions", says the same in
+words; the dashboard shows each definition beside its figure.
 
-Definitions (participants in the comparison group never count as the programme's result):
+A page shows a cohort as of a date (`Period`):
 
-- Funnel: a participant counts for every stage they reached — their current status or any
-  status change to that stage or a later one of the main flow. With a period, only
-  status changes within the period count ("reached this stage or a later one in the
-  period"); registration in the period also counts by the enrolment date.
-- In work after 3 months: measured 3-month follow-ups with employment other than none /
-  measured 3-month follow-ups (measured_on within the period).
-- Off benefit after 6 months: 6-month follow-ups measured with benefit status none /
-  participants of the programme. With a period, the denominator is the participants
-  whose 6-month follow-up fell due in the period (only they could be measured in it).
+- Cohort: the participants who entered (`Participant.enrolled_on`) in the period, up to
+  its as-of date; without a period, everyone who entered by the as-of date. Participants
+  in the comparison group never count as the programme's result.
+- As-of date: the period's last day (today when it ends later or is not given). Nothing
+  on the page reads data recorded after it: statuses come from the status history,
+  follow-ups count when due and measured by then, money from ledger entries booked by
+  then.
+- Status on the as-of date: the last status change by the end of that day; without one,
+  the status the first later change started from (registered when it does not say); a
+  participant without any history keeps their recorded status.
+- Funnel: members of the cohort per stage of the main flow they had reached by the as-of
+  date (their status then, or a change to that stage or a later one by then). Everyone in
+  the cohort counts as registered.
+- In work after 3 months and off benefit after 6 months (intention to treat): eligible are
+  the cohort's participants whose N-month follow-up is due on or before the as-of date,
+  drop-outs included; the figure is successes / measured (measured by the as-of date),
+  shown with "measured m of e". With nothing due there is no figure ("–", not yet
+  measurable), never 0 %. In work: employment other than none (`participants.models.
+  IN_WORK`); off benefit: no benefit and an end reason that counts as outflow to work
+  (`participants.models.OUTFLOW_TO_WORK`, the savings model's predicate too).
 - Follow-ups belong to the programme of their group (`cohort.programme`, as in the savings
   model); participants to `participant.programme`.
-- Consultant activity: coaching sessions per ISO week (the period, or the last 12 weeks up
-  to its end; at most the last 26 weeks are shown), active caseload per consultant, and
-  follow-ups that are overdue today (due in the period, when one is given).
+- Goals: a percentage goal compares the same figure as the page; count goals
+  (participants, placements, groups started, job intentions) are the programme's total
+  from its start up to the as-of date, because that is what the target is set for.
+- Consultant activity: coaching sessions per ISO week from the period's start (or the last
+  12 weeks) to the as-of date, at most 26 weeks; the average per week rounded half up;
+  follow-ups overdue on the as-of date (due before it and not measured by then).
 """
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value, Window
-from django.db.models.functions import Cast, TruncWeek
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,10 +67,10 @@ from funding import selectors as funding_selectors
 from funding.models import Fund, SavingsAssumptions
 from participants.models import (
     ACTIVE_STATUSES,
-    BenefitStatus,
+    IN_WORK,
+    OUTFLOW_TO_WORK,
     BenefitType,
     Cohort,
-    Employment,
     OutcomeMeasurement,
     Participant,
     Status,
@@ -90,9 +118,18 @@ def _reached(stage):
     return MAIN_FLOW[MAIN_FLOW.index(stage) :]
 
 
+def end_of(day):
+    """The first moment after `day` in the project's time zone: "by the end of the day"
+    is `< end_of(day)` (an index-friendly comparison of the stored timestamps)."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
 @dataclass(frozen=True)
 class Period:
-    """From/to dates, both optional and inclusive."""
+    """From/to dates, both optional and inclusive: the participants who entered in it,
+    with every figure as of its last day."""
 
     start: datetime.date | None = None
     end: datetime.date | None = None
@@ -114,6 +151,13 @@ class Period:
         """The date figures are "as of": the end of the period, but never the future."""
         today = today or timezone.localdate()
         return min(self.end, today) if self.end else today
+
+    def entered(self, on_date, prefix=""):
+        """Q for the cohort: entered in the period, by the as-of date."""
+        condition = Q(**{f"{prefix}enrolled_on__lte": on_date})
+        if self.start:
+            condition &= Q(**{f"{prefix}enrolled_on__gte": self.start})
+        return condition
 
 
 @dataclass(frozen=True)
@@ -160,7 +204,26 @@ def scope_for(user, programme=None):
     return Scope(user.municipality, programme)
 
 
-# Funnel
+def status_on(on_date):
+    """A participant's status on `on_date`, from the status history (see the module
+    docstring), as an expression to annotate participants with."""
+    cutoff = end_of(on_date)
+    changes = StatusChange.objects.filter(participant=OuterRef("pk"))
+    before = changes.filter(changed_at__lt=cutoff).order_by("-changed_at", "-pk")
+    after = (
+        changes.filter(changed_at__gte=cutoff)
+        .order_by("changed_at", "pk")
+        .annotate(was=Coalesce(NullIf("from_status", Value("")), Value(Status.REGISTERED.value)))
+    )
+    return Coalesce(
+        Subquery(before.values("to_status")[:1]),
+        Subquery(after.values("was")[:1]),
+        F("status"),
+        output_field=CharField(),
+    )
+
+
+# Funnel and status cards
 
 
 @dataclass(frozen=True)
@@ -171,20 +234,21 @@ class FunnelStage:
     percent_of_first: Decimal | None
 
 
-def _reached_condition(stage, period):
-    statuses = _reached(stage)
-    changes = StatusChange.objects.filter(participant=OuterRef("pk"), to_status__in=statuses)
-    if period.is_open:
-        return Q(status__in=statuses) | Exists(changes)
-    condition = Exists(changes.filter(period.q("changed_at__date")))
+def _reached_condition(stage, on_date):
+    """Reached `stage` (or a later one of the main flow) by the as-of date: the status
+    then (annotated as `status_then`), or a change to such a stage by then."""
     if stage == Status.REGISTERED:
-        condition = condition | period.q("enrolled_on")
-    return condition
+        return Q()  # everyone who entered registered
+    statuses = _reached(stage)
+    changes = StatusChange.objects.filter(
+        participant=OuterRef("pk"), to_status__in=statuses, changed_at__lt=end_of(on_date)
+    )
+    return Q(status_then__in=statuses) | Exists(changes)
 
 
-def _stage_counts(period):
+def _stage_counts(on_date, counted):
     return {
-        f"stage_{stage.value}": Count("pk", filter=_reached_condition(stage, period))
+        f"stage_{stage.value}": Count("pk", filter=Q(_reached_condition(stage, on_date)) & counted)
         for stage in FUNNEL_STAGES
     }
 
@@ -214,13 +278,15 @@ def _add(counts, key, number):
     counts[key] = counts.get(key, 0) + number
 
 
-def participant_counts(scope, period=Period(), programme_ids=()):
-    """One query, grouped by municipality, programme, status, target group and benefit,
-    with a conditional count per funnel stage: the status cards, the funnel, the
-    outcomes' denominators, and the participants and placements of each programme in
-    `programme_ids` (the goals). A participant is in exactly one group, so the sums over
-    groups are the counts the separate queries would give."""
-    queryset = Participant.objects.filter(in_comparison_group=False)
+def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
+    """One query, grouped by municipality, programme, status on the as-of date, target
+    group, benefit and whether the participant entered in the period, with a conditional
+    count per funnel stage: the status cards, the funnel and the splits of the cohort
+    (entered in the period), and the participants and placements of each programme in
+    `programme_ids` since its start (the goals). A participant is in exactly one group, so
+    the sums over groups are the counts the separate queries would give."""
+    on_date = on_date or period.on_date()
+    queryset = Participant.objects.filter(in_comparison_group=False, enrolled_on__lte=on_date)
     if scope.programme is not None:
         queryset = queryset.filter(programme=scope.programme)
     else:
@@ -228,17 +294,25 @@ def participant_counts(scope, period=Period(), programme_ids=()):
             Q(municipality=scope.municipality) | Q(programme_id__in=list(programme_ids))
         )
     rows = (
-        queryset.values("municipality_id", "programme_id", "status", "target_group",
-                        "benefit_type")
-        .annotate(total=Count("pk"), **_stage_counts(period))
+        queryset.annotate(
+            status_then=status_on(on_date),
+            in_period=Case(When(period.entered(on_date), then=Value(True)), default=Value(False),
+                           output_field=BooleanField()),
+        )
+        .values("municipality_id", "programme_id", "status_then", "target_group",
+                "benefit_type", "in_period")
+        .annotate(
+            total=Count("pk"),
+            **_stage_counts(on_date, Q()),
+        )
         .order_by()
     )  # fmt: skip
     ids = set(programme_ids)
     counts = ParticipantCounts(per_programme={pk: {"people": 0, "placed": 0} for pk in ids})
     for row in rows:
         total = row["total"]
-        if row["municipality_id"] == scope.municipality.pk:
-            _add(counts.statuses, row["status"], total)
+        if row["municipality_id"] == scope.municipality.pk and row["in_period"]:
+            _add(counts.statuses, row["status_then"], total)
             for stage in FUNNEL_STAGES:
                 _add(counts.stages, stage.value, row[f"stage_{stage.value}"])
             _add(counts.per_group, row["target_group"], total)
@@ -257,21 +331,43 @@ def participant_counts(scope, period=Period(), programme_ids=()):
 
 
 @dataclass(frozen=True)
+class Rate:
+    """One outcome figure of one group of people (intention to treat): `eligible` have
+    their follow-up due by the as-of date, `measured` of them were measured by then,
+    `successes` of those had the outcome. The figure is successes / measured."""
+
+    successes: int = 0
+    measured: int = 0
+    eligible: int = 0
+
+    @property
+    def percent(self):
+        return percent(self.successes, self.measured)
+
+    @property
+    def not_measured(self):
+        return self.eligible - self.measured
+
+    @property
+    def measurable(self):
+        """False while no follow-up is due: "not yet measurable", never 0 %."""
+        return self.eligible > 0
+
+
+@dataclass(frozen=True)
 class OutcomeRow:
     key: str
     label: str
-    measured_3m: int = 0
-    in_work_3m: int = 0
-    off_benefit_6m: int = 0
-    base_6m: int = 0
+    in_work_3m: Rate = Rate()
+    off_benefit_6m: Rate = Rate()
 
     @property
     def in_work_3m_percent(self):
-        return percent(self.in_work_3m, self.measured_3m)
+        return self.in_work_3m.percent
 
     @property
     def off_benefit_6m_percent(self):
-        return percent(self.off_benefit_6m, self.base_6m)
+        return self.off_benefit_6m.percent
 
 
 @dataclass(frozen=True)
@@ -297,35 +393,45 @@ class Outcomes:
     reference_off_benefit_6m: Decimal = ZWOLLE_OFF_BENEFIT_6M
 
 
-def _outcome_counts(period):
-    measured = Q(measured_on__isnull=False) & period.q("measured_on")
-    working = ~Q(employment__in=[Employment.NONE, ""])
+OUTCOME_FIGURES = ("due_3m", "measured_3m", "in_work_3m", "due_6m", "measured_6m",
+                   "off_benefit_6m")  # fmt: skip
+
+
+def _outcome_counts(on_date):
+    """The conditional counts of one outcome row, over follow-ups already limited to the
+    cohort and to those due by the as-of date (`_due`)."""
+    measured = Q(measured_on__lte=on_date)
+
+    def people(condition):
+        return Count("participant", distinct=True, filter=condition)
+
     return {
-        "measured_3m": Count("participant", distinct=True, filter=Q(follow_up=3) & measured),
-        "in_work_3m": Count(
-            "participant", distinct=True, filter=Q(follow_up=3) & measured & working
-        ),
-        "off_benefit_6m": Count(
-            "participant",
-            distinct=True,
-            filter=Q(follow_up=6, benefit_status=BenefitStatus.NONE) & measured,
-        ),
-        "due_6m": Count("participant", distinct=True, filter=Q(follow_up=6) & period.q("due_on")),
+        "due_3m": people(Q(follow_up=3)),
+        "measured_3m": people(Q(follow_up=3) & measured),
+        "in_work_3m": people(Q(follow_up=3) & measured & IN_WORK),
+        "due_6m": people(Q(follow_up=6)),
+        "measured_6m": people(Q(follow_up=6) & measured),
+        "off_benefit_6m": people(Q(follow_up=6) & measured & OUTFLOW_TO_WORK),
     }
 
 
-def _row(key, label, counts, base_6m):
-    return OutcomeRow(
-        key=str(key),
-        label=str(label),
-        measured_3m=counts.get("measured_3m", 0),
-        in_work_3m=counts.get("in_work_3m", 0),
-        off_benefit_6m=counts.get("off_benefit_6m", 0),
-        base_6m=base_6m,
+def _due(queryset, period, on_date):
+    """The follow-ups that count on the as-of date: of the cohort, at 3 or 6 months, due
+    by then."""
+    return queryset.filter(
+        period.entered(on_date, "participant__"), follow_up__in=(3, 6), due_on__lte=on_date
     )
 
 
-OUTCOME_FIGURES = ("measured_3m", "in_work_3m", "off_benefit_6m", "due_6m")
+def _row(key, label, counts):
+    return OutcomeRow(
+        key=str(key),
+        label=str(label),
+        in_work_3m=Rate(counts.get("in_work_3m", 0), counts.get("measured_3m", 0),
+                        counts.get("due_3m", 0)),
+        off_benefit_6m=Rate(counts.get("off_benefit_6m", 0), counts.get("measured_6m", 0),
+                            counts.get("due_6m", 0)),
+    )  # fmt: skip
 
 
 def _split(queryset, split, first, second, counts):
@@ -338,25 +444,28 @@ def _split(queryset, split, first, second, counts):
     )
 
 
-def outcome_counts(scope, period=Period(), programme_ids=()):
+def outcome_counts(scope, period=Period(), programme_ids=(), on_date=None):
     """One query (UNION ALL of grouped counts) for the follow-ups by group, by target
     group and benefit together, and by each programme in `programme_ids` (the goals).
     Returns {"cohort": {pk: counts}, "people": {(target group, benefit): counts},
     "programme": {pk: counts}}."""
-    counts = _outcome_counts(period)
+    on_date = on_date or period.on_date()
+    counts = _outcome_counts(on_date)
     text = CharField()
+    own = _due(scope.outcomes(), period, on_date)
     parts = [
-        _split(scope.outcomes(), "cohort", Cast("cohort_id", text), Value("", text), counts),
-        _split(scope.outcomes(), "people", F("participant__target_group"),
-               F("participant__benefit_type"), counts),
+        _split(own, "cohort", Cast("cohort_id", text), Value("", text), counts),
+        _split(own, "people", F("participant__target_group"), F("participant__benefit_type"),
+               counts),
     ]  # fmt: skip
     if programme_ids:
-        own = OutcomeMeasurement.objects.filter(
+        theirs = OutcomeMeasurement.objects.filter(
             cohort__programme_id__in=list(programme_ids), participant__in_comparison_group=False
         )
         parts.append(
-            _split(own, "programme", Cast("cohort__programme_id", text), Value("", text), counts)
-        )
+            _split(_due(theirs, period, on_date), "programme", Cast("cohort__programme_id", text),
+                   Value("", text), counts)
+        )  # fmt: skip
     result = {"cohort": {}, "people": {}, "programme": {}}
     for row in parts[0].union(*parts[1:], all=True):
         figures = {name: row[name] for name in OUTCOME_FIGURES}
@@ -380,87 +489,71 @@ def _summed(rows):
 DASHBOARD_GROUPS = 12
 
 
-def _cohorts_with_members(scope):
+def _cohorts(scope, on_date):
+    """The groups started by the as-of date, oldest first."""
     return (
         scope.cohorts()
+        .filter(start_date__lte=on_date)
         .select_related("programme")
-        .annotate(
-            members=Count(
-                "enrolments__participant",
-                distinct=True,
-                filter=Q(enrolments__participant__in_comparison_group=False),
-            )
-        )
         .order_by("start_date", "name", "pk")
     )
 
 
-def _base(period, counted, people_count):
-    """The 6-month denominator: the follow-ups due in a period, everybody otherwise."""
-    return counted.get("due_6m", 0) if not period.is_open else people_count
-
-
-def _cohort_rows(scope, period, counted, cohorts):
+def _cohort_rows(scope, counted, cohorts):
     rows = []
     for cohort in cohorts:
-        figures = counted.get(cohort.pk, {})
         label = cohort.name if scope.programme else f"{cohort.programme.name} · {cohort.name}"
-        rows.append(_row(cohort.pk, label, figures, _base(period, figures, cohort.members)))
+        rows.append(_row(cohort.pk, label, counted.get(cohort.pk, {})))
     return rows
 
 
-def group_outcomes(scope, period=Period()):
+def group_outcomes(scope, period=Period(), today=None):
     """Every group's row of the outcome table, oldest first: one query on the follow-ups
     and one for the groups, however many of either."""
-    counted = outcome_counts(scope, period)
-    return _cohort_rows(scope, period, counted["cohort"], _cohorts_with_members(scope))
+    on_date = period.on_date(today)
+    counted = outcome_counts(scope, period, on_date=on_date)
+    return _cohort_rows(scope, counted["cohort"], _cohorts(scope, on_date))
 
 
 def outcomes(scope, period=Period(), goals=None, people=None, counted=None, cohorts=None,
-             cohorts_total=None):  # fmt: skip
-    """The totals and the splits by cohort, target group and benefit type: one query on
-    the follow-ups (`outcome_counts`), one for the denominators (`participant_counts`,
+             cohorts_total=None, on_date=None):  # fmt: skip
+    """The totals and the splits by group, target group and benefit type: one query on
+    the follow-ups (`outcome_counts`), one for the cohort's splits (`participant_counts`,
     unless the dashboard passes `people`) and one for the groups, however many
     participants. A participant has one target group and one benefit, so the totals and
     the target group and benefit splits are sums of the (target group, benefit) counts."""
-    counted = counted or outcome_counts(scope, period)
-    people = people or participant_counts(scope, period)
+    on_date = on_date or period.on_date()
+    counted = counted or outcome_counts(scope, period, on_date=on_date)
+    people = people or participant_counts(scope, period, on_date=on_date)
     by_target_group, by_benefit_type = {}, {}
     for (target_group, benefit_type), row in counted["people"].items():
-        by_target_group.setdefault((target_group,), []).append(row)
-        by_benefit_type.setdefault((benefit_type,), []).append(row)
+        by_target_group.setdefault(target_group, []).append(row)
+        by_benefit_type.setdefault(benefit_type, []).append(row)
     by_target_group = {key: _summed(rows) for key, rows in by_target_group.items()}
     by_benefit_type = {key: _summed(rows) for key, rows in by_benefit_type.items()}
-    total_counts = _summed(counted["people"].values())
-    per_group, per_benefit, everyone = people.per_group, people.per_benefit, people.everyone
-    cohorts = cohorts if cohorts is not None else _cohorts_with_members(scope)
-    cohort_rows = _cohort_rows(scope, period, counted["cohort"], cohorts)
-
+    cohorts = cohorts if cohorts is not None else _cohorts(scope, on_date)
     group_rows = [
-        _row(value, label, by_target_group.get((value,), {}),
-             _base(period, by_target_group.get((value,), {}), per_group.get(value, 0)))
+        _row(value, label, by_target_group.get(value, {}))
         for value, label in TargetGroup.choices
-        if per_group.get(value) or (value,) in by_target_group
-    ]  # fmt: skip
+        if people.per_group.get(value) or value in by_target_group
+    ]
     benefit_rows = [
-        _row(value, label, by_benefit_type.get((value,), {}),
-             _base(period, by_benefit_type.get((value,), {}), per_benefit.get(value, 0)))
+        _row(value, label, by_benefit_type.get(value, {}))
         for value, label in BenefitType.choices
-        if per_benefit.get(value) or (value,) in by_benefit_type
-    ]  # fmt: skip
+        if people.per_benefit.get(value) or value in by_benefit_type
+    ]
     goals = goals or {}
     return Outcomes(
-        total=_row(
-            "total", _("All participants"), total_counts, _base(period, total_counts, everyone)
-        ),
+        total=_row("total", _("All participants"), _summed(counted["people"].values())),
         splits=[
-            OutcomeSplit("cohort", str(_("By group")), cohort_rows, total=cohorts_total),
+            OutcomeSplit("cohort", str(_("By group")), _cohort_rows(scope, counted["cohort"],
+                         cohorts), total=cohorts_total),
             OutcomeSplit("target_group", str(_("By target group")), group_rows),
             OutcomeSplit("benefit_type", str(_("By benefit")), benefit_rows),
         ],
         goal_in_work_3m=goals.get(GoalMetric.IN_WORK_3M),
         goal_off_benefit_6m=goals.get(GoalMetric.OFF_BENEFIT_6M),
-    )
+    )  # fmt: skip
 
 
 # Goals against actuals
@@ -480,40 +573,42 @@ class GoalRow:
 
 
 def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
-                      outcome_rows=None):  # fmt: skip
+                      outcome_rows=None, on_date=None):  # fmt: skip
     """{programme id: {metric: actual}} for several programmes at once: one grouped query
     per metric asked for (all metrics when `metrics` is None), however many programmes.
+    A percentage goal's actual is the page's figure (the cohort of the period); a count
+    goal's is the programme's total from its start to the as-of date.
     The dashboard passes what it counted already: `people` ({pk: {"people", "placed"}}
     from `participant_counts`) and `outcome_rows` ({pk: counts} from `outcome_counts`);
-    those queries are then skipped. Groups started are counted in one grouped query."""
+    those queries are then skipped."""
     programmes = list(programmes)
     ids = [programme.pk for programme in programmes]
     metrics = set(GoalMetric.values if metrics is None else metrics)
     actuals = {pk: {} for pk in ids}
     if not ids:
         return actuals
-    on_date = period.on_date()
-    own = Participant.objects.filter(programme_id__in=ids, in_comparison_group=False)
+    on_date = on_date or period.on_date()
+    own = Participant.objects.filter(
+        programme_id__in=ids, in_comparison_group=False, enrolled_on__lte=on_date
+    )
 
-    needs_people = metrics & {GoalMetric.PARTICIPANTS, GoalMetric.PLACEMENTS,
-                              GoalMetric.OFF_BENEFIT_6M}  # fmt: skip
-    if needs_people and people is not None:
+    if metrics & {GoalMetric.PARTICIPANTS, GoalMetric.PLACEMENTS}:
+        if people is None:
+            rows = (
+                own.annotate(status_then=status_on(on_date))
+                .values("programme_id")
+                .annotate(people=Count("pk"),
+                          placed=Count("pk", filter=_reached_condition(Status.PLACED, on_date)))
+                .order_by()
+            )  # fmt: skip
+            people = {row["programme_id"]: row for row in rows}
         for pk, row in people.items():
             if pk in actuals:
                 actuals[pk][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
                 actuals[pk][GoalMetric.PLACEMENTS] = Decimal(row["placed"])
-    elif needs_people:
-        rows = own.values("programme_id").annotate(
-            people=Count("pk"),
-            placed=Count("pk", filter=_reached_condition(Status.PLACED, period)),
-        )
-        for row in rows.order_by():
-            actuals[row["programme_id"]][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
-            actuals[row["programme_id"]][GoalMetric.PLACEMENTS] = Decimal(row["placed"])
     if GoalMetric.COHORTS in metrics:
         rows = (
             Cohort.objects.filter(programme_id__in=ids, start_date__lte=on_date)
-            .filter(period.q("start_date") if period.start else Q())
             .values("programme_id")
             .annotate(started=Count("pk"))
             .order_by()
@@ -521,29 +616,24 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
         for row in rows:
             actuals[row["programme_id"]][GoalMetric.COHORTS] = Decimal(row["started"])
     if metrics & set(PERCENT_GOALS):
-        if outcome_rows is not None:
-            rows = [
-                {"cohort__programme_id": pk, **row}
-                for pk, row in outcome_rows.items()
-                if pk in actuals
-            ]
-        else:
+        if outcome_rows is None:
             rows = (
-                OutcomeMeasurement.objects.filter(
+                _due(OutcomeMeasurement.objects.filter(
                     cohort__programme_id__in=ids, participant__in_comparison_group=False
-                )
+                ), period, on_date)
                 .values("cohort__programme_id")
-                .annotate(**_outcome_counts(period))
+                .annotate(**_outcome_counts(on_date))
                 .order_by()
-            )
-        for row in rows:
-            figures = actuals[row["cohort__programme_id"]]
-            people = figures.get(GoalMetric.PARTICIPANTS, 0)
-            base_6m = row["due_6m"] if not period.is_open else people
-            figures[GoalMetric.IN_WORK_3M] = percent(row["in_work_3m"], row["measured_3m"])
-            figures[GoalMetric.OFF_BENEFIT_6M] = percent(row["off_benefit_6m"], base_6m)
+            )  # fmt: skip
+            outcome_rows = {row["cohort__programme_id"]: row for row in rows}
+        for pk, counts in outcome_rows.items():
+            if pk in actuals:
+                row = _row(pk, "", counts)
+                actuals[pk][GoalMetric.IN_WORK_3M] = row.in_work_3m.percent
+                actuals[pk][GoalMetric.OFF_BENEFIT_6M] = row.off_benefit_6m.percent
     if GoalMetric.JOB_INTENTIONS in metrics:
-        # Job intentions are the municipality's (its WSP's employers), not one programme's.
+        # Job intentions are the municipality's (its WSP's employers), not one programme's;
+        # one counts from the moment the employer confirmed it.
         municipality_ids = {programme.municipality_id for programme in programmes}
         rows = (
             Opportunity.objects.filter(
@@ -551,7 +641,8 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
                 kind=OpportunityKind.JOB_INTENTION,
                 status__in=(OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED),
             )
-            .filter(period.q("created_at__date"))
+            .annotate(confirmed=Coalesce("confirmed_at", "created_at"))
+            .filter(confirmed__lt=end_of(on_date))
             .values("employer__municipality_id")
             .annotate(total=Count("pk"))
             .order_by()
@@ -564,6 +655,8 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
     for figures in actuals.values():
         for metric in metrics - set(PERCENT_GOALS):
             figures.setdefault(metric, Decimal(0))
+        for metric in metrics & set(PERCENT_GOALS):
+            figures.setdefault(metric, None)
     return actuals
 
 
@@ -580,17 +673,15 @@ def goal_rows(goals, actuals):
     ]
 
 
-def goals_with_actuals(programme, period=Period()):
+def goals_with_actuals(programme, period=Period(), today=None):
     """The programme's goals, each with its actual figure: a query for the goals (none
     when they were prefetched) and one per kind of metric the goals need."""
     goals = list(programme.goals.all())
     if not goals:
         return []
     metrics = {goal.metric for goal in goals}
-    if metrics & set(PERCENT_GOALS):
-        metrics.add(GoalMetric.PARTICIPANTS)
-    actuals = programme_actuals([programme], period, metrics)[programme.pk]
-    return goal_rows(goals, actuals)
+    actuals = programme_actuals([programme], period, metrics, on_date=period.on_date(today))
+    return goal_rows(goals, actuals[programme.pk])
 
 
 # Budgets
@@ -605,13 +696,17 @@ class Budgets:
     available: Decimal
 
 
-def budgets(scope):
-    """Each fund with its balances from the ledger (one query); a programme's view shows
-    its own funds and the municipality-wide ones it may draw on."""
+def budgets(scope, on_date=None):
+    """Each fund with its balances from the ledger entries booked by the as-of date (one
+    query); a programme's view shows its own funds and the municipality-wide ones it may
+    draw on."""
+    on_date = on_date or timezone.localdate()
     queryset = Fund.objects.filter(municipality=scope.municipality)
     if scope.programme is not None:
         queryset = queryset.filter(Q(programme=scope.programme) | Q(programme__isnull=True))
-    funds = list(funding_selectors.with_balances(queryset).select_related("programme"))
+    funds = list(
+        funding_selectors.with_balances(queryset, on_date=on_date).select_related("programme")
+    )
 
     def total(name):
         return sum((getattr(fund, name) for fund in funds), Decimal("0.00"))
@@ -653,12 +748,14 @@ def assumption_rows(assumptions):
     return rows
 
 
-def savings(scope, period=Period(), assumptions=None, programmes=None):
+def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=None):
     """Realised and projected savings of each programme under the municipality's current
-    assumptions: three grouped queries for all programmes together, whatever their number
-    and size (`programmes`: the scope's programmes, when the caller has them already)."""
+    assumptions, as of the period's as-of date (the savings model counts the programme's
+    follow-ups measured and its cost booked by then): three grouped queries for all
+    programmes together, whatever their number and size (`programmes`: the scope's
+    programmes, when the caller has them already)."""
     assumptions = assumptions or current_assumptions(scope.municipality)
-    on_date = period.on_date()
+    on_date = on_date or period.on_date()
     if programmes is None:
         programmes = scope.programmes()
     elif scope.programme is not None:
@@ -701,6 +798,9 @@ class ConsultantActivity:
     first_week: datetime.date | None = None
     last_week: datetime.date | None = None
     per_week: Decimal | None = field(default=None)
+    # The days the sessions were counted over (the table's "sessions" column).
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
 
 
 def _monday(day):
@@ -712,12 +812,12 @@ def _week_label(monday):
     return f"{year}-W{week:02d}"
 
 
-def consultant_activity(scope, period=Period(), today=None):
+def consultant_activity(scope, period=Period(), today=None, on_date=None):
     """Two queries: sessions per ISO week and consultant, and every consultant with their
     caseload and overdue follow-ups counted over joins (distinct counts, so that the two
     joined lists do not multiply each other), without a subquery per consultant."""
     today = today or timezone.localdate()
-    end = period.on_date(today)
+    end = on_date or period.on_date(today)
     last_monday = _monday(end)
     if period.start:
         first_monday = max(
@@ -725,7 +825,8 @@ def consultant_activity(scope, period=Period(), today=None):
         )
     else:
         first_monday = last_monday - datetime.timedelta(weeks=DEFAULT_ACTIVITY_WEEKS - 1)
-    window = Q(held_on__gte=max(first_monday, period.start or first_monday), held_on__lte=end)
+    first_day = max(first_monday, period.start or first_monday)
+    window = Q(held_on__gte=first_day, held_on__lte=end)
 
     sessions = CoachingSession.objects.filter(participant__municipality=scope.municipality)
     if scope.programme is not None:
@@ -749,10 +850,14 @@ def consultant_activity(scope, period=Period(), today=None):
         weeks.append(WeekCount(monday, _week_label(monday), per_week.get(monday, 0)))
         monday += datetime.timedelta(weeks=1)
 
+    # The caseload is today's: who is whose consultant has no history.
     caseload = Q(caseload__status__in=ACTIVE_STATUSES, caseload__in_comparison_group=False)
-    overdue = Q(
-        caseload__outcomes__measured_on__isnull=True, caseload__outcomes__due_on__lt=today
-    ) & period.q("caseload__outcomes__due_on")
+    overdue = (
+        Q(caseload__outcomes__due_on__lt=end)
+        & (Q(caseload__outcomes__measured_on__isnull=True)
+           | Q(caseload__outcomes__measured_on__gt=end))
+        & period.entered(end, "caseload__")
+    )  # fmt: skip
     if scope.programme is not None:
         caseload &= Q(caseload__programme=scope.programme)
         overdue &= Q(caseload__outcomes__cohort__in=Cohort.objects.filter(
@@ -779,9 +884,13 @@ def consultant_activity(scope, period=Period(), today=None):
         overdue=sum(consultant.overdue_follow_ups for consultant in consultants),
         first_week=first_monday,
         last_week=last_monday,
-        per_week=(Decimal(total_sessions) / len(weeks)).quantize(Decimal("0.1"))
+        per_week=(Decimal(total_sessions) / len(weeks)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
         if weeks
         else None,
+        first_day=first_day,
+        last_day=end,
     )
 
 
@@ -800,6 +909,13 @@ class Dashboard:
     budgets: Budgets
     savings: Savings
     activity: ConsultantActivity
+    # Whether the as-of date is today (no period, or one that has not ended yet).
+    as_of_today: bool = True
+
+    @property
+    def participants(self):
+        """The cohort: who entered in the period (everyone registered)."""
+        return self.funnel[0].count if self.funnel else 0
 
 
 def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBOARD_GROUPS):
@@ -811,6 +927,7 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
     `groups`: how many of the most recent groups get an outcome row (None: all of them,
     as the monitoring report, a record, shows)."""
     today = today or timezone.localdate()
+    on_date = period.on_date(today)
     programme = scope.programme
     if programme is not None:
         # Its goals come with the programmes when the caller fetched them (ordered by pk).
@@ -830,18 +947,19 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
             )
         shown = list(programmes)
     ids = [item.pk for item in shown]
-    people = participant_counts(scope, period, ids)
-    counted = outcome_counts(scope, period, ids)
+    people = participant_counts(scope, period, ids, on_date=on_date)
+    counted = outcome_counts(scope, period, ids, on_date=on_date)
     # Only the groups that get a row are fetched (a region has hundreds); the window count
-    # says how many there are in all. Groups started per programme are counted in SQL.
-    cohorts = _cohorts_with_members(scope).annotate(in_all=Window(Count("pk")))
+    # says how many there are in all.
+    cohorts = _cohorts(scope, on_date).annotate(in_all=Window(Count("pk")))
     if groups:
         cohorts = list(cohorts.order_by("-start_date", "-name", "-pk")[:groups])[::-1]
     else:
         cohorts = list(cohorts)
     actuals = programme_actuals(
-        shown, period, people=people.per_programme, outcome_rows=counted["programme"]
-    )
+        shown, period, people=people.per_programme, outcome_rows=counted["programme"],
+        on_date=on_date,
+    )  # fmt: skip
     if programme is not None:
         goal_table = [(programme, goal_rows(goals, actuals[programme.pk]))]
         targets = {goal.metric: goal.target for goal in goals}
@@ -854,13 +972,15 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
     return Dashboard(
         scope=scope,
         period=period,
-        on_date=period.on_date(today),
+        on_date=on_date,
         status_counts=[(status, people.statuses.get(status.value, 0)) for status in Status],
         funnel=_funnel_stages(people.stages),
         outcomes=outcomes(scope, period, targets, people=people, counted=counted,
-                          cohorts=cohorts, cohorts_total=cohorts[0].in_all if cohorts else 0),
+                          cohorts=cohorts, cohorts_total=cohorts[0].in_all if cohorts else 0,
+                          on_date=on_date),
         goals=goal_table,
-        budgets=budgets(scope),
-        savings=savings(scope, period, programmes=shown),
-        activity=consultant_activity(scope, period, today),
+        budgets=budgets(scope, on_date),
+        savings=savings(scope, period, programmes=shown, on_date=on_date),
+        activity=consultant_activity(scope, period, today, on_date=on_date),
+        as_of_today=on_date == today,
     )  # fmt: skip

@@ -474,6 +474,18 @@ OUTFLOW_TO_WORK_REASONS = (
 )
 
 
+# The two outcome predicates, as Q objects so that conditional counts (`Count(filter=)`)
+# and querysets say the same thing: the dashboard, the programme page, the monitoring
+# report and the research codebook count these and nothing else, and the savings model's
+# sustainable outflow is the same predicate (funding.savings.SUSTAINABLE).
+# In work: any employment but "no work".
+IN_WORK = ~Q(employment__in=[Employment.NONE, ""])
+# Off benefit: no benefit left, for a reason that counts as outflow to work.
+OUTFLOW_TO_WORK = Q(
+    benefit_status=BenefitStatus.NONE, benefit_end_reason__in=OUTFLOW_TO_WORK_REASONS
+)
+
+
 class OutcomeMeasurementQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(measured_on__isnull=True)
@@ -482,12 +494,10 @@ class OutcomeMeasurementQuerySet(models.QuerySet):
         return self.filter(measured_on__isnull=False)
 
     def in_work(self):
-        return self.exclude(employment=Employment.NONE).exclude(employment="")
+        return self.filter(IN_WORK)
 
     def outflow_to_work(self):
-        return self.filter(
-            benefit_status=BenefitStatus.NONE, benefit_end_reason__in=OUTFLOW_TO_WORK_REASONS
-        )
+        return self.filter(OUTFLOW_TO_WORK)
 
 
 class OutcomeMeasurement(models.Model):

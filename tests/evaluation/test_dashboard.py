@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from consultants.models import CoachingSession
 from evaluation import selectors
 from evaluation.models import Stakeholder, StakeholderKind, StakeholderRole
 from participants.models import (
+    BenefitEndReason,
     BenefitStatus,
     Employment,
     Enrolment,
@@ -37,6 +39,16 @@ MEASURED_3M = datetime.date(2026, 7, 27)
 MEASURED_6M = datetime.date(2026, 10, 26)
 
 
+# Every figure is as of a date: the clock is pinned so that no test depends on today.
+TODAY = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def private_storage(settings, tmp_path):
     settings.STORAGES = {
@@ -57,6 +69,7 @@ def _outcome(participant, cohort, months, *, employment=None, benefit=None, meas
         measured_on=(MEASURED_3M if months == 3 else MEASURED_6M) if measured else None,
         employment=employment or "",
         benefit_status=benefit or "",
+        benefit_end_reason=BenefitEndReason.WORK if benefit == BenefitStatus.NONE else "",
     )
 
 
@@ -152,10 +165,11 @@ def test_funnel_counts_every_stage_a_participant_reached(client, make_user, prog
 def test_outcomes_and_their_splits(client, make_user, programme):
     response, figures = _figures(client, make_user(Role.MANAGER), programme=programme.pk)
     outcomes = figures.outcomes
-    assert (outcomes.total.in_work_3m, outcomes.total.measured_3m) == (2, 4)
+    # Due by the as-of date: a-e at 3 months (e not measured), a-d at 6 (d not measured).
+    assert outcomes.total.in_work_3m == selectors.Rate(successes=2, measured=4, eligible=5)
     assert outcomes.total.in_work_3m_percent == 50
-    assert (outcomes.total.off_benefit_6m, outcomes.total.base_6m) == (2, 6)
-    assert outcomes.total.off_benefit_6m_percent == 33
+    assert outcomes.total.off_benefit_6m == selectors.Rate(successes=2, measured=3, eligible=4)
+    assert outcomes.total.off_benefit_6m_percent == 67
     assert (outcomes.goal_in_work_3m, outcomes.goal_off_benefit_6m) == (50, 60)
     assert (outcomes.reference_in_work_3m, outcomes.reference_off_benefit_6m) == (48, 57)
 
@@ -165,13 +179,14 @@ def test_outcomes_and_their_splits(client, make_user, programme):
         for split in outcomes.splits
     }  # fmt: skip
     first, second = (str(pk) for pk in programme.cohort_pks)
-    assert splits["cohort"] == {first: (50, 50), second: (None, 0)}
-    assert splits["target_group"] == {"youth": (100, 50), "workers": (50, 33), "older": (0, 0)}
-    assert splits["benefit_type"] == {"bijstand": (50, 25), "ww": (50, 50)}
+    assert splits["cohort"] == {first: (50, 67), second: (None, None)}
+    assert splits["target_group"] == {"youth": (100, 100), "workers": (50, 100), "older": (0, 0)}
+    assert splits["benefit_type"] == {"bijstand": (50, 50), "ww": (50, 100)}
 
     page = response.content.decode()
     assert 'data-testid="in-work-3m-total">50%' in page
-    assert 'data-testid="off-benefit-6m-total">33%' in page
+    assert 'data-testid="off-benefit-6m-total">67%' in page
+    assert "2 van 3 gemeten · gemeten 3 van 4 · 1 nog niet gemeten" in page
     # Every chart is an accessible SVG with a table of the same figures.
     assert page.count('role="img"') == 5  # funnel, two outcomes, sessions, savings
     assert page.count("<title>") >= 5
@@ -186,32 +201,41 @@ def test_goals_against_actuals(client, make_user, programme):
     actual = {row.metric: (row.actual, row.reached) for row in rows}
     assert actual == {
         GoalMetric.IN_WORK_3M: (50, True),
-        GoalMetric.OFF_BENEFIT_6M: (33, False),
+        GoalMetric.OFF_BENEFIT_6M: (67, True),
         GoalMetric.PARTICIPANTS: (6, False),
     }
 
 
-def test_the_period_filter_applies_to_measurements_and_status_changes(
+def test_a_period_is_the_cohort_that_entered_in_it_as_of_its_last_day(
     client, make_user, programme
 ):
-    # A period that ends before the 6-month follow-ups were measured.
+    # d entered in February; the period ends before the 6-month follow-ups were measured.
+    Participant.objects.filter(pk=programme.people["d"].pk).update(
+        enrolled_on=datetime.date(2026, 2, 1)
+    )
     _response, figures = _figures(
         client, make_user(Role.MANAGER), programme=programme.pk,
         date_from="2026-02-01", date_to="2026-08-31",
     )  # fmt: skip
-    assert figures.outcomes.total.measured_3m == 4
-    assert figures.outcomes.total.off_benefit_6m == 0
-    # Only d has status changes, all in February.
+    assert figures.on_date == datetime.date(2026, 8, 31)
+    assert figures.funnel[0].count == 1
+    assert figures.outcomes.total.in_work_3m == selectors.Rate(0, 1, 1)
+    # Not due by 31 August: not yet measurable, no 0 %.
+    assert figures.outcomes.total.off_benefit_6m == selectors.Rate(0, 0, 0)
+    assert figures.outcomes.total.off_benefit_6m_percent is None
+    # d's history: in programme on 20 February, dropped out on 27 February.
     funnel = {stage.status: stage.count for stage in figures.funnel}
     assert funnel["in_programme"] == 1
     assert funnel["placed"] == 0
+    assert dict((status.value, n) for status, n in figures.status_counts)["dropped_out"] == 1
 
     _response, figures = _figures(
         client, make_user(Role.MANAGER), programme=programme.pk,
-        date_from="2026-09-01", date_to="2026-11-30",
+        date_from="2026-01-01", date_to="2026-01-31",
     )  # fmt: skip
-    assert figures.outcomes.total.measured_3m == 0
-    assert figures.outcomes.total.off_benefit_6m == 2
+    assert figures.on_date == datetime.date(2026, 1, 31)
+    assert figures.funnel[0].count == 5  # a, b, c, e, f entered on 5 January
+    assert figures.outcomes.total.in_work_3m == selectors.Rate(0, 0, 0)
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(client, make_user, programme):
@@ -239,6 +263,7 @@ def test_consultant_activity(client, make_user, programme, municipality):
     assert len(activity.weeks) == selectors.DEFAULT_ACTIVITY_WEEKS
     assert [week.sessions for week in activity.weeks][-2:] == [3, 2]
     assert activity.sessions == 5  # the sessions of 20 weeks ago fall outside 12 weeks
+    assert activity.per_week == Decimal("0.4")  # 5 / 12 = 0.4166…
     [row] = [c for c in activity.consultants if c.pk == consultant.pk]
     # Active caseload: b, c, e and f (a is off benefit, d dropped out; g is comparison).
     assert (row.active_caseload, row.sessions_held) == (4, 5)
@@ -287,8 +312,10 @@ def test_demo_zwolle_shows_48_and_57_percent(client):
     for params in ({"programme": zwolle.pk}, {}):
         response, figures = _figures(client, manager, **params)
         total = figures.outcomes.total
-        assert (total.in_work_3m, total.measured_3m, total.in_work_3m_percent) == (34, 71, 48)
-        assert (total.off_benefit_6m, total.base_6m, total.off_benefit_6m_percent) == (41, 72, 57)
+        assert total.in_work_3m == selectors.Rate(successes=34, measured=71, eligible=72)
+        assert total.in_work_3m_percent == 48
+        assert total.off_benefit_6m == selectors.Rate(successes=41, measured=72, eligible=72)
+        assert total.off_benefit_6m_percent == 57
         assert (figures.outcomes.goal_in_work_3m, figures.outcomes.goal_off_benefit_6m) == (48, 57)
         assert figures.funnel[0].count == 72
         assert figures.funnel[-1].count == 41
@@ -415,7 +442,7 @@ def test_programme_page_shows_phase_activities_goals_and_stakeholders(
     goals = {row.metric: row.actual for row in response.context["goals"]}
     assert goals == {
         GoalMetric.IN_WORK_3M: 50,
-        GoalMetric.OFF_BENEFIT_6M: 33,
+        GoalMetric.OFF_BENEFIT_6M: 67,
         GoalMetric.PARTICIPANTS: 6,
     }
     assert 'data-testid="goal-in_work_3m"' in page
