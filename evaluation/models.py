@@ -270,6 +270,60 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class FailureReason(models.TextChoices):
+    """Why a job failed, in words a user can act on. The technical details (exception,
+    paths) go to the log only."""
+
+    ERROR = "error", _("An unexpected error occurred. The details are in the server log.")
+    TIME_LIMIT = "time_limit", _("It took longer than allowed and was stopped.")
+    STORAGE = "storage", _("The file could not be stored (the disk may be full).")
+    WORKER_LOST = "worker_lost", _("The worker stopped several times while making it.")
+    PROJECT_ENDED = "project_ended", _("The research project has ended.")
+    NOT_ALLOWED = "not_allowed", _("The requester is no longer a researcher of the project.")
+
+
+class BackgroundJob(models.Model):
+    """What every file-making job records so that the row itself is the request: a
+    periodic job (evaluation.jobs.recover_stalled_jobs) sends again whatever the queue
+    lost or a dead worker left behind."""
+
+    # Last time it entered the queue (request, retry or re-send), and last time the
+    # broker accepted it: a send that failed leaves sent_at before queued_at.
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent to the queue at"), null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(_("sent again"), default=0)
+    # Each start by a worker claims the row with the next attempt number; only that
+    # attempt may store the file.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    failure = models.CharField(
+        _("reason of failure"), max_length=20, choices=FailureReason.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def waits_for_queue(self):
+        """Queued, and the last attempt to hand it to the broker failed."""
+        return self.status == JobStatus.QUEUED and (
+            self.sent_at is None or self.sent_at < self.queued_at
+        )
+
+    @property
+    def waits_long(self):
+        """Queued for longer than a worker needs to pick it up."""
+        waited = timezone.now() - self.queued_at
+        return self.status == JobStatus.QUEUED and (
+            waited.total_seconds() >= settings.VAKWERK_JOB_RESEND_SECONDS
+        )
+
+    @property
+    def retryable(self):
+        return self.status == JobStatus.FAILED or self.waits_long
+
+
 class ReportKind(models.TextChoices):
     MONITORING = "monitoring", _("Monitoring report")
     SAVINGS = "savings", _("Savings report")
@@ -282,7 +336,7 @@ class ReportQuerySet(models.QuerySet):
         return self.none()
 
 
-class Report(models.Model):
+class Report(BackgroundJob):
     programme = models.ForeignKey(
         "vakwerk.Programme",
         verbose_name=_("programme"),
@@ -303,6 +357,7 @@ class Report(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
+    # The kind of exception only, for the admin; its message and traceback go to the log.
     error = models.TextField(_("error"), blank=True)
 
     objects = ReportQuerySet.as_manager()
@@ -334,7 +389,7 @@ class ResearchExportQuerySet(models.QuerySet):
         return self.none()
 
 
-class ResearchExport(models.Model):
+class ResearchExport(BackgroundJob):
     project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="exports")
     tables = models.JSONField(_("tables"), default=list)
     format = models.CharField(_("format"), max_length=5, choices=ExportFormat.choices)
@@ -350,6 +405,7 @@ class ResearchExport(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     sha256 = models.CharField(_("file hash (SHA-256)"), max_length=64, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
+    # The kind of exception only, for the admin; its message and traceback go to the log.
     error = models.TextField(_("error"), blank=True)
 
     objects = ResearchExportQuerySet.as_manager()

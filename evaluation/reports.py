@@ -2,9 +2,9 @@
 private storage and handed out only through a view that checks who asks.
 
 A report row is the job: queued → running (with progress) → done (with its file) or
-failed (with the error, and a retry). `build_report` is safe to run twice: a finished
-report whose file exists is left alone, and a task that died half-way simply starts over
-(the file name is the report's own, so nothing else is overwritten)."""
+failed (with a reason for the user, and a retry). evaluation/jobs.py keeps it moving: a
+request the broker lost is sent again, a report whose worker died is made again, and
+`build_report` makes a report once however often its task runs."""
 
 import datetime
 import logging
@@ -26,7 +26,7 @@ from vakwerk.audit import AuditAction
 from vakwerk.models import Programme
 from vakwerk.roles import Role
 
-from . import charts, selectors
+from . import charts, jobs, selectors
 from .models import JobStatus, Report, ReportKind, Stakeholder
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ TEMPLATES = {
     ReportKind.MONITORING: "evaluation/report_monitoring_pdf.html",
     ReportKind.SAVINGS: "evaluation/report_savings_pdf.html",
 }
-MAX_ERROR_LENGTH = 2000
 
 
 def private_storage():
@@ -151,39 +150,50 @@ CONTEXTS = {ReportKind.MONITORING: monitoring_context, ReportKind.SAVINGS: savin
 
 
 def build_report(report_id):
-    """Makes the PDF of one report. Returns the report; on failure the report says why
-    and the exception goes on to Celery's log."""
-    report = Report.objects.select_related("programme__municipality").get(pk=report_id)
+    """Makes the PDF of one report, once (see evaluation/jobs.py): a report that is not
+    queued is left alone, and only the attempt that still owns the report stores its file.
+    Returns the report; on failure the report says why in words for the user, and the
+    exception goes on to Celery's log."""
     storage = private_storage()
-    if report.status == JobStatus.DONE and report.file_name and storage.exists(report.file_name):
-        return report
-    _update(report, status=JobStatus.RUNNING, progress=5, error="", finished_at=None)
+    current = Report.objects.get(pk=report_id)
+    if current.status == JobStatus.DONE:
+        if current.file_name and storage.exists(current.file_name):
+            return current
+        # Done, but its file went missing: it is made again under the same name.
+        Report.objects.filter(pk=report_id, status=JobStatus.DONE).update(
+            status=JobStatus.QUEUED, queued_at=timezone.now()
+        )
+    attempt = jobs.claim(Report, report_id)
+    if attempt is None:
+        logger.info("report %s is %s: not made again", report_id, current.status)
+        return Report.objects.get(pk=report_id)
+    report = Report.objects.select_related("programme__municipality").get(pk=report_id)
+    _update(report, progress=5)
     try:
-        with translation.override("nl"):
-            context = CONTEXTS[report.kind](report)
-            _update(report, progress=40)
-            html = render_to_string(TEMPLATES[report.kind], context)
-            _update(report, progress=60)
-            pdf = render_pdf(html)
-        _update(report, progress=90)
-        name = file_name_for(report)
-        if storage.exists(name):
-            storage.delete(name)
-        saved = storage.save(name, ContentFile(pdf))
-        _update(
-            report,
-            status=JobStatus.DONE,
-            progress=100,
-            file_name=saved,
-            finished_at=timezone.now(),
-        )
+        with jobs.heartbeat(Report, report_id, attempt):
+            with translation.override("nl"):
+                context = CONTEXTS[report.kind](report)
+                _update(report, progress=40)
+                html = render_to_string(TEMPLATES[report.kind], context)
+                _update(report, progress=60)
+                pdf = render_pdf(html)
+            _update(report, progress=90)
+            with transaction.atomic():
+                if not jobs.owned(Report, report_id, attempt).select_for_update().exists():
+                    # The worker was taken for dead and another attempt owns the report.
+                    logger.warning("report %s attempt %s lost its claim", report_id, attempt)
+                    return Report.objects.get(pk=report_id)
+                name = jobs.store_atomically(storage, file_name_for(report), ContentFile(pdf))
+                _update(
+                    report,
+                    status=JobStatus.DONE,
+                    progress=100,
+                    file_name=name,
+                    finished_at=timezone.now(),
+                )
     except Exception as error:
-        _update(
-            report,
-            status=JobStatus.FAILED,
-            error=f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
-            finished_at=timezone.now(),
-        )
+        logger.exception("report %s (attempt %s) failed", report_id, attempt)
+        jobs.fail(Report, report_id, attempt, error)
         raise
     return report
 
@@ -192,16 +202,9 @@ def build_report(report_id):
 
 
 def _enqueue_on_commit(report):
-    report_id = report.pk
-
-    def enqueue_report_build():
-        from . import tasks
-
-        tasks.build_report.delay(report_id)
-
-    # robust: a broker that is down, or (in-process) a build that fails, must not undo
-    # the request; the report itself records the failure and can be retried.
-    transaction.on_commit(enqueue_report_build, robust=True)
+    # A broker that is down, or (in-process) a build that fails, does not undo the
+    # request: the report stays queued and evaluation.jobs sends it again.
+    jobs.send_on_commit(Report, report.pk)
 
 
 def _require_manager(user, programme):
@@ -234,12 +237,14 @@ def request_report(user, programme, kind, period=None):
 
 @transaction.atomic
 def retry_report(user, report):
-    """A failed report is queued again (as the same report: its id and file name stay)."""
+    """A failed report, or one that waits too long for a worker, is queued again (as the
+    same report: its id and file name stay)."""
     _require_manager(user, report.programme)
     report = Report.objects.select_for_update().get(pk=report.pk)
-    if report.status != JobStatus.FAILED:
-        raise PermissionDenied("Only a failed report can be retried.")
-    _update(report, status=JobStatus.QUEUED, progress=0, error="", finished_at=None)
+    if not report.retryable:
+        raise PermissionDenied("Only a failed or waiting report can be retried.")
+    jobs.requeue(Report, report.pk)
+    _update(report, status=JobStatus.QUEUED, progress=0)
     audit.record(user, AuditAction.UPDATE, obj=report, detail="report retried")
     _enqueue_on_commit(report)
     return report

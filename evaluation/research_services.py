@@ -17,8 +17,8 @@ from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
-from . import research
-from .models import ExportFormat, JobStatus, ResearchExport
+from . import jobs, research
+from .models import ExportFormat, FailureReason, JobStatus, ResearchExport
 
 logger = logging.getLogger(__name__)
 
@@ -51,72 +51,99 @@ def request_export(user, project, tables, format):
         raise ValidationError(_("Choose one or more of the listed tables."), code="tables")
     if format not in ExportFormat.values:
         raise ValidationError(_("Choose one of the listed formats."), code="format")
-    from .tasks import run_research_export
-
     with transaction.atomic():
         export = ResearchExport.objects.create(
             project=project, tables=names, format=format, requested_by=user
         )
-        # robust: a broker that is down must not undo the request; the export stays
-        # queued and visible, so the researcher sees that nothing came of it.
-        transaction.on_commit(lambda: run_research_export.delay(export.pk), robust=True)
+        # A broker that is down does not undo the request: the export stays queued, the
+        # list says so, and evaluation.jobs sends it again.
+        jobs.send_on_commit(ResearchExport, export.pk)
+    return export
+
+
+@transaction.atomic
+def retry_export(user, export):
+    """A researcher of the project sends a failed export (or one that waits too long for
+    a worker) again, as the same export."""
+    if not is_researcher_of(user, export.project):
+        raise PermissionDenied
+    export = ResearchExport.objects.select_for_update().get(pk=export.pk)
+    if not export.retryable:
+        raise PermissionDenied("Only a failed or waiting export can be retried.")
+    if not project_is_valid(export.project):
+        raise ValidationError(
+            _("The research project ended on %(date)s; no new exports can be made.")
+            % {"date": export.project.valid_until},
+            code="project_ended",
+        )
+    jobs.requeue(ResearchExport, export.pk)
+    audit.record(
+        user,
+        AuditAction.UPDATE,
+        obj=export,
+        detail="research export retried",
+        municipality_id=export.project.municipality_id,
+    )
+    jobs.send_on_commit(ResearchExport, export.pk)
     return export
 
 
 def run_export(export_id):
-    """Builds the file of one export. Safe to run twice: a finished export is skipped, and
-    of two runs at the same time only the first to finish stores its file and logs it."""
-    with transaction.atomic():
-        export = (
-            ResearchExport.objects.select_for_update()
-            .select_related("project", "requested_by")
-            .get(pk=export_id)
-        )
-        if export.status == JobStatus.DONE:
-            return export
-        export.status = JobStatus.RUNNING
-        export.error = ""
-        export.save(update_fields=["status", "error"])
+    """Builds the file of one export, once (see evaluation/jobs.py): an export that is not
+    queued is left alone, and of two runs only the attempt that still owns the export
+    stores its file and logs it."""
+    attempt = jobs.claim(ResearchExport, export_id)
+    if attempt is None:
+        return ResearchExport.objects.get(pk=export_id)
+    export = ResearchExport.objects.select_related("project", "requested_by").get(pk=export_id)
     project = export.project
     try:
-        if not project_is_valid(project):
-            raise ValidationError("research project has ended")
-        # Checked again when it runs: a researcher taken off the project (or blocked)
-        # between the request and the worker gets no file.
-        requester = export.requested_by
-        if not (requester and requester.is_active and is_researcher_of(requester, project)):
-            raise PermissionDenied("the requester is no longer a researcher of the project")
-        # A temporary file, not the final name: a half-written export never appears in
-        # the private storage, and no table is held in memory (except for SPSS/Stata).
-        with tempfile.TemporaryFile(prefix="research-export-") as scratch:
-            counts = research.write_export(project, export.tables, export.format, scratch)
-            digest = research.sha256_of(scratch)
-            return _finish(export_id, scratch, counts, digest)
+        with jobs.heartbeat(ResearchExport, export_id, attempt):
+            if not project_is_valid(project):
+                raise ValidationError("research project has ended")
+            # Checked again when it runs: a researcher taken off the project (or blocked)
+            # between the request and the worker gets no file.
+            requester = export.requested_by
+            if not (requester and requester.is_active and is_researcher_of(requester, project)):
+                raise PermissionDenied("the requester is no longer a researcher of the project")
+            # A scratch file first: no table is held in memory (except for SPSS/Stata), and
+            # the private storage only ever sees the complete file.
+            with tempfile.TemporaryFile(prefix="research-export-") as scratch:
+                counts = research.write_export(project, export.tables, export.format, scratch)
+                digest = research.sha256_of(scratch)
+                return _finish(export_id, attempt, scratch, counts, digest)
     except Exception as error:
-        # The message may quote data from the database; only the kind of error is kept.
-        logger.exception("research export %s failed", export_id)
-        ResearchExport.objects.filter(pk=export_id).exclude(status=JobStatus.DONE).update(
-            status=JobStatus.FAILED, error=type(error).__name__, finished_at=timezone.now()
-        )
+        # The message may quote data from the database: the log has it, the row has only
+        # the kind of error and a reason in words.
+        logger.exception("research export %s (attempt %s) failed", export_id, attempt)
+        reason = None
+        if isinstance(error, PermissionDenied):
+            reason = FailureReason.NOT_ALLOWED
+        elif isinstance(error, ValidationError):
+            reason = FailureReason.PROJECT_ENDED
+        jobs.fail(ResearchExport, export_id, attempt, error, reason)
         return ResearchExport.objects.get(pk=export_id)
 
 
-def _finish(export_id, scratch, counts, digest):
+def _finish(export_id, attempt, scratch, counts, digest):
     storage = storages["private"]
     with transaction.atomic():
         export = (
-            ResearchExport.objects.select_for_update()
+            jobs.owned(ResearchExport, export_id, attempt)
+            .select_for_update()
             .select_related("project", "requested_by")
-            .get(pk=export_id)
+            .first()
         )
-        if export.status == JobStatus.DONE:
-            return export  # a twin run finished first; its file and log entry stand
+        if export is None:
+            # Taken for dead while it ran: the attempt that owns the export now stores
+            # the file and logs it.
+            logger.warning("research export %s attempt %s lost its claim", export_id, attempt)
+            return ResearchExport.objects.get(pk=export_id)
         project = export.project
-        name = research.storage_name(export)
-        # Only a leftover of an earlier, interrupted run can hold this export's name.
-        if storage.exists(name):
-            storage.delete(name)
-        stored = storage.save(name, File(scratch, name=name))
+        scratch.seek(0)
+        stored = jobs.store_atomically(
+            storage, research.storage_name(export), File(scratch, name="export")
+        )
         now = timezone.now()
         export.status = JobStatus.DONE
         export.rows = sum(counts.values())

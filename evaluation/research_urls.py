@@ -17,6 +17,11 @@ urlpatterns = [
         name="research_export_new",
     ),
     path(
+        "research/exports/<int:export_pk>/retry/",
+        views.research_export_retry,
+        name="research_export_retry",
+    ),
+    path(
         "research/exports/<int:export_pk>/download/",
         views.research_export_download,
         name="research_export_download",

@@ -3,10 +3,11 @@ the download. Only researchers of the project request and download exports; mana
 the municipality see what was exported (but never the files)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -88,6 +89,23 @@ def research_export_new(request, pk):
     return render(
         request, "evaluation/research_export_new.html", _context(request, project, form=form)
     )
+
+
+@require_POST
+@role_required(Role.RESEARCHER)
+def research_export_retry(request, export_pk):
+    export = get_object_or_404(
+        ResearchExport.objects.for_user(request.user).select_related("project"), pk=export_pk
+    )
+    try:
+        research_services.retry_export(request.user, export)
+    except PermissionDenied:
+        messages.info(request, _("Only a failed or waiting export can be made again."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The export will be made again."))
+    return redirect("evaluation:research_export_list", export.project_id)
 
 
 @role_required(Role.RESEARCHER)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import reports, research_services
+from . import jobs, reports, research_services
 
 
 # Research exports can be large: they get more time than the default limits (5/6 min),
@@ -20,9 +20,19 @@ def delete_expired_research_exports():
 # Reports (monitoring and savings PDFs)
 
 
-@shared_task
+# A monitoring PDF of a large programme takes well under a minute; a report still busy
+# after ten is stuck. The hard limit also tells evaluation.jobs when a running report has
+# certainly lost its worker.
+@shared_task(soft_time_limit=10 * 60, time_limit=11 * 60)
 def build_report(report_id):
     return reports.build_report(report_id).status
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def recover_stalled_jobs():
+    # Sends again the reports and exports the broker or a dead worker lost.
+    run = jobs.recover_stalled_jobs()
+    return {"resent": run.resent, "failed": run.failed}
 
 
 @shared_task

@@ -16,6 +16,12 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.record_heartbeat",
         "schedule": 60.0,
     },
+    # The database row is the request: whatever the broker lost (Redis down when it was
+    # requested) or a dead worker left running is sent again (evaluation/jobs.py).
+    "recover-stalled-jobs": {
+        "task": "evaluation.tasks.recover_stalled_jobs",
+        "schedule": 60.0,
+    },
     "delete-stale-participant-imports": {
         "task": "participants.tasks.delete_stale_uploads",
         "schedule": crontab(hour=2, minute=41),

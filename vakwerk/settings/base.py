@@ -194,8 +194,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=5 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=6 * 60)
 # Redis re-delivers unacknowledged tasks after this; it must exceed the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# socket_connect_timeout: an unreachable Redis answers a send within seconds, not minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "socket_connect_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker (and beat) waits for the broker for ever, backing off between tries, instead of
+# giving up after 100 attempts while Redis is down.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# The web process sends a job once, briefly: a broker that is down must not hold up the
+# request (the job stays queued and evaluation.jobs sends it again).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# Jobs that make files (evaluation/jobs.py): queued but not started after this many
+# seconds → sent again; running without a heartbeat for this long → its worker is gone.
+VAKWERK_JOB_RESEND_SECONDS = env.int("VAKWERK_JOB_RESEND_SECONDS", default=120)
+VAKWERK_JOB_HEARTBEAT_SECONDS = env.float("VAKWERK_JOB_HEARTBEAT_SECONDS", default=20)
+VAKWERK_JOB_STALE_SECONDS = env.int("VAKWERK_JOB_STALE_SECONDS", default=120)
+VAKWERK_JOB_MAX_ATTEMPTS = env.int("VAKWERK_JOB_MAX_ATTEMPTS", default=3)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
