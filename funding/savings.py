@@ -49,7 +49,7 @@ from participants.models import (
 )
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.models import Municipality
+from vakwerk.models import Municipality, Programme
 from vakwerk.roles import Role
 
 from . import selectors, services
@@ -404,13 +404,15 @@ def replenishment_proposal(fund, savings):
 
     The room is measured the way `services.book_replenishment` checks it (ceiling minus
     what the fund holds: allocated − spent). Replenishments already booked (and their
-    corrections) are taken off the realised savings, otherwise the same savings would be
-    booked a second time on the next visit."""
+    corrections) on ANY fund of the programme are taken off the realised savings: each
+    euro of a programme's savings is booked once, on whichever of its funds, and not a
+    second time on the next visit."""
     balance = selectors.balance(fund)
-    already = fund.entries.filter(
-        Q(kind=EntryKind.REPLENISHMENT)
-        | Q(kind=EntryKind.CORRECTION, corrects__kind=EntryKind.REPLENISHMENT)
-    ).aggregate(total=Coalesce(Sum("amount"), selectors.ZERO))["total"]
+    already = (
+        LedgerEntry.objects.filter(fund__programme_id=fund.programme_id)
+        .counting_as(EntryKind.REPLENISHMENT)
+        .aggregate(total=Coalesce(Sum("amount"), selectors.ZERO))["total"]
+    )
     already = cents(already)
     realised = savings.realised_to_date
     remaining = max(ZERO, realised - already)
@@ -425,7 +427,7 @@ def replenishment_proposal(fund, savings):
             % {"programme": savings.programme.name, "version": version or "–"},
             realised,
         ),
-        (_("Already replenished from these savings"), already),
+        (_("Already replenished from these savings, on all funds of the programme"), already),
         (_("Realised savings not yet replenished"), remaining),
     ]
     if room is None:
@@ -453,9 +455,10 @@ def replenishment_proposal(fund, savings):
 
 @transaction.atomic
 def book_proposed_replenishment(user, fund, assumptions, on_date=None):
-    """Books the proposal as it stands at this moment. The fund's row is locked before the
-    proposal is worked out, so that two managers pressing the button at once are served
-    one after the other and the second sees the first one's replenishment."""
+    """Books the proposal as it stands at this moment. The programme's row is locked
+    before the proposal is worked out, then the fund's: two managers pressing the button
+    at once, on one fund or on two funds of the same programme, are served one after the
+    other, and the second sees the first one's replenishment."""
     if user.role != Role.MANAGER or fund.municipality_id != user.municipality_id:
         raise PermissionDenied
     if assumptions is None or assumptions.pk is None:
@@ -463,11 +466,14 @@ def book_proposed_replenishment(user, fund, assumptions, on_date=None):
             _("Save a version of the savings assumptions first: a replenishment names it."),
             code="no_assumptions",
         )
-    fund = Fund.objects.select_for_update().get(pk=fund.pk)
-    if fund.programme is None:
+    programme_id = Fund.objects.values_list("programme_id", flat=True).get(pk=fund.pk)
+    if programme_id is None:
         raise ValidationError(
             _("This fund is not linked to a programme, so it has no savings."), code="no_programme"
         )
+    # Always the programme first, then the fund: one order for every booking, no deadlock.
+    Programme.objects.select_for_update().get(pk=programme_id)
+    fund = Fund.objects.select_for_update(of=("self",)).select_related("programme").get(pk=fund.pk)
     proposal = replenishment_proposal(fund, compute_savings(fund.programme, assumptions, on_date))
     if proposal.amount <= 0:
         raise ValidationError(_("There is nothing to replenish at the moment."), code="nothing")
