@@ -3,11 +3,13 @@
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Certificate, Participant, Status, TargetGroup
 
-from .models import Match, MatchStage, OpportunityStatus
+from .models import Match, MatchStage, OpportunityKind, OpportunityStatus
 
 MATCHABLE_STATUSES = (Status.SELECTED, Status.IN_PROGRAMME, Status.MATCHED)
 WEIGHTS = {"conditions": 40, "skills": 30, "target_group": 15, "availability": 15}
@@ -124,11 +126,26 @@ def board(user, opportunity):
     return columns
 
 
-def confirmed_job_intentions(participant):
-    """Job intentions confirmed by the WSP for which this participant is matched; the
-    funding rules ask for one before a client-level budget can be committed."""
+# Stages at which the employer has at least seen the candidate, in the order of the flow.
+SEEN_BY_EMPLOYER = (MatchStage.INTRODUCED, MatchStage.INTERVIEW, MatchStage.HIRED)
+
+
+def confirmed_job_intentions(participant, on_date=None):
+    """This participant's matches on a concrete job intention, which the funding rules ask
+    for before a client-level budget can be committed (requested and again approved):
+
+    - a job intention the WSP confirmed that is still open on `on_date` (today by
+      default): confirmed, and its valid-until date not passed — the daily task expires
+      it only the night after — with this participant's match at a stage where the
+      employer has at least seen the candidate (introduced, interview, hired); or
+    - a filled job intention, for the participant(s) hired on it only."""
+    on_date = on_date or timezone.localdate()
+    still_open = Q(opportunity__status=OpportunityStatus.CONFIRMED) & (
+        Q(opportunity__valid_until__isnull=True) | Q(opportunity__valid_until__gte=on_date)
+    )
     return Match.objects.filter(
+        (still_open & Q(stage__in=SEEN_BY_EMPLOYER))
+        | Q(opportunity__status=OpportunityStatus.FILLED, stage=MatchStage.HIRED),
         participant=participant,
-        opportunity__kind="job_intention",
-        opportunity__status__in=(OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED),
-    ).exclude(stage__in=(MatchStage.REJECTED, MatchStage.WITHDRAWN))
+        opportunity__kind=OpportunityKind.JOB_INTENTION,
+    )

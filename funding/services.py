@@ -122,7 +122,9 @@ def book_expenditure(user, fund, amount, description, commitment=None):
 
 def check_fund_rules(fund, participant, match=None, on_date=None):
     """A fund's period and restrictions, and the seed's rule: a client-level placement
-    budget only for a participant with a job intention the WSP confirmed."""
+    budget only with a concrete job intention of this participant
+    (`employers.selectors.confirmed_job_intentions`). Checked on the request and again on
+    the approval: a match rejected in between no longer qualifies."""
     on_date = on_date or timezone.localdate()
     if on_date < fund.starts_on or (fund.ends_on and on_date > fund.ends_on):
         raise ValidationError(
@@ -143,12 +145,14 @@ def check_fund_rules(fund, participant, match=None, on_date=None):
             code="benefit_type",
         )
     if fund.kind == FundKind.CLIENT_BUDGET:
-        intentions = confirmed_job_intentions(participant)
+        intentions = confirmed_job_intentions(participant, on_date)
         if match is None or not intentions.filter(pk=match.pk).exists():
             raise ValidationError(
                 _(
-                    "A client-level placement budget needs a job intention confirmed by the "
-                    "WSP for %(name)s. Link the match with that employer."
+                    "A client-level placement budget needs a concrete job intention for "
+                    "%(name)s: confirmed by the WSP and still open, with %(name)s introduced "
+                    "to the employer or further; or filled, with %(name)s hired. Link that "
+                    "match."
                 )
                 % {"name": participant},
                 code="no_job_intention",
