@@ -229,6 +229,7 @@ class CoachingSessionForm(PlausibleInput, forms.ModelForm):
 
 class CohortForm(PlausibleInput, forms.ModelForm):
     field_kinds = {"start_date": "programme_date", "end_date": "programme_date"}
+
     class Meta:
         model = Cohort
         fields = ["programme", "name", "start_date", "end_date", "capacity", "trainers"]
@@ -267,6 +268,7 @@ class EnrolForm(forms.Form):
 
 class MeetingForm(PlausibleInput, forms.ModelForm):
     field_kinds = {"held_on": "session_date"}
+
     class Meta:
         model = CohortMeeting
         fields = ["held_on", "topic"]
@@ -285,6 +287,7 @@ class AttendanceForm(forms.Form):
 
 class OutcomeForm(PlausibleInput, forms.ModelForm):
     field_kinds = {"measured_on": "follow_up_date", "hours_per_week": "hours_per_week"}
+
     class Meta:
         model = OutcomeMeasurement
         fields = [
