@@ -25,7 +25,7 @@ DECLARATIONS = [
             "next_appointment",
             "created_at",
         ),
-        kept_text={"themes": _("Codes from the fixed list of themes.")},
+        kept_text={"themes": "Codes from the fixed list of themes."},
         timeline="session",
     ),
 ]

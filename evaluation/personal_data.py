@@ -24,7 +24,7 @@ DECLARATIONS = [
             "used_at",
         ),
         kept_text={
-            "token_hash": _("A hash of the used link: it says nothing about the person."),
+            "token_hash": "A hash of the used link: it says nothing about the person.",
         },
     ),
     Holds(
@@ -47,7 +47,7 @@ DECLARATIONS = [
         blank={"text": ""},
         keep=("id", "response", "question", "number"),
         kept_text={
-            "choice": _("One of the options the questionnaire offered, not the person's words."),
+            "choice": "One of the options the questionnaire offered, not the person's words.",
         },
     ),
 ]

@@ -15,7 +15,7 @@ from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
-from . import selectors
+from . import personal_data, selectors
 from .models import Commitment, CommitmentStatus, EntryKind, Fund, FundKind, LedgerEntry
 
 
@@ -78,6 +78,8 @@ def correct(user, entry, amount, description):
     commitment_open = (
         selectors.commitment_balance(entry.commitment) if entry.commitment_id else None
     )
+    if entry.commitment_id:
+        personal_data.refuse_personal_text(description, entry.commitment.participant)
     correction = _book(user, fund, EntryKind.CORRECTION, amount, description, corrects=entry,
                        commitment=entry.commitment)  # fmt: skip
     after = selectors.balance(fund).available
@@ -104,6 +106,7 @@ def book_expenditure(user, fund, amount, description, commitment=None):
     fund = _locked(fund)
     amount = Decimal(amount)
     if commitment is not None:
+        personal_data.refuse_personal_text(description, commitment.participant)
         if commitment.fund_id != fund.pk or commitment.status != CommitmentStatus.APPROVED:
             raise ValidationError(
                 _("Expenditures go against an approved commitment of this fund.")
@@ -206,7 +209,8 @@ def approve_commitment(user, commitment):
     current.decided_at = timezone.now()
     current.save(update_fields=["status", "decided_by", "decided_at"])
     audit.record_field_changes(user, current, before, current.participant_id)
-    _book(user, fund, EntryKind.COMMITMENT, current.amount, current.purpose, commitment=current)
+    _book(user, fund, EntryKind.COMMITMENT, current.amount,
+          personal_data.commitment_booking_text(current), commitment=current)  # fmt: skip
     commitment.status = current.status
     return current
 

@@ -16,10 +16,10 @@ DECLARATIONS = [
         blank={"old_value": "", "new_value": ""},
         keep=("id", "changed_at", "changed_by", "participant_id"),
         kept_text={
-            "object_type": _("The kind of record, a name from the code."),
-            "object_id": _("The number of the record."),
-            "field": _("The name of the field, from the code."),
-            "field_label": _("The label of the field, from the code."),
+            "object_type": "The kind of record, a name from the code.",
+            "object_id": "The number of the record.",
+            "field": "The name of the field, from the code.",
+            "field_label": "The label of the field, from the code.",
         },
         timeline="change",
     ),
@@ -32,12 +32,12 @@ DECLARATIONS = [
         # Append-only and written with ids only, never names or BSNs: nothing to blank.
         keep=("id", "at", "user", "municipality", "action", "participant_id"),
         kept_text={
-            "user_email": _("The address of the employee who acted, not the participant's."),
-            "role": _("The employee's role, a code."),
-            "object_type": _("The kind of record, a name from the code."),
-            "object_id": _("The number of the record."),
-            "detail": _("A fixed text from the code, never typed."),
-            "purpose": _("A fixed text from the code, never typed."),
+            "user_email": "The address of the employee who acted, not the participant's.",
+            "role": "The employee's role, a code.",
+            "object_type": "The kind of record, a name from the code.",
+            "object_id": "The number of the record.",
+            "detail": "A fixed text from the code, never typed.",
+            "purpose": "A fixed text from the code, never typed.",
         },
     ),
 ]

@@ -1,12 +1,14 @@
 """Data-subject access (inzageverzoek) and retention (anonymisation) of participants."""
 
 import datetime
+import io
 import json
+from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +30,7 @@ from participants.models import (
 from participants.tasks import anonymise_expired_participants
 from participants.validators import BSNValidator
 from tests.participants.factories import CohortFactory, ParticipantFactory
+from tests.participants.personal_records import fill_everything
 from tests.vakwerk.factories import MunicipalityFactory, ProgrammeFactory
 from vakwerk import audit
 from vakwerk.audit import AuditAction
@@ -670,3 +673,173 @@ def test_anonymisation_clears_match_reasons_and_placement_handover(municipality,
     assert match.rejection_reason == ""
     assert Placement.objects.get(match=match).handover == ""
     assert match.stage == "hired"
+
+
+# --- Built from the declarations: every record, however far from the participant --------
+
+
+@pytest.fixture
+def carla(municipality, consultant, make_user, programme, cohort):
+    """A participant with one of everything, answers, placements and commitments too."""
+    participant = ParticipantFactory(
+        municipality=municipality,
+        consultant=consultant,
+        programme=programme,
+        first_name="Carla",
+        last_name="Volledig",
+    )
+    manager = make_user(Role.MANAGER)
+    return fill_everything(participant, consultant, manager, cohort, "CARLA")
+
+
+@pytest.fixture
+def dirk(municipality, consultant, make_user, programme, cohort):
+    participant = ParticipantFactory(
+        municipality=municipality, consultant=consultant, programme=programme, first_name="Dirk"
+    )
+    return fill_everything(participant, consultant, make_user(Role.MANAGER), cohort, "DIRK")
+
+
+def _pdf_text(pdf):
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _free_texts(participant):
+    """Every non-empty free text stored about the participant, per declared model."""
+    texts = []
+    for item in personal_data.holdings():
+        model = item.get_model()
+        names = [
+            field.name
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+            and not field.choices
+            and field.name in item.blank
+        ]
+        if not names:
+            continue
+        for row in item.rows_of(participant).values(*names):
+            texts += [value for value in row.values() if value]
+    return texts
+
+
+def test_inzage_holds_answers_placements_commitments_matches_and_every_free_text(
+    client, admin, carla, dirk
+):
+    client.force_login(admin)
+    data = json.loads(
+        client.post(reverse("participants:subject_access_json", args=[carla.pk])).content
+    )
+
+    answers = {row["question_display"]: row for row in data["questionnaire_answers"]}
+    assert answers["Toelichting"]["text"] == "open answer CARLA"
+    assert answers["Uren per week"]["number"] == "12.50"
+    assert answers["Wat hielp het meest?"]["choice"] == "Netwerk"
+    assert [row["email"] for row in data["questionnaire_invitations"]] == ["carla@post.example"]
+    assert len(data["questionnaire_responses"]) == 1
+
+    assert [row["handover"] for row in data["placements"]] == ["handover CARLA"]
+    assert sorted((row["stage"], row["rejection_reason"]) for row in data["matches"]) == [
+        ("hired", ""),
+        ("rejected", "match reason CARLA"),
+    ]
+    commitments = {row["purpose"]: row for row in data["commitments"]}
+    assert commitments["commitment purpose CARLA"]["amount"] == "750.00"
+    assert commitments["commitment purpose CARLA"]["status_display"] == "Toegekend"
+    assert commitments["refused purpose CARLA"]["rejection_reason"] == "commitment reason CARLA"
+    assert commitments["refused purpose CARLA"]["status"] == "rejected"
+    assert sorted(row["kind"] for row in data["ledger_entries"]) == ["commitment", "expenditure"]
+
+    text = json.dumps(data, ensure_ascii=False)
+    texts = _free_texts(carla)
+    assert len(texts) >= 15
+    for value in texts:
+        assert value in text, value
+    for needle in ("DIRK", "Dirk", dirk.bsn):
+        assert needle not in text, needle
+
+    pdf = _pdf_text(
+        client.post(reverse("participants:subject_access_pdf", args=[carla.pk])).content
+    )
+    # Read back as text; the tagged texts are short enough not to wrap (the field
+    # history's dates are shown as dates there).
+    for value in (text for text in texts if "CARLA" in text):
+        assert value in pdf, value
+    for heading in ("Vragenlijstantwoorden", "Plaatsingen", "Verplichtingen uit potjes"):
+        assert heading in pdf, heading
+    assert "DIRK" not in pdf
+
+
+def test_anonymisation_leaves_no_free_text_and_keeps_the_figures(carla, dirk):
+    from employers.models import Match
+    from evaluation.models import Answer
+    from funding.models import Commitment, LedgerEntry
+
+    def figures():
+        return (
+            outcome_figures(),
+            sorted(Commitment.objects.values_list("participant", "amount", "status", "fund")),
+            sorted(Match.objects.values_list("participant", "stage", "score")),
+            sorted(Answer.objects.values_list("question", "number", "choice")),
+            sorted(LedgerEntry.objects.values_list("kind", "amount", "commitment")),
+            {
+                item.section: item.rows_of(carla).count()
+                for item in personal_data.holdings()
+                # The audit trail gains the anonymisation itself.
+                if not item.delete and item.section != "audit_entries"
+            },
+        )
+
+    before = figures()
+    dirk_texts = _free_texts(dirk)
+
+    assert privacy.anonymise(carla, timezone.now()) is True
+
+    assert figures() == before
+    for item in personal_data.holdings():
+        rows = item.rows_of(carla)
+        if item.delete:
+            assert not rows.exists(), item.model
+            continue
+        for name, value in item.blank.items():
+            expected = value(carla) if callable(value) else value
+            assert set(rows.values_list(name, flat=True)) <= {expected}, (item.model, name)
+        # Nothing of what was typed about Carla survives anywhere, kept texts included.
+        for row in rows.values():
+            assert "CARLA" not in str(row), (item.model, row)
+    assert not [text for text in _free_texts(carla) if "CARLA" in text]
+    assert _free_texts(dirk) == dirk_texts
+
+
+def test_the_append_only_ledger_never_gets_personal_text(make_user, municipality):
+    """What cannot be anonymised later may not hold personal text now: booking a commitment
+    writes its number, not its purpose, and a booking text that names the person is
+    refused with a Dutch error on the description."""
+    from django.core.exceptions import ValidationError
+
+    from funding import services as funding_services
+    from funding.models import LedgerEntry
+    from tests.funding.factories import approved, funded
+
+    manager, consultant = make_user(Role.MANAGER), make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(
+        municipality=municipality, consultant=consultant, last_name="de Vries"
+    )
+    fund = funded(manager, "1000.00")
+    commitment = approved(manager, consultant, fund, participant, "300.00", purpose="Rijbewijs")
+    booking = LedgerEntry.objects.get(commitment=commitment)
+    assert booking.description == f"Verplichting {commitment.pk}"
+    assert "Rijbewijs" not in booking.description
+
+    for text in ("Rijles voor mevrouw De Vries", f"Factuur {participant.bsn}"):
+        with pytest.raises(ValidationError) as refused:
+            funding_services.book_expenditure(
+                manager, fund, Decimal("100.00"), text, commitment=commitment
+            )
+        assert "zonder de deelnemer te noemen" in refused.value.message_dict["description"][0]
+    funding_services.book_expenditure(
+        manager, fund, Decimal("100.00"), "Factuur rijschool", commitment=commitment
+    )
+    assert LedgerEntry.objects.filter(commitment=commitment).count() == 2
