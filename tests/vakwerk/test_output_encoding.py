@@ -173,3 +173,197 @@ def test_research_xlsx_keeps_question_texts_as_text_cells(hostile_answers):
         if c.data_type == "f"
     ]
     assert formulas == []
+
+
+# --- Pages: stored text is printed as text ------------------------------------------------
+
+META = '<meta http-equiv=refresh content="0;url=https://evil.example">'
+LINK = "<a href=https://evil.example>x</a>"
+SHORT_LINK = "<a href=//e.example>x</a>"  # for fields of 26 to 33 characters
+RAW_MARKUP = (b"<meta http-equiv", b"<a href=https://evil.example", b"<a href=//e.example")
+# Fields that are not free text: identifiers, codes, secrets and login names (a wrong
+# value there breaks the page or the login, it does not show anywhere).
+NOT_FREE_TEXT = {
+    "vakwerk.User.password", "vakwerk.User.email", "vakwerk.Municipality.cbs_code",
+    "vakwerk.Municipality.colour", "participants.Participant.bsn",
+    "participants.Participant.postcode", "employers.Employer.kvk_number",
+    "evaluation.ResearchProject.secret", "evaluation.Invitation.token_hash",
+    "evaluation.Report.file_name", "evaluation.ResearchExport.file_name",
+    "evaluation.ResearchExport.sha256",
+}  # fmt: skip
+OUR_APPS = {"vakwerk", "participants", "consultants", "employers", "funding", "evaluation"}
+
+
+def _payload(field, pk):
+    """The hostile text for one row, unique per row (some names are unique)."""
+    for text in (META, LINK, SHORT_LINK):
+        suffix = f" {pk}"
+        if field.max_length is None or len(text) + len(suffix) <= field.max_length:
+            return text + suffix
+    return None
+
+
+def fill_every_free_text_field():
+    """Every text field of every row of our models gets markup; what the database refuses
+    to change (the append-only ledger, audit trail and field history) gets new rows."""
+    from django.apps import apps
+    from django.db import DatabaseError, models, transaction
+
+    filled, refused = [], []
+    for model in apps.get_models():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField)
+            and not f.choices
+            and f"{model._meta.label}.{f.name}" not in NOT_FREE_TEXT
+        ]
+        if not fields:
+            continue
+        for pk in model.objects.values_list("pk", flat=True).iterator():
+            values = {f.attname: _payload(f, pk) for f in fields}
+            values = {name: value for name, value in values.items() if value is not None}
+            try:
+                with transaction.atomic():
+                    model.objects.filter(pk=pk).update(**values)
+            except DatabaseError:
+                refused.append(model._meta.label)
+                break
+        filled.append(model._meta.label)
+    return filled, set(refused)
+
+
+@pytest.mark.django_db
+def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from employers.models import Opportunity
+    from evaluation import questionnaires
+    from funding import services as funding_services
+    from funding.models import Fund
+    from participants.models import Participant
+    from tests.vakwerk.test_bsn_never_leaks import (
+        ALLOWED_STATUS,
+        app_patterns,
+        body,
+        fill,
+        sample_values,
+    )
+    from vakwerk import audit
+    from vakwerk.models import FieldChange, Municipality, User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    zwolle = Municipality.objects.get(name="Demo Zwolle")
+    participant, values = sample_values(zwolle)
+    manager = User.objects.get(email="manager@zwolle.example")
+
+    filled, refused = fill_every_free_text_field()
+    assert "consultants.Competency" in filled and "evaluation.Question" in filled
+    # The append-only tables get new rows with markup instead.
+    fund = Fund.objects.get(pk=values["fund"])
+    funding_services.deposit(manager, fund, Decimal("10.00"), LINK)
+    FieldChange.objects.create(
+        changed_by=manager, object_type="participant", object_id=str(participant.pk),
+        participant_id=participant.pk, field="first_name", field_label=META,
+        old_value=META, new_value=LINK,
+    )  # fmt: skip
+    audit.record(manager, audit.AuditAction.VIEW, participant_id=participant.pk, detail=LINK)
+    # A failed login stores whatever was typed as the user name; the audit page shows it.
+    Client().post(reverse("login"), {"username": LINK, "password": "guess"})
+    assert refused <= {"vakwerk.AuditEntry", "vakwerk.FieldChange", "funding.LedgerEntry"}
+    # Questionnaire options (a list, not a text field) and the answers that chose them.
+    from evaluation.models import Answer, Question
+
+    for question in Question.objects.filter(kind__in=["choice", "multi"]):
+        question.choices = [f"{LINK} {n}" for n in range(len(question.choices) or 2)]
+        question.save(update_fields=["choices"])
+    for answer in Answer.objects.filter(question__kind="choice").select_related("question"):
+        Answer.objects.filter(pk=answer.pk).update(choice=answer.question.choices[0])
+    assert Participant.objects.filter(first_name__startswith="<meta").exists()
+    assert Opportunity.objects.filter(title__startswith="<meta").exists()
+
+    urls = []
+    for name, _route, params in app_patterns():
+        kwargs = fill(name, params, values) if name else None
+        if kwargs is not None:
+            urls.append((name, reverse(name, kwargs=kwargs)))
+    # The public questionnaire page, through a fresh invitation.
+    questionnaire = (
+        Question.objects.filter(questionnaire__programme__municipality=zwolle, kind="choice")
+        .first()
+        .questionnaire
+    )
+    token = "t" * 43
+    Invitation.objects.create(
+        questionnaire=questionnaire,
+        token_hash=questionnaires.hash_token(token),
+        email="iemand@prive.example",
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+    )
+    urls.append(("evaluation:answer (open)", reverse("evaluation:answer", args=[token])))
+
+    viewers = [User.objects.get(email=f"{role}@zwolle.example") for role in (
+        "consultant", "manager", "wsp", "employer", "researcher", "admin")]  # fmt: skip
+    shown, bad_status, raw = 0, [], []
+    for viewer in [*viewers, None]:
+        browser = Client()
+        if viewer is not None:
+            browser.force_login(viewer)
+        for name, url in urls:
+            response = browser.get(url)
+            label = viewer.role if viewer else "anonymous"
+            if response.status_code not in ALLOWED_STATUS:
+                bad_status.append(f"{name} ({url}) as {label}: {response.status_code}")
+            if "html" not in response.get("Content-Type", ""):
+                continue
+            content = body(response)
+            shown += content.count(b"&lt;meta http-equiv") + content.count(b"&lt;a href=")
+            for marker in RAW_MARKUP:
+                if marker in content:
+                    raw.append(f"{name} ({url}) as {label}: {marker.decode()}")
+    assert not bad_status, "unexpected status:\n" + "\n".join(bad_status)
+    assert not raw, "stored text printed as markup:\n" + "\n".join(sorted(set(raw)))
+    assert shown > 100, "the hostile text should show, escaped, on many pages"
+
+
+def test_any_help_text_is_escaped_unless_made_safe_on_purpose():
+    from django import forms
+    from django.template import Context, Template
+    from django.utils.safestring import mark_safe
+
+    class Form(forms.Form):
+        typed = forms.CharField(help_text=LINK)
+        made = forms.CharField(help_text=mark_safe("<ul><li>regel</li></ul>"))
+
+    page = Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(
+        Context({"form": Form()})
+    )
+    assert "&lt;a href=https://evil.example&gt;x&lt;/a&gt;" in page
+    assert LINK not in page
+    assert "<ul><li>regel</li></ul>" in page
+
+
+# Templates that may print a value unescaped, and why.
+SAFE_FILTER_ALLOWED = {
+    "templates/vakwerk/two_factor_setup.html",  # the QR code SVG made by qrcode
+    "employers/templates/employers/talent_profile_pdf.html",  # a CSS counter constant
+    "evaluation/templates/evaluation/report_pdf_base.html",  # the same
+    "participants/templates/participants/privacy/subject_access_pdf.html",  # the same
+    "templates/registration/password_reset_email.html",  # a plain-text e-mail body
+}
+
+
+def test_no_template_turns_escaping_off_for_stored_text():
+    found = []
+    for path in ROOT.glob("**/templates/**/*.html"):
+        where = str(path.relative_to(ROOT))
+        if where.startswith((".venv", "node_modules", "staticfiles")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if ("|safe" in text or "autoescape off" in text) and where not in SAFE_FILTER_ALLOWED:
+            found.append(where)
+    assert found == []
