@@ -283,15 +283,14 @@ def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, ba
     """The WSP gives a person at one of its employers an account; like every invitation,
     the password is chosen through the activation link, so none travels by mail."""
     from vakwerk.models import User
-    from vakwerk.services import send_activation_email
+    from vakwerk.services import Invitation, address_free_for, send_activation_email
 
     _require(wsp_user, Role.WSP)
     _own_employer(wsp_user, employer)
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {"email": _("A user with this e-mail address already exists.")}, code="exists"
-        )
+    # An address with an account in another municipality is not revealed (see there).
+    if not address_free_for(wsp_user, email):
+        return Invitation(email, None)
     user = User(
         email=email,
         first_name=first_name,
@@ -306,4 +305,4 @@ def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, ba
     audit.record(wsp_user, AuditAction.CREATE, obj=user, detail="employer user invited")
     # Mail only once the account exists for certain: a rolled-back invite sends nothing.
     transaction.on_commit(lambda: send_activation_email(user, base_url))
-    return user
+    return Invitation(email, user)

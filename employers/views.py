@@ -236,16 +236,17 @@ def employer_invite(request, pk):
     employer = _employer(request, pk)
     form = InviteForm(request.POST or None)
     base_url = request.build_absolute_uri("/")
-    user = _save(
+    invitation = _save(
         request,
         form,
         lambda data: services.invite_employer_user(
             request.user, employer, base_url=base_url, **data
         ),
     )
-    if user:
+    if invitation:
+        # The same answer whether or not the address has an account elsewhere.
         messages.success(
-            request, _("%(email)s has been invited by e-mail.") % {"email": user.email}
+            request, _("%(email)s has been invited by e-mail.") % {"email": invitation.email}
         )
         return redirect("employers:employer_detail", employer.pk)
     return _form_page(

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from employers.models import Employer
 
 from .fields import PlausibleInput, is_ascii_digits
-from .models import User
 from .roles import Role
 from .security import LOGIN_NAME_MAX_LENGTH, normalise_login_name
 
@@ -72,10 +71,9 @@ class UserInviteForm(PlausibleInput, forms.Form):
         self.fields["employer"].queryset = Employer.objects.for_user(acting_user)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("A user with this e-mail address already exists."))
-        return email
+        # Whether the address is taken is for the service to answer: only users of the
+        # admin's own municipality may be named (vakwerk.services.address_free_for).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         data = super().clean()

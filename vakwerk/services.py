@@ -1,8 +1,10 @@
 """Writes of the core: each takes the acting user (or the worker) and is called by views
 and tasks, never bypassed by them."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from . import audit
 from .audit import AuditAction
@@ -42,14 +45,55 @@ def send_activation_email(user, base_url):
     send_mail(subject, body, None, [user.email])
 
 
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    # None when the address already has an account in another municipality: nothing is
+    # made, and the inviter is told the same as for a new account.
+    user: User | None
+
+
+def send_address_in_use_email(user, municipality):
+    with translation.override("nl"):
+        body = render_to_string(
+            "registration/address_in_use_email.txt",
+            {"user": user, "municipality": municipality},
+        )
+        subject = render_to_string("registration/address_in_use_subject.txt").strip()
+    send_mail(subject, body, None, [user.email])
+
+
+def address_free_for(acting_user, email):
+    """Whether an invitation may make an account for `email`.
+
+    An address in use in the inviter's own municipality is a form error: those users are
+    theirs to see anyway. An address in use anywhere else must not be revealed: the
+    inviter gets the same answer as for a new account, nothing is made, and the owner of
+    the address is told by e-mail that someone tried to invite them."""
+    existing = User.objects.filter(email__iexact=email).only("email", "municipality_id").first()
+    if existing is None:
+        return True
+    if existing.municipality_id and existing.municipality_id == acting_user.municipality_id:
+        raise ValidationError(
+            {"email": _("A user with this e-mail address already exists.")}, code="exists"
+        )
+    audit.record(acting_user, AuditAction.CREATE, detail="invitation: address in use elsewhere")
+    municipality = acting_user.municipality
+    transaction.on_commit(lambda: send_address_in_use_email(existing, municipality))
+    return False
+
+
 @transaction.atomic
 def invite_user(acting_user, *, email, first_name, last_name, role, base_url, employer=None):
     """An admin adds a colleague of their own municipality; the colleague chooses a
     password through the link in the e-mail, so no password ever travels by mail."""
     if acting_user.role != Role.ADMIN:
         raise PermissionDenied
+    email = email.strip().lower()
+    if not address_free_for(acting_user, email):
+        return Invitation(email, None)
     user = User(
-        email=email.lower(),
+        email=email,
         first_name=first_name,
         last_name=last_name,
         role=role,
@@ -60,7 +104,7 @@ def invite_user(acting_user, *, email, first_name, last_name, role, base_url, em
     user.full_clean()
     user.save()
     transaction.on_commit(lambda: send_activation_email(user, base_url))
-    return user
+    return Invitation(email, user)
 
 
 def update_user(acting_user, user, *, role, is_active):

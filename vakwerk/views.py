@@ -1,7 +1,7 @@
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
@@ -84,13 +84,18 @@ def user_list(request):
 def user_invite(request):
     form = UserInviteForm(request.POST or None, acting_user=request.user)
     if request.method == "POST" and form.is_valid():
-        user = services.invite_user(
-            request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
-        )
-        messages.success(
-            request, _("%(email)s has been invited by e-mail.") % {"email": user.email}
-        )
-        return redirect("user_list")
+        try:
+            invitation = services.invite_user(
+                request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # The same answer whether or not the address has an account elsewhere.
+            messages.success(
+                request, _("%(email)s has been invited by e-mail.") % {"email": invitation.email}
+            )
+            return redirect("user_list")
     return render(request, "vakwerk/user_form.html", {"form": form, "title": _("Invite user")})
 
 

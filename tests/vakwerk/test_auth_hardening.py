@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from vakwerk.roles import Role
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 EMAIL = "consultant3@zwolle.example"
@@ -136,3 +138,76 @@ def test_an_overlong_name_on_the_admin_login_is_no_500(client, make_user):
         reverse("admin:login"), {"username": "a" * 400 + "@x.example", "password": "guess"}
     )
     assert response.status_code in {200, 302}
+
+
+# Invitations do not reveal addresses of other municipalities
+
+
+def _invite_as_admin(client, email):
+    return client.post(
+        reverse("user_invite"),
+        {"email": email, "first_name": "A", "last_name": "B", "role": "manager"},
+        follow=True,
+    )
+
+
+def test_inviting_an_address_of_another_municipality_answers_as_for_a_new_one(
+    client, make_user, other_municipality, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from vakwerk.models import AuditEntry, User
+
+    elsewhere = make_user(Role.CONSULTANT, municipality=other_municipality,
+                          email="bestaat@elders.example")  # fmt: skip
+    admin = make_user(Role.ADMIN)
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = _invite_as_admin(client, "nieuw@gemeente.example")
+        taken = _invite_as_admin(client, "Bestaat@Elders.example")
+
+    def answer(response, email):
+        page = response.content.decode()
+        return response.redirect_chain, page.count(f"{email} is per e-mail uitgenodigd.")
+
+    assert answer(fresh, "nieuw@gemeente.example") == answer(taken, "bestaat@elders.example")
+    assert answer(taken, "bestaat@elders.example")[1] == 1
+    # Nothing made or changed for the existing account; its owner is told, not the admin.
+    assert User.objects.filter(email__iexact="bestaat@elders.example").count() == 1
+    elsewhere.refresh_from_db()
+    assert elsewhere.municipality == other_municipality and elsewhere.role == Role.CONSULTANT
+    notices = [m for m in mail.outbox if m.to == ["bestaat@elders.example"]]
+    assert [m.subject for m in notices] == ["VAKwerk: een uitnodiging voor uw e-mailadres"]
+    assert "Gemeente A" in notices[0].body and "http" not in notices[0].body
+    assert AuditEntry.objects.filter(
+        user=admin, detail="invitation: address in use elsewhere"
+    ).exists()
+
+
+def test_the_wsp_inviting_an_address_of_another_municipality_gets_the_usual_answer(
+    client, make_user, other_municipality, municipality, django_capture_on_commit_callbacks
+):
+    from tests.employers.factories import EmployerFactory
+    from vakwerk.models import User
+
+    make_user(Role.MANAGER, municipality=other_municipality, email="bestaat@elders.example")
+    employer = EmployerFactory(municipality=municipality)
+    client.force_login(make_user(Role.WSP))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("employers:employer_invite", args=[employer.pk]),
+            {"email": "bestaat@elders.example", "first_name": "A", "last_name": "B"},
+            follow=True,
+        )
+    assert response.redirect_chain[-1][0] == reverse(
+        "employers:employer_detail", args=[employer.pk]
+    )
+    assert "bestaat@elders.example is per e-mail uitgenodigd." in response.content.decode()
+    assert User.objects.get(email="bestaat@elders.example").role == Role.MANAGER
+
+
+def test_an_address_of_the_own_municipality_is_still_named(client, make_user):
+    make_user(Role.CONSULTANT, email="collega@gemeente.example")
+    client.force_login(make_user(Role.ADMIN))
+    response = _invite_as_admin(client, "collega@gemeente.example")
+    assert "Er bestaat al een gebruiker met dit e-mailadres." in response.content.decode()
