@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django_otp import user_has_device
 
 
@@ -25,6 +26,21 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class NoStoreMiddleware:
+    """No page, PDF or export of ours may be kept by the browser or a shared cache: they
+    show participants, their BSN (the edit form), intakes and case notes. One rule for
+    every response that a view makes (static files are served before this runs) instead
+    of a decorator each view could forget; directives a view set itself are kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
         return response
 
 

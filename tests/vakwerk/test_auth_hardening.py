@@ -211,3 +211,31 @@ def test_an_address_of_the_own_municipality_is_still_named(client, make_user):
     client.force_login(make_user(Role.ADMIN))
     response = _invite_as_admin(client, "collega@gemeente.example")
     assert "Er bestaat al een gebruiker met dit e-mailadres." in response.content.decode()
+
+
+# Nothing with personal data stays in a browser's or proxy's cache
+
+
+def test_pages_and_exports_with_personal_data_are_never_stored(client, make_user):
+    from tests.funding.factories import funded
+    from tests.participants.factories import ParticipantFactory
+
+    consultant = make_user(Role.CONSULTANT)
+    manager = make_user(Role.MANAGER)
+    participant = ParticipantFactory(municipality=consultant.municipality, consultant=consultant)
+    fund = funded(manager, "100.00")
+    pages = [
+        (consultant, reverse("participants:caseload")),
+        (consultant, reverse("participants:detail", args=[participant.pk])),
+        (consultant, reverse("participants:edit", args=[participant.pk])),
+        (consultant, reverse("participants:intake", args=[participant.pk])),
+        (manager, reverse("funding:ledger_export", kwargs={"pk": fund.pk, "fmt": "csv"})),
+        (manager, reverse("funding:ledger_export", kwargs={"pk": fund.pk, "fmt": "xlsx"})),
+        (manager, reverse("audit_export")),
+    ]
+    for user, url in pages:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives, (url, response["Cache-Control"])

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files may be cached, nothing a view makes may be.
+    "vakwerk.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vakwerk.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
