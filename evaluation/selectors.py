@@ -765,7 +765,11 @@ def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=N
     results = savings_model.compute_savings_of(programmes, assumptions, on_date)
 
     def total(name):
-        return sum((getattr(result, name) for result in results), Decimal("0.00"))
+        values = [getattr(result, name) for result in results]
+        # A programme without a net figure (no comparison group) leaves the total unknown.
+        if any(value is None for value in values):
+            return None
+        return sum(values, Decimal("0.00"))
 
     return Savings(
         assumptions=assumptions,

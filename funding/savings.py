@@ -17,8 +17,10 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
   none" is no benefit the municipality pays, so 0.
 - Gross projected = Σ over benefit types (outflows × yearly cost × duration).
 - Counterfactual rate: the assumptions' reference outflow rate, or the comparison group's
-  measured rate at the same follow-up (its outflows / its measured participants; 0 while
-  none of them is measured). Rounded to four decimals and used as shown.
+  measured rate at the same follow-up (its outflows / its measured participants).
+  Rounded to four decimals and used as shown. While none of the comparison group is
+  measured there is no rate: every net figure is None and `net_unavailable` says why
+  ("net cannot be calculated: no comparison group"), never net = gross.
 - Expected anyway = rate × participants of that benefit type measured at the follow-up.
 - Net projected = Σ max(0, outflows − expected anyway) × yearly cost × duration.
 - Realised to date = Σ per outflow (partial weighted by the share): yearly cost ×
@@ -128,10 +130,14 @@ class BenefitTypeFigures:
     outflows: Decimal
     yearly_cost: Decimal
     gross_projected: Decimal
-    expected_anyway: Decimal
-    net_outflows: Decimal
-    net_projected: Decimal
+    expected_anyway: Decimal | None
+    net_outflows: Decimal | None
+    net_projected: Decimal | None
     realised_to_date: Decimal
+
+
+# Why a result has no net figures, as stored in the ledger's calculation.
+NO_COMPARISON_GROUP = "no_comparison_group"
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ class SavingsResult:
     programme: object
     on_date: datetime.date
     assumptions: dict
-    counterfactual_rate: Decimal
+    counterfactual_rate: Decimal | None
     comparison_participants: int | None
     by_benefit_type: list
     participants: int
@@ -148,12 +154,20 @@ class SavingsResult:
     outflows: Decimal
     realised_to_date: Decimal
     gross_projected: Decimal
-    net_projected: Decimal
+    net_projected: Decimal | None
     programme_cost: Decimal
     gross_savings: Decimal
-    net_savings: Decimal
+    net_savings: Decimal | None
     gross_return_per_euro: Decimal | None
     return_per_euro: Decimal | None
+    net_unavailable: str | None = None
+
+    @property
+    def net_unavailable_text(self):
+        """What the pages and PDFs show instead of the net figures, or None."""
+        if self.net_unavailable == NO_COMPARISON_GROUP:
+            return _("net cannot be calculated: no comparison group")
+        return None
 
     def as_calculation(self):
         """JSON for the ledger: which assumptions version and which figures."""
@@ -169,8 +183,9 @@ class SavingsResult:
             "programme": {"id": self.programme.pk, "name": self.programme.name},
             "on_date": self.on_date.isoformat(),
             "assumptions": assumptions,
-            "counterfactual_rate": str(self.counterfactual_rate),
+            "counterfactual_rate": text(self.counterfactual_rate),
             "comparison_participants": self.comparison_participants,
+            "net_unavailable": self.net_unavailable,
             "figures": {
                 "participants": self.participants,
                 "sustainable_outflows": self.sustainable_outflows,
@@ -178,9 +193,9 @@ class SavingsResult:
                 "outflows": str(self.outflows),
                 "realised_to_date": str(self.realised_to_date),
                 "gross_projected": str(self.gross_projected),
-                "net_projected": str(self.net_projected),
+                "net_projected": text(self.net_projected),
                 "programme_cost": str(self.programme_cost),
-                "net_savings": str(self.net_savings),
+                "net_savings": text(self.net_savings),
                 "return_per_euro": text(self.return_per_euro),
             },
             "by_benefit_type": {
@@ -189,7 +204,7 @@ class SavingsResult:
                     "outflows": str(row.outflows),
                     "yearly_cost": str(row.yearly_cost),
                     "gross_projected": str(row.gross_projected),
-                    "net_projected": str(row.net_projected),
+                    "net_projected": text(row.net_projected),
                     "realised_to_date": str(row.realised_to_date),
                 }
                 for row in self.by_benefit_type
@@ -289,19 +304,24 @@ def _programme_costs(programme_ids, on_date):
 def _savings_result(programme, assumptions, on_date, own, comparison, outflow_rows, cost_total):
     share = assumptions.partial_benefit_share
     duration = assumptions.remaining_duration_years
+    net_unavailable = None
     if assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
         measured_comparison = comparison["participants"]
-        rate = (
-            _weighted(comparison["sustainable"], comparison["partial"], share)
-            / measured_comparison
-            if measured_comparison
-            else Decimal(0)
-        )
+        if measured_comparison:
+            rate = (
+                _weighted(comparison["sustainable"], comparison["partial"], share)
+                / measured_comparison
+            )
+        else:
+            # Without a measured comparison group nothing says who would have left anyway:
+            # no net figure, rather than net silently equal to gross.
+            rate, net_unavailable = None, NO_COMPARISON_GROUP
         comparison_participants = measured_comparison
     else:
         rate = assumptions.reference_outflow_rate
         comparison_participants = None
-    rate = rate.quantize(RATE, rounding=ROUND_HALF_UP)
+    if rate is not None:
+        rate = rate.quantize(RATE, rounding=ROUND_HALF_UP)
 
     realised = {}
     for row in outflow_rows:
@@ -319,8 +339,11 @@ def _savings_result(programme, assumptions, on_date, own, comparison, outflow_ro
         counted = own[benefit_type]
         cost = yearly_cost(assumptions, benefit_type)
         outflows = cents(_weighted(counted["sustainable"], counted["partial"], share))
-        expected = cents(rate * counted["participants"])
-        net_outflows = max(ZERO, outflows - expected)
+        if rate is None:
+            expected = net_outflows = None
+        else:
+            expected = cents(rate * counted["participants"])
+            net_outflows = max(ZERO, outflows - expected)
         rows.append(
             BenefitTypeFigures(
                 benefit_type=benefit_type,
@@ -333,7 +356,9 @@ def _savings_result(programme, assumptions, on_date, own, comparison, outflow_ro
                 gross_projected=cents(outflows * cost * duration),
                 expected_anyway=expected,
                 net_outflows=net_outflows,
-                net_projected=cents(net_outflows * cost * duration),
+                net_projected=None
+                if net_outflows is None
+                else cents(net_outflows * cost * duration),
                 realised_to_date=cents(realised.get(benefit_type, 0)),
             )
         )
@@ -342,7 +367,7 @@ def _savings_result(programme, assumptions, on_date, own, comparison, outflow_ro
         return sum((getattr(row, name) for row in rows), ZERO)
 
     gross = cents(total("gross_projected"))
-    net = cents(total("net_projected"))
+    net = None if net_unavailable else cents(total("net_projected"))
     programme_cost = cents(cost_total)
     return SavingsResult(
         programme=programme,
@@ -360,9 +385,12 @@ def _savings_result(programme, assumptions, on_date, own, comparison, outflow_ro
         net_projected=net,
         programme_cost=programme_cost,
         gross_savings=gross - programme_cost,
-        net_savings=net - programme_cost,
+        net_savings=None if net is None else net - programme_cost,
         gross_return_per_euro=cents(gross / programme_cost) if programme_cost else None,
-        return_per_euro=cents(net / programme_cost) if programme_cost else None,
+        return_per_euro=cents(net / programme_cost)
+        if programme_cost and net is not None
+        else None,
+        net_unavailable=net_unavailable,
     )
 
 

@@ -34,3 +34,22 @@ def euro(value):
     except (InvalidOperation, TypeError, ValueError):
         return value
     return f"€ {text}" if text else ""
+
+
+@register.filter
+def euro_or(value, fallback):
+    """The amount in euros, or `fallback` (e.g. why there is no figure) when it is None."""
+    return fallback if value is None else euro(value)
+
+
+@register.filter
+def rate_percent(value):
+    """A rate kept as a fraction shown once, as a percentage: 0.1500 → 15%, 0.125 → 12,5%;
+    '–' for None. The same notation as the assumptions in the reports."""
+    if value is None or value == "":
+        return "–"
+    try:
+        percent = (Decimal(value) * 100).normalize()
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return f"{percent:f}".replace(".", ",") + "%"

@@ -238,10 +238,11 @@ def test_comparison_group_sets_the_rate(manager, municipality, programme, zwolle
     version = savings.new_assumptions_version(
         manager, municipality, counterfactual="comparison_group", note="vergelijkingsgroep"
     )
-    # Nobody of the comparison group measured yet: nothing is taken off.
+    # Nobody of the comparison group measured yet: no net figure, and it says why.
     result = savings.compute_savings(programme, version, TODAY)
-    assert result.counterfactual_rate == Decimal("0") and result.comparison_participants == 0
-    assert result.net_projected == Decimal("517405.00")
+    assert result.counterfactual_rate is None and result.comparison_participants == 0
+    assert result.net_projected is None
+    assert result.net_unavailable == savings.NO_COMPARISON_GROUP
 
     marked = {"in_comparison_group": True}
     add_people(programme, zwolle, "bijstand", 5, OFF_TO_WORK, **marked)
