@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from .roles import STAFF_ROLES, Role
+from .roles import Role
 
 # One navigation per role: (label, url name) or (label, [(label, url name), ...]) for a
 # menu. The first entry is the role's start page.
@@ -97,5 +97,5 @@ def navigation(request):
         "municipality": municipality,
         "header_colour": colour,
         "header_text_colour": readable_text_colour(colour),
-        "can_use_two_factor": user.role in STAFF_ROLES,
+        "can_use_two_factor": user.may_use_two_factor,
     }

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,10 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_login_name(self.cleaned_data["username"])
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The Django admin's login: the same limits and normalisation, and staff only."""
 
 
 class TokenForm(PlausibleInput, forms.Form):

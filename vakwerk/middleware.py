@@ -83,8 +83,9 @@ def redirect_with_next(url_name, request):
 
 
 class SessionTimeoutMiddleware:
-    """Logs a user out after the inactivity period their municipality set. Pushing the
-    expiry forward means saving the session, so it is done at most once a minute."""
+    """Logs a user out after the inactivity period their municipality set, and platform
+    operators after the shorter one of the Django admin. Pushing the expiry forward means
+    saving the session, so it is done at most once a minute."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,7 +93,7 @@ class SessionTimeoutMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         due = time.time() - request.session.get(SESSION_TOUCHED, 0) >= TOUCH_INTERVAL
-        if due and user is not None and user.is_authenticated and user.municipality_id:
+        if due and user is not None and user.is_authenticated:
             start_inactivity_timer(request, user)
         return self.get_response(request)
 
@@ -101,7 +102,19 @@ SESSION_TOUCHED = "_vakwerk_touched"
 TOUCH_INTERVAL = 60
 
 
-def start_inactivity_timer(request, user):
+def inactivity_limit(user):
+    """Seconds of inactivity after which the session ends, or None for the default."""
+    limits = []
     if user.municipality_id:
-        request.session.set_expiry(user.municipality.session_timeout_minutes * 60)
+        limits.append(user.municipality.session_timeout_minutes * 60)
+    if user.is_platform_operator:
+        # The Django admin reaches every municipality's data: the shortest time-out.
+        limits.append(settings.PLATFORM_SESSION_TIMEOUT_MINUTES * 60)
+    return min(limits) if limits else None
+
+
+def start_inactivity_timer(request, user):
+    limit = inactivity_limit(user)
+    if limit:
+        request.session.set_expiry(limit)
         request.session[SESSION_TOUCHED] = int(time.time())

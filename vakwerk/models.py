@@ -36,6 +36,13 @@ class Municipality(models.Model):
         default=False,
         help_text=_("Staff must enrol an authenticator app before they can work."),
     )
+    require_two_factor_employers = models.BooleanField(
+        _("two-factor authentication required for employers"),
+        default=False,
+        help_text=_(
+            "Employer users must enrol an authenticator app before they can use the portal."
+        ),
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -148,10 +155,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role in STAFF_ROLES
 
     @property
+    def is_platform_operator(self):
+        """Django-admin users: they see every municipality, so they always need a second
+        factor and get the short inactivity time-out."""
+        return self.is_staff or self.is_superuser
+
+    @property
+    def may_use_two_factor(self):
+        return self.is_staff_role or self.role == Role.EMPLOYER or self.is_platform_operator
+
+    @property
     def two_factor_required(self):
-        return bool(
-            self.is_staff_role and self.municipality and self.municipality.require_two_factor
-        )
+        if self.is_platform_operator:
+            return True
+        if not self.municipality_id:
+            return False
+        if self.role == Role.EMPLOYER:
+            return self.municipality.require_two_factor_employers
+        return self.is_staff_role and self.municipality.require_two_factor
 
 
 class Phase(models.TextChoices):

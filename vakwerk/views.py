@@ -1,6 +1,7 @@
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.http import JsonResponse
@@ -23,7 +24,7 @@ from .forms import TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
 from .models import Phase, Programme, ProgrammeGoal, User
 from .permissions import role_required
-from .roles import STAFF_ROLES, Role
+from .roles import Role
 
 PROGRAMME_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP)
 
@@ -128,9 +129,13 @@ def _qr_svg(uri):
     return image.to_string(encoding="unicode")
 
 
-@role_required(*STAFF_ROLES)
 @never_cache
 def two_factor_setup(request):
+    # Municipal staff, employers and platform operators (who have no role) may enrol.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.may_use_two_factor:
+        raise PermissionDenied
     if user_has_device(request.user, confirmed=True):
         messages.info(request, _("You already use an authenticator app."))
         return redirect("home")

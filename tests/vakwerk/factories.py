@@ -74,3 +74,17 @@ class ProgrammeGoalFactory(factory.django.DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     metric = "participants"
     target = 72
+
+
+def verified_login(client, user):
+    """Logs `user` in with a confirmed second factor, as platform operators need for the
+    Django admin (vakwerk/admin_site.py)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

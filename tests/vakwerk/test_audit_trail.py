@@ -9,7 +9,7 @@ from consultants.models import CoachingSession
 from participants import services
 from participants.models import Intake
 from tests.participants.factories import ParticipantFactory
-from tests.vakwerk.factories import UserFactory
+from tests.vakwerk.factories import UserFactory, verified_login
 from vakwerk import services as core_services
 from vakwerk.models import AuditEntry, FieldChange
 from vakwerk.roles import Role
@@ -81,7 +81,7 @@ def test_bsn_search_is_logged_without_the_bsn(client, consultant, participant):
 
 def test_django_admin_reads_are_logged(client, participant):
     operator = UserFactory(role="", municipality=None, is_staff=True, is_superuser=True)
-    client.force_login(operator)
+    verified_login(client, operator)
     url = reverse("admin:participants_participant_change", args=[participant.pk])
     assert client.get(url).status_code == 200
     assert ("view", "admin") in entries_about(participant)

@@ -239,3 +239,108 @@ def test_pages_and_exports_with_personal_data_are_never_stored(client, make_user
         assert response.status_code == 200, url
         directives = {d.strip() for d in response["Cache-Control"].split(",")}
         assert {"no-store", "private"} <= directives, (url, response["Cache-Control"])
+
+
+# Second factors: employers where the municipality asks, platform operators always
+
+
+def test_employers_must_enrol_where_their_municipality_requires_it(
+    client, make_user, municipality
+):
+    municipality.require_two_factor_employers = True
+    municipality.save()
+    client.force_login(make_user(Role.EMPLOYER))
+    response = client.get(reverse("employers:opportunity_list"))
+    assert response.url.startswith(reverse("two_factor_setup"))
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "Uw gemeente vereist een tweede factor" in page.content.decode()
+
+
+def test_employers_may_enrol_when_it_is_not_required(client, make_user):
+    client.force_login(make_user(Role.EMPLOYER))
+    portal = client.get(reverse("employers:opportunity_list"))
+    assert portal.status_code == 200
+    assert reverse("two_factor_setup") in portal.content.decode()
+    assert client.get(reverse("two_factor_setup")).status_code == 200
+
+
+def test_staff_rule_alone_does_not_force_employers(client, make_user, municipality):
+    municipality.require_two_factor = True
+    municipality.save()
+    client.force_login(make_user(Role.EMPLOYER))
+    assert client.get(reverse("employers:opportunity_list")).status_code == 200
+
+
+@pytest.fixture
+def operator():
+    from tests.vakwerk.factories import UserFactory
+
+    return UserFactory(
+        email="beheer@platform.example", role="", municipality=None, is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+
+
+def test_a_platform_operator_needs_a_second_factor_for_the_admin(client, operator):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "Beheer@Platform.example", "password": PASSWORD,
+         "next": reverse("admin:index")},
+    )  # fmt: skip
+    assert response.status_code == 302 and logged_in(client)
+    # Password only: every admin page sends the operator to enrol a second factor.
+    for url in (reverse("admin:index"), reverse("admin:participants_participant_changelist")):
+        response = client.get(url)
+        assert response.url.startswith(reverse("two_factor_setup")), url
+    assert client.get(reverse("two_factor_setup")).status_code == 200
+    # With a device but not yet verified in this session: the code first.
+    TOTPDevice.objects.create(user=operator, name="app", confirmed=True)
+    assert client.get(reverse("admin:index")).url.startswith(reverse("two_factor_verify"))
+
+
+def test_the_admin_site_itself_refuses_an_unverified_operator(rf, operator):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = operator
+    operator.is_verified = lambda: False
+    assert not admin.site.has_permission(request)
+    operator.is_verified = lambda: True
+    assert admin.site.has_permission(request)
+
+
+def test_a_verified_operator_reaches_the_admin(client, operator):
+    from tests.vakwerk.factories import verified_login
+
+    verified_login(client, operator)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_admin_sessions_end_after_a_short_inactivity(client, operator, settings):
+    import datetime
+
+    import time_machine
+
+    from tests.vakwerk.factories import verified_login
+
+    settings.PLATFORM_SESSION_TIMEOUT_MINUTES = 15
+    index = reverse("admin:index")
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        verified_login(client, operator)
+        assert client.get(index).status_code == 200
+        assert client.session.get_expiry_age() == 15 * 60
+        # Activity pushes the end forward...
+        clock.shift(datetime.timedelta(minutes=10))
+        assert client.get(index).status_code == 200
+        clock.shift(datetime.timedelta(minutes=14))
+        assert client.get(index).status_code == 200
+        # ...sixteen idle minutes end the session.
+        clock.shift(datetime.timedelta(minutes=16))
+        response = client.get(index)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+        assert not logged_in(client)

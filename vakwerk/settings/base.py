@@ -19,7 +19,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 ALLOW_DEMO_DATA = env.bool("VAKWERK_ALLOW_DEMO_DATA", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, behind a second factor (vakwerk/admin_site.py).
+    "vakwerk.admin_site.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -109,6 +110,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Platform operators (the Django admin) are logged out after this much inactivity; municipal
+# users after their municipality's own period (Municipality.session_timeout_minutes).
+PLATFORM_SESSION_TIMEOUT_MINUTES = env.int("PLATFORM_SESSION_TIMEOUT_MINUTES", default=15)
 
 # Guessing passwords: lock a user name from one address after five failures. Locking by
 # address alone would lock out a whole town hall that shares one outgoing address.
