@@ -27,6 +27,7 @@ SUMMARIES = [
 
 def seed(spec, consultants, manager):
     municipality = spec.municipality
+    on = spec.calendar.on
     if TrainingRecord.objects.filter(consultant__municipality=municipality).exists():
         return
     rng = random.Random(f"consultants-{spec.cbs_code}")
@@ -42,8 +43,8 @@ def seed(spec, consultants, manager):
             kind=TrainingKind.VAK_COURSE,
             title="Post-hbo leergang VAK",
             provider="Hogeschool Windesheim",
-            started_on=datetime.date(2024, 9, 2),
-            ended_on=datetime.date(2025, 1, 31),
+            started_on=on(datetime.date(2024, 9, 2)),
+            ended_on=on(datetime.date(2025, 1, 31)),
             completed=index != 2,
             recorded_by=manager,
         )
@@ -52,14 +53,16 @@ def seed(spec, consultants, manager):
             kind=TrainingKind.REFRESHER,
             title="Terugkomdag oplossingsgericht werken",
             provider="VAK-trainers",
-            started_on=datetime.date(2025, 10, 6),
-            ended_on=datetime.date(2025, 10, 6),
+            started_on=on(datetime.date(2025, 10, 6)),
+            ended_on=on(datetime.date(2025, 10, 6)),
             completed=True,
             recorded_by=manager,
         )
         for year in (2025, 2026):
             assessment = CompetencyAssessment.objects.create(
-                consultant=consultant, assessed_on=datetime.date(year, 6, 15), assessor=manager
+                consultant=consultant,
+                assessed_on=on(datetime.date(year, 6, 15)),
+                assessor=manager,
             )
             CompetencyScore.objects.bulk_create(
                 CompetencyScore(
@@ -73,7 +76,7 @@ def seed(spec, consultants, manager):
         year, month_of_year = 2025 + (month - 1) // 12, (month - 1) % 12 + 1
         session = IntervisionSession.objects.create(
             municipality=municipality,
-            held_on=datetime.date(year, month_of_year, 10),
+            held_on=on(datetime.date(year, month_of_year, 10)),
             facilitator_name="Trainer VAK-leergang",
             focus=IntervisionFocus.PROFESSIONALISM if month % 4 else IntervisionFocus.RESULTS,
             summary=SUMMARIES[month % len(SUMMARIES)],

@@ -98,7 +98,7 @@ def seed(spec, users):
     consultants = [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]]
     participants = Participant.objects.filter(programme=programme, anonymised_at__isnull=True)
     participants = list(participants.order_by("pk")[:30])
-    baseline_sent = _aware(spec.programme_start + datetime.timedelta(days=21))
+    baseline_sent = _aware(programme.start_date + datetime.timedelta(days=21))
     final_sent = now - datetime.timedelta(days=10)
     for wave, sent in ((Wave.BASELINE, baseline_sent), (Wave.FINAL, final_sent)):
         label = "nulmeting" if wave == Wave.BASELINE else "eindmeting"

@@ -23,7 +23,9 @@ def seed(spec, users):
     if project is None:
         return None
     project.programmes.add(spec.programme)
-    if spec.cbs_code != EXPORT_FOR:
+    if spec.cbs_code != EXPORT_FOR or not research_services.project_is_valid(project):
+        # A demo database seeded again after the project's agreement ended keeps what it
+        # has: a researcher cannot export from an ended project, the demo neither.
         return None
     for export in ResearchExport.objects.filter(
         project=project, format=ExportFormat.SPSS, status=JobStatus.DONE

@@ -67,6 +67,10 @@ def _fund(manager, spec, name, kind, **extra):
     )
 
 
+def _years(what, programme):
+    return f"{what} {programme.start_date.year}–{programme.end_date.year}"
+
+
 def _with_job_intention(spec, count):
     """Participants of the programme on WW or bijstand with a job intention the WSP
     confirmed (the seed's rule for a client-level budget), with that match."""
@@ -122,7 +126,7 @@ def _seed_zwolle(spec, manager):
                    FundKind.CLIENT_BUDGET)  # fmt: skip
     services.deposit(manager, client, "30000.00", "Budget plaatsingen met baanintentie")
     pilot = _fund(manager, spec, "Pilotbudget VAK Zwolle", FundKind.PILOT)
-    services.deposit(manager, pilot, "10000.00", "Pilotbudget 2025–2026")
+    services.deposit(manager, pilot, "10000.00", _years("Pilotbudget", spec.programme))
     bond_fund = _fund(manager, spec, "Social impact bond VAK Zwolle",
                       FundKind.SOCIAL_IMPACT_BOND)  # fmt: skip
     bond = SocialImpactBond(
@@ -163,7 +167,7 @@ def _seed_zwolle(spec, manager):
 
 def _seed_kampen(spec, manager):
     pilot = _fund(manager, spec, "Pilotbudget VAK Kampen", FundKind.PILOT)
-    services.deposit(manager, pilot, "25000.00", "Pilotbudget 2026–2027")
+    services.deposit(manager, pilot, "25000.00", _years("Pilotbudget", spec.programme))
     participant = (
         Participant.objects.filter(
             programme=spec.programme, status=Status.IN_PROGRAMME, consultant__isnull=False

@@ -84,7 +84,7 @@ def seed(spec, users, today=None):
     municipality = spec.municipality
     if Participant.objects.filter(municipality=municipality).exists():
         return
-    today = today or timezone.localdate()
+    today = today or spec.calendar.today
     rng = random.Random(spec.cbs_code)
     consultants = [users["consultant"], users["consultant2"], users["consultant3"]]
     if spec.domain.startswith("zwolle"):
@@ -208,7 +208,7 @@ def _seed_zwolle(spec, consultants, rng, today):
     programme = spec.programme
     cohorts = []
     for number in range(6):
-        start = datetime.date(2025, 2, 3) + datetime.timedelta(weeks=7 * number)
+        start = spec.calendar.on(datetime.date(2025, 2, 3)) + datetime.timedelta(weeks=7 * number)
         cohort = Cohort.objects.create(
             programme=programme,
             name=f"Groep {number + 1}",
@@ -291,7 +291,16 @@ def _seed_zwolle(spec, consultants, rng, today):
                 participant=participant, cohort=cohort, follow_up=months, due_on=due
             )
             reachable = not (months == 3 and participant == not_reached_at_3)
-            if due <= today - datetime.timedelta(days=10) and reachable:
+            # Calendar months are not a whole-day shift: which follow-ups are measured, and
+            # when, is decided in the story's calendar, so the figures (and the days since
+            # each outflow, which realised savings count) are the same on every day.
+            story_due = follow_up_due_date(cohort.end_date - spec.calendar.shift, months)
+            if spec.calendar.is_past(story_due, margin_days=10) and reachable:
+                # Three days' slack: a shifted due date moves up to three days against a
+                # shifted measurement, and a follow-up is never measured before it is due.
+                outcome.measured_on = spec.calendar.on(story_due) + datetime.timedelta(
+                    days=3 + rng.randint(0, 9)
+                )
                 _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng)
             outcomes.append(outcome)
     Participant.objects.bulk_update(participants, ["status"])
@@ -300,7 +309,7 @@ def _seed_zwolle(spec, consultants, rng, today):
     CoachingSession.objects.bulk_create(sessions)
     OutcomeMeasurement.objects.bulk_create(outcomes)
     for cohort in cohorts:
-        _meetings(cohort, rng)
+        _meetings(cohort, rng, today)
 
 
 def _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng):
@@ -309,7 +318,6 @@ def _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng):
         off = False
     else:
         working = off = participant in off_at_6
-    outcome.measured_on = outcome.due_on + datetime.timedelta(days=rng.randint(0, 9))
     outcome.source = rng.choice([Source.PARTICIPANT, Source.BENEFIT_SYSTEM, Source.EMPLOYER])
     outcome.recorded_by = participant.consultant
     if working:
@@ -334,7 +342,7 @@ def _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng):
         outcome.benefit_status = BenefitStatus.PARTIAL if working else BenefitStatus.FULL
 
 
-def _meetings(cohort, rng):
+def _meetings(cohort, rng, today):
     enrolled = list(cohort.enrolments.values_list("participant_id", flat=True))
     for week, topic in enumerate(TOPICS):
         meeting = CohortMeeting.objects.create(
@@ -342,7 +350,7 @@ def _meetings(cohort, rng):
             held_on=cohort.start_date + datetime.timedelta(weeks=2 * week),
             topic=topic,
         )
-        if meeting.held_on > timezone.localdate():
+        if meeting.held_on > today:
             continue
         Attendance.objects.bulk_create(
             Attendance(meeting=meeting, participant_id=pk, present=rng.random() < 0.88)
@@ -351,12 +359,12 @@ def _meetings(cohort, rng):
 
 
 def _seed_kampen(spec, consultants, rng, today):
-    start = datetime.date(2026, 9, 7)
+    start = spec.calendar.on(datetime.date(2026, 9, 7))
     cohort = Cohort.objects.create(
         programme=spec.programme,
         name="Groep 1",
         start_date=start,
-        end_date=datetime.date(2026, 12, 18),
+        end_date=spec.calendar.on(datetime.date(2026, 12, 18)),
     )
     cohort.trainers.set([consultants[0]])
     participants = _make_participants(
@@ -390,4 +398,4 @@ def _seed_kampen(spec, consultants, rng, today):
     Participant.objects.bulk_update(participants, ["status"])
     StatusChange.objects.bulk_create(history)
     CoachingSession.objects.bulk_create(sessions)
-    _meetings(cohort, rng)
+    _meetings(cohort, rng, today)

@@ -1,11 +1,20 @@
 """Demo data for the two demo municipalities. Every write is keyed on a natural key, so
-running it again changes nothing; later issues add their own data through DEMO_STEPS."""
+running it again changes nothing.
+
+The demo tells one story, written in the calendar of REFERENCE_TODAY: Zwolle's programme
+has run its groups and measured its outcomes, Kampen's first group is under way. Each date
+of that story is moved by the days between REFERENCE_TODAY and the day the seed runs
+(`DemoCalendar.on`), so that on any day the demo shows the same stage with the same figures:
+what matters to a figure is how long ago something happened, and a whole-day shift keeps
+every such distance. Dates the project derives itself (follow-ups due 3, 6, 12 and 18
+calendar months after a group ends) are derived from the moved dates."""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from consultants import demo as consultants_demo
 from employers import demo as employers_demo
@@ -28,6 +37,33 @@ LAST_NAMES = [
 ]  # fmt: skip
 
 
+# The day the story's dates below are written for. Not "today": see the module docstring.
+REFERENCE_TODAY = datetime.date(2026, 11, 30)
+
+
+@dataclass(frozen=True)
+class DemoCalendar:
+    today: datetime.date
+
+    @property
+    def shift(self):
+        return self.today - REFERENCE_TODAY
+
+    def on(self, reference_day):
+        """The day that stands where `reference_day` stood in the story."""
+        return reference_day + self.shift
+
+    def at(self, reference_day, hour=10):
+        return timezone.make_aware(
+            datetime.datetime.combine(self.on(reference_day), datetime.time(hour))
+        )
+
+    def is_past(self, reference_day, margin_days=0):
+        """Whether the story has `reference_day` behind it (by `margin_days`): decided in the
+        story's calendar, so that the same follow-ups are measured on every day."""
+        return reference_day <= REFERENCE_TODAY - datetime.timedelta(days=margin_days)
+
+
 @dataclass
 class DemoSpec:
     name: str
@@ -40,6 +76,7 @@ class DemoSpec:
     programme_end: datetime.date
     phase: str
     employers: list = field(default_factory=list)
+    calendar: DemoCalendar = field(default_factory=lambda: DemoCalendar(REFERENCE_TODAY))
 
 
 ZWOLLE = DemoSpec(
@@ -146,20 +183,22 @@ def seed_municipality(spec):
         cbs_code=spec.cbs_code, defaults={"name": spec.name, "colour": spec.colour}
     )
     spec.municipality = municipality
-    programme, _ = Programme.objects.update_or_create(
+    # get_or_create: a second run, even a year later, leaves the programme where its
+    # participants, groups and funds already are.
+    programme, _ = Programme.objects.get_or_create(
         municipality=municipality,
         name=spec.programme_name,
         defaults={
             "description": "Voor Arbeid en Kansen: selectie op ontwikkelpotentie, "
             "groepsbijeenkomsten, coaching en plaatsing via het Werkgevers Service Punt.",
-            "start_date": spec.programme_start,
-            "end_date": spec.programme_end,
+            "start_date": spec.calendar.on(spec.programme_start),
+            "end_date": spec.calendar.on(spec.programme_end),
             "phase": spec.phase,
         },
     )
     for what, who, why, offset, done in ACTIVITIES:
-        due = spec.programme_start + datetime.timedelta(days=offset)
-        ProgrammeActivity.objects.update_or_create(
+        due = programme.start_date + datetime.timedelta(days=offset)
+        ProgrammeActivity.objects.get_or_create(
             programme=programme,
             what=what,
             defaults={
@@ -183,13 +222,13 @@ def seed_municipality(spec):
 
 
 def seed_research(spec, users):
-    project, _ = ResearchProject.objects.update_or_create(
+    project, _ = ResearchProject.objects.get_or_create(
         municipality=spec.municipality,
         name=f"Evaluatie {spec.programme_name}",
         defaults={
             "institution": "ROA, Maastricht University",
-            "agreement_reference": f"ROA-{spec.cbs_code}-2025",
-            "valid_until": datetime.date(2028, 12, 31),
+            "agreement_reference": f"ROA-{spec.cbs_code}-{spec.programme.start_date.year}",
+            "valid_until": spec.calendar.on(datetime.date(2028, 12, 31)),
         },
     )
     project.programmes.add(spec.programme)
@@ -198,9 +237,12 @@ def seed_research(spec, users):
 
 @transaction.atomic
 def seed(password):
-    """Creates or completes both demo municipalities; returns the demo users' e-mails."""
+    """Creates or completes both demo municipalities as the story stands today (a test
+    that wants another day pins the clock); returns the demo users' e-mails."""
+    calendar = DemoCalendar(timezone.localdate())
     emails = []
     for spec in (ZWOLLE, KAMPEN):
+        spec.calendar = calendar
         seed_municipality(spec)
         users = demo_users(spec, password)
         participants_demo.seed(spec, {**users, "consultant": users[Role.CONSULTANT]})

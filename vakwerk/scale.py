@@ -23,13 +23,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.utils import timezone
 
 from participants.models import target_group_for
 from participants.validators import bsn_from_number
 
-# The dataset describes the world as of this day, not as of the day it was generated:
-# otherwise the same seed would give other dates (and other pending follow-ups) tomorrow.
-REFERENCE_DATE = datetime.date(2026, 11, 2)
 UTC = datetime.UTC
 
 # Full-size row counts (factor 1.0) of the tables the issue names.
@@ -212,9 +210,13 @@ class _Loader:
         return ids
 
 
-def generate(seed=1, factor=1.0, out=print, today=REFERENCE_DATE):
+def generate(seed=1, factor=1.0, out=print, today=None):
     """Writes the dataset into the current (PostgreSQL) database; returns the row counts
-    per table. Refuses when the scale municipalities already exist."""
+    per table. Refuses when the scale municipalities already exist.
+
+    Every date is counted back (or forward) from `today`, the local date unless given: the
+    dataset is always current, and the same seed on the same day gives the same rows."""
+    today = today or timezone.localdate()
     if connection.vendor != "postgresql":
         raise ScaleError(
             "The large dataset needs PostgreSQL (it loads with COPY); "
@@ -233,7 +235,7 @@ def generate(seed=1, factor=1.0, out=print, today=REFERENCE_DATE):
     load = _Loader(out)
     out(f"Generating the scale dataset (seed {seed}, factor {factor}):")
     munis = _municipalities(today)
-    _users(load, rng, munis, want)
+    _users(load, rng, munis, want, today)
     people = _participants(load, rng, munis, want, today)
     _coaching_sessions(load, rng, munis, people, want, today)
     employers = _employers(load, rng, munis, want)
@@ -281,10 +283,10 @@ def _municipalities(today):
     return munis
 
 
-def _users(load, rng, munis, want):
+def _users(load, rng, munis, want, today):
     # One hash for everybody: hashing 1,040 passwords one by one would take minutes.
     password = make_password(os.environ.get("DEMO_PASSWORD") or "vakwerk-demo")
-    joined = _day(REFERENCE_DATE - datetime.timedelta(days=4 * 365))
+    joined = _day(today - datetime.timedelta(days=4 * 365))
     per_muni = _split(want["consultants"], len(munis))
     rows, owners = [], []
     for muni, consultants in zip(munis, per_muni, strict=True):
