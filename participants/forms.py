@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import CoachingSession, SessionKind, Theme
+from vakwerk import audit
+from vakwerk.audit import AuditAction
 from vakwerk.fields import DateInput, PlausibleInput, parse_id
 from vakwerk.models import Programme, User
 from vakwerk.roles import Role
@@ -82,7 +84,12 @@ class ParticipantForm(PlausibleInput, forms.ModelForm):
         others = Participant.objects.filter(municipality_id=self.user.municipality_id, bsn=bsn)
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        if others.exists():
+        existing = others.values_list("pk", flat=True).first()
+        if existing is not None:
+            # The hint tells the user that this person is known here: a read of personal
+            # data, audited with the participant's number (never the BSN).
+            audit.record(self.user, AuditAction.SEARCH, participant_id=existing,
+                         detail="BSN hint: already registered")  # fmt: skip
             raise forms.ValidationError(
                 _("A participant with this BSN is already registered in your municipality.")
             )

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
+from vakwerk import audit
+from vakwerk.audit import AuditAction
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -51,6 +53,9 @@ def import_preview(request):
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request, rows)
     preview = imports.validate_rows(request.user, rows)
+    # Which BSNs are known here is a read of personal data: counts only, never a BSN.
+    audit.record(request.user, AuditAction.SEARCH, detail=f"import preview: {len(preview.rows)} "
+                 f"rows, {len(preview.skipped_rows)} already registered")  # fmt: skip
     only_errors = request.GET.get("show") == "errors"
     context = {
         "preview": preview,

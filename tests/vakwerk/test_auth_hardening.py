@@ -344,3 +344,52 @@ def test_admin_sessions_end_after_a_short_inactivity(client, operator, settings)
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
         assert not logged_in(client)
+
+
+# The BSN-existence hints are audited (counts and participant numbers, never a BSN)
+
+
+def test_the_already_registered_hint_of_the_participant_form_is_audited(client, make_user):
+    from tests.participants.factories import ParticipantFactory
+    from vakwerk.models import AuditEntry
+
+    consultant = make_user(Role.CONSULTANT)
+    known = ParticipantFactory(municipality=consultant.municipality, consultant=consultant)
+    client.force_login(consultant)
+    response = client.post(
+        reverse("participants:create"),
+        {"bsn": known.bsn, "first_name": "A", "last_name": "B"},
+    )
+    assert "al een deelnemer met dit BSN ingeschreven" in response.content.decode()
+    entry = AuditEntry.objects.get(user=consultant, detail="BSN hint: already registered")
+    assert entry.action == "search" and entry.participant_id == known.pk
+    assert known.bsn not in str(entry.__dict__)
+
+
+def test_every_import_preview_is_audited_with_counts(client, make_user, tmp_path):
+    from pathlib import Path
+
+    from vakwerk.models import AuditEntry
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    client.force_login(make_user(Role.CONSULTANT))
+    with open(samples / "deelnemers-import.csv", "rb") as handle:
+        client.post(reverse("participants:import_upload"), {"file": handle})
+    preview = reverse("participants:import_preview")
+    assert client.get(preview).status_code == 200
+    client.post(preview, {"confirm": "1"})
+    with open(samples / "deelnemers-import.csv", "rb") as handle:
+        client.post(reverse("participants:import_upload"), {"file": handle})
+    assert client.get(preview).status_code == 200
+    details = list(
+        AuditEntry.objects.filter(detail__startswith="import preview")
+        .order_by("pk")
+        .values_list("action", "detail")
+    )
+    rows = sum(
+        1 for line in (samples / "deelnemers-import.csv").read_text().splitlines()[1:] if line
+    )
+    assert details == [
+        ("search", f"import preview: {rows} rows, 0 already registered"),
+        ("search", f"import preview: {rows} rows, {rows} already registered"),
+    ]
