@@ -1,5 +1,6 @@
-"""Import of participants: upload a file, check the preview, confirm. Between the steps the
-file waits in the private storage; the session holds only its storage name."""
+"""Import of participants: upload a file, check the preview, confirm. The file is read once,
+at the upload; between the steps its rows wait in the private storage and the session
+holds only their storage name."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         _discard(request)
-        request.session[SESSION_KEY] = imports.store_upload(form.cleaned_data["file"])
+        request.session[SESSION_KEY] = imports.store_rows(request.user, form.rows)
         return redirect("participants:import_preview")
     return render(request, "participants/import_upload.html", {"form": form})
 
@@ -45,7 +46,7 @@ def import_preview(request):
         _discard(request)
         return redirect("participants:import_upload")
     try:
-        rows = imports.read_upload(request.session[SESSION_KEY])
+        rows = imports.load_rows(request.user, request.session[SESSION_KEY])
     except ValidationError as error:
         _discard(request)
         _report(request, error)

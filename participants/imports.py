@@ -2,26 +2,33 @@
 
 Three steps, each a plain function: `read_rows` turns a file into raw rows, `validate_rows`
 turns raw rows into a preview with per-row errors, and `import_rows` creates the new
-participants, all or none. The uploaded file itself waits in the private storage between
-the preview and the confirmation (`store_upload`, `open_upload`, `delete_upload`).
+participants, all or none. The file is read once, within bounds checked before parsing
+(size, unpacked size, cells, rows, columns, string table, time); its rows wait in the
+private storage between the preview and the confirmation (`store_rows`, `load_rows`,
+`delete_upload`).
 """
 
 import csv
 import datetime
 import io
+import json
 import math
 import re
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 from typing import NamedTuple
+from xml.parsers import expat
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -34,13 +41,24 @@ from .validators import is_valid_bsn, mask_bsn, normalise_bsn
 
 MAX_ROWS = 5_000
 MAX_BYTES = 5 * 1024 * 1024
-# An .xlsx is a zip: its declared unpacked size caps what openpyxl may inflate, so that a
-# small file cannot unfold into gigabytes.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_COLUMNS = 200
+# An .xlsx is a zip of XML: 26 kB can unfold into 10 MB of XML that openpyxl needs half a
+# minute and 300 MB for. Before openpyxl sees a file, a streaming count checks these, each
+# well above what a benefit system's export of MAX_ROWS rows needs.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all parts together, counted while inflating
+MAX_COLUMNS = 200  # cells in one row
+MAX_CELLS = 100_000  # cells in the workbook (5,000 rows of 20 columns)
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # rows, blank and formatted ones included
+MAX_SHARED_STRINGS = MAX_CELLS  # the string table cannot usefully outgrow the cells
+MAX_XML_ELEMENTS = 5 * MAX_CELLS  # styles, strings and sheets together
+MAX_ZIP_MEMBERS = 500
+# Reading stops with an error after this long, whatever the file holds.
+TIME_BUDGET_SECONDS = 10
 EXTENSIONS = ("csv", "xlsx")
 UPLOAD_FOLDER = "imports"
-UPLOAD_NAME = re.compile(rf"^{UPLOAD_FOLDER}/[0-9a-f]{{32}}\.(csv|xlsx)$")
+UPLOAD_NAME = re.compile(rf"^{UPLOAD_FOLDER}/[0-9a-f]{{32}}\.json$")
+# NUL and the other control characters: PostgreSQL refuses NUL in text, and none of them
+# belongs in a name or a postcode. Tab, line feed and carriage return are whitespace.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Column headers as benefit systems export them, compared without case, spaces or
 # punctuation ("Uitkering sinds" == "uitkeringsinds"). The first name is the one the error
@@ -129,8 +147,13 @@ def read_rows(uploaded_file):
     data = uploaded_file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise _too_large()
-    lines = _csv_lines(data) if extension == "csv" else _xlsx_lines(data)
-    return _rows_from_lines(lines)
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    if extension == "csv":
+        lines = _csv_lines(data)
+    else:
+        _check_xlsx_bounds(data, deadline)
+        lines = _xlsx_lines(data)
+    return _rows_from_lines(lines, deadline)
 
 
 def _extension(name):
@@ -167,16 +190,152 @@ def _csv_lines(data):
         raise _unreadable() from error
 
 
+def _too_slow():
+    return ValidationError(
+        _(
+            "Reading this file takes longer than %(seconds)s seconds. Split it into smaller "
+            "files or save it again as CSV."
+        )
+        % {"seconds": TIME_BUDGET_SECONDS},
+        code="too_slow",
+    )
+
+
+class _XlsxCounter:
+    """Counts the elements of an .xlsx's XML parts as expat streams them, and stops at the
+    first bound it crosses, so that the work done on a hostile file is bounded by the
+    limits, not by the file."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.elements = 0
+        self.cells = 0
+        self.rows = 0
+        self.cells_in_row = 0
+        self.strings = 0
+
+    def start(self, name, _attributes):
+        name = name.rpartition(":")[2]
+        self.elements += 1
+        if name == "c":
+            self.cells += 1
+            self.cells_in_row += 1
+            if self.cells_in_row > MAX_COLUMNS:
+                raise _bound(
+                    "too_many_columns",
+                    _(
+                        "A row of the file has more than %(max)s columns. Delete the columns "
+                        "the import does not use, or save the file as CSV."
+                    ),
+                    MAX_COLUMNS,
+                )
+            if self.cells > MAX_CELLS:
+                raise _bound(
+                    "too_many_cells",
+                    _(
+                        "The file has more than %(max)s cells. Keep only the sheet with the "
+                        "participants and the columns the import uses, or split the file."
+                    ),
+                    MAX_CELLS,
+                )
+        elif name == "row":
+            self.rows += 1
+            self.cells_in_row = 0
+            if self.rows > MAX_SHEET_ROWS:
+                raise _bound(
+                    "too_many_rows",
+                    _("The file has more than %(max)s rows. Split it into smaller files."),
+                    MAX_ROWS,
+                )
+        elif name == "si":
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise _bound(
+                    "too_many_strings",
+                    _(
+                        "The file's table of texts has more than %(max)s entries. Save it "
+                        "again as CSV, or copy only the participants into a new workbook."
+                    ),
+                    MAX_SHARED_STRINGS,
+                )
+        if self.elements > MAX_XML_ELEMENTS:
+            raise ValidationError(
+                _("The file is too complex to import. Save it again as CSV."), code="too_complex"
+            )
+        if self.elements % 4096 == 0 and time.monotonic() > self.deadline:
+            raise _too_slow()
+
+
+def _bound(code, message, limit):
+    return ValidationError(message % {"max": number_format(limit, force_grouping=True)}, code=code)
+
+
+def _refuse_declarations(*_args):
+    # An .xlsx never has a DTD; entities are how a few bytes of XML become gigabytes.
+    raise _unreadable()
+
+
+def _too_large_unpacked():
+    return ValidationError(
+        _(
+            "Unpacked, this file is larger than %(size)s MB. Save it again as CSV, or split "
+            "it into smaller files."
+        )
+        % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)},
+        code="too_large_unpacked",
+    )
+
+
+def _check_xlsx_bounds(data, deadline):
+    """Inflates every part of the zip in small pieces, counting the bytes really produced
+    (not the sizes the zip claims) and the XML elements they hold, before openpyxl reads
+    anything: a file past a bound is refused with a Dutch message within a second."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _unreadable() from error
+    counter = _XlsxCounter(deadline)
+    unpacked = 0
+    with archive:
+        members = [member for member in archive.infolist() if not member.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise _unreadable()
+        for member in members:
+            unpacked = _inflate(archive, member, counter, unpacked)
+
+
+def _inflate(archive, member, counter, unpacked):
+    """Streams one part through the counter; returns the bytes unpacked so far."""
+    parser = None
+    if member.filename.lower().endswith((".xml", ".rels")):
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = counter.start
+        parser.StartDoctypeDeclHandler = _refuse_declarations
+        parser.EntityDeclHandler = _refuse_declarations
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(64 * 1024):
+                unpacked += len(chunk)
+                if unpacked > MAX_UNPACKED_BYTES:
+                    raise _too_large_unpacked()
+                if time.monotonic() > counter.deadline:
+                    raise _too_slow()
+                if parser is not None:
+                    parser.Parse(chunk, False)
+            if parser is not None:
+                parser.Parse(b"", True)
+    except ValidationError:
+        raise
+    except Exception as error:  # a damaged part: bad CRC, bad deflate, bad XML
+        raise _unreadable() from error
+    return unpacked
+
+
 def _xlsx_lines(data):
     import openpyxl  # only imports need it; keep it off every other request's path
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise _too_large()
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
-        raise
     except Exception as error:  # openpyxl raises a wide variety on damaged files
         raise _unreadable() from error
     try:
@@ -187,10 +346,12 @@ def _xlsx_lines(data):
         workbook.close()
 
 
-def _rows_from_lines(lines):
+def _rows_from_lines(lines, deadline):
     header = None
     rows = []
     for number, line in enumerate(lines, start=1):
+        if number % 256 == 0 and time.monotonic() > deadline:
+            raise _too_slow()
         if all(_is_blank(value) for value in line):
             continue
         if header is None:
@@ -438,6 +599,7 @@ def validate_rows(user, rows):
 def _parse_row(row, consultants):
     bsn = _bsn_text(row.get("bsn"))
     preview = PreviewRow(number=row["row"], masked_bsn=mask_bsn(bsn))
+    _check_control_characters(preview, row)
     _check_bsn(preview, bsn)
     _check_names(preview, row)
     _check_birth_date(preview, row.get("birth_date"))
@@ -448,6 +610,21 @@ def _parse_row(row, consultants):
         {name: value for name, value in preview.values.items() if value is not None}
     )
     return preview
+
+
+def _check_control_characters(preview, row):
+    """NUL and other control characters are refused per cell, on the row they are in:
+    the database would refuse them at the end of the import instead."""
+    for field_name, value in row.items():
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            preview.add_error(
+                "control_character",
+                _(
+                    "The column %(column)s holds an invisible control character (such as a "
+                    "NUL byte). Remove it from the file."
+                )
+                % {"column": COLUMNS[field_name][0]},
+            )
 
 
 def _check_bsn(preview, bsn):
@@ -596,32 +773,66 @@ def _import_locked(user, rows):
     return preview
 
 
-# --- the uploaded file between preview and confirmation ----------------------------------
+# --- the parsed rows between preview and confirmation ------------------------------------
+# The file is read once, at the upload. What waits for the confirmation are its rows as
+# read (only the columns the import uses), as JSON in the private storage under a random
+# name that only the uploader's session holds; the preview and the confirmation read them
+# back instead of parsing the file again.
 
 
-def store_upload(uploaded_file):
-    """Keeps the file in the private storage under a random name and returns that name."""
-    name = f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}.{_extension(uploaded_file.name)}"
-    return storages["private"].save(name, uploaded_file)
+def _encode(value):
+    # JSON keeps str, int, float, bool and None; dates are tagged so that they come back
+    # as dates (parse_date reads a date cell differently from a text).
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)  # a time or duration cell: nothing the import reads
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.datetime.fromisoformat(value["datetime"])
+        return datetime.date.fromisoformat(value["date"])
+    return value
+
+
+def store_rows(user, rows):
+    """Keeps the rows of an upload for the user who uploaded them; returns the name."""
+    name = f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}.json"
+    content = json.dumps(
+        {
+            "user": user.pk,
+            "rows": [{key: _encode(value) for key, value in row.items()} for row in rows],
+        }
+    )
+    return storages["private"].save(name, ContentFile(content.encode()))
 
 
 def open_upload(name):
-    """The stored file, or None when the name is not one of ours or the file is gone."""
+    """The stored rows' file, or None when the name is not one of ours or it is gone."""
     storage = storages["private"]
     if not name or not UPLOAD_NAME.match(name) or not storage.exists(name):
         return None
     return storage.open(name, "rb")
 
 
-def read_upload(name):
-    """The rows of a stored upload; ValidationError when it is gone or unreadable."""
+def load_rows(user, name):
+    """The rows stored by `store_rows` for this user; ValidationError when they are gone
+    or were stored for someone else."""
     stored = open_upload(name)
-    if stored is None:
+    content = None
+    if stored is not None:
+        with stored:
+            content = json.load(stored)
+    if content is None or content.get("user") != user.pk:
         raise ValidationError(
             _("The uploaded file is no longer available. Upload it again."), code="gone"
         )
-    with stored:
-        return read_rows(stored)
+    return [{key: _decode(value) for key, value in row.items()} for row in content["rows"]]
 
 
 def delete_upload(name):

@@ -26,7 +26,9 @@ import importlib
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.utils import translation
 from django.utils.module_loading import module_has_submodule
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 MODULE = "personal_data"
@@ -227,3 +229,49 @@ DECLARATIONS = [
         delete=True,
     ),
 ]
+
+
+# --- the README's account of it --------------------------------------------------------
+
+README_START = "<!-- personal-data: generated from the personal_data.py declarations -->"
+README_END = "<!-- /personal-data -->"
+
+
+def _blank_text(value):
+    if callable(value):
+        return (value.__doc__ or "").strip().split(":")[-1].strip().rstrip(".") or "replaced"
+    return "empty" if value in ("", None) else f"“{value}”"
+
+
+def readme_section():
+    """What the README says the inzage export and the anonymisation cover, written from the
+    declarations; a test checks the README holds exactly this."""
+    with translation.override("en"):
+        lines = [
+            README_START,
+            "| Record (model) | Inzage section | Anonymisation | Timeline |",
+            "|---|---|---|---|",
+        ]
+        kept = []
+        for item in holdings():
+            if item.delete:
+                anonymisation = "rows deleted"
+            elif item.blank:
+                anonymisation = "blanks " + ", ".join(
+                    f"`{name}` ({_blank_text(value)})" for name, value in item.blank.items()
+                )
+            else:
+                anonymisation = "kept as is"
+            lines.append(
+                f"| {capfirst(item.get_model()._meta.verbose_name)} (`{item.model}`) "
+                f"| `{item.section}` | {anonymisation} | {item.timeline or '—'} |"
+            )
+            kept += [f"- `{item.model}.{name}`: {why}" for name, why in item.kept_text.items()]
+        lines += ["", "Texts anonymisation keeps, and why they are not about the person:", ""]
+        lines += kept
+        not_personal = [item for item in declarations() if isinstance(item, NotPersonal)]
+        if not_personal:
+            lines += ["", "Reaches a participant but holds nothing about them:", ""]
+            lines += [f"- `{item.model}`: {item.why}" for item in not_personal]
+        lines.append(README_END)
+    return "\n".join(lines)

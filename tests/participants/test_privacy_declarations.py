@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 from participants import personal_data, selectors
@@ -168,3 +169,14 @@ def test_the_timeline_shows_what_the_declarations_say(municipality, make_user):
 
 def test_declarations_are_holds_or_not_personal():
     assert all(isinstance(item, Holds | NotPersonal) for item in personal_data.declarations())
+
+
+def test_the_readme_says_what_inzage_and_anonymisation_cover():
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    expected = personal_data.readme_section()
+    start = readme.find(personal_data.README_START)
+    end = readme.find(personal_data.README_END) + len(personal_data.README_END)
+    assert readme[start:end] == expected, (
+        "README.md's table of what inzage and anonymisation cover is out of date; replace "
+        f"the part between the personal-data markers with:\n\n{expected}"
+    )
