@@ -47,6 +47,6 @@ USER vakwerk
 EXPOSE 8000
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-# "web" = migrate, then gunicorn vakwerk.wsgi:application on 0.0.0.0:8000,
-# 3 workers, access log to stdout (see docker/entrypoint.sh).
+# "web" = migrate, then gunicorn vakwerk.wsgi:application on 0.0.0.0:8000 with gthread
+# workers and time-outs (docker/gunicorn.conf.py); nginx (docker/nginx.conf) is in front.
 CMD ["web"]

@@ -1,6 +1,7 @@
 #!/bin/sh
 # VAKwerk container entrypoint.
-#   web    -> apply migrations, then run gunicorn (extra args are passed on)
+#   web    -> apply migrations, then run gunicorn (docker/gunicorn.conf.py; extra args
+#             are passed on)
 #   worker -> celery worker
 #   beat   -> celery beat (file schedule in /tmp)
 #   *      -> exec the given command as-is
@@ -10,12 +11,8 @@ case "${1:-web}" in
     web)
         [ "$#" -gt 0 ] && shift
         python manage.py migrate --noinput
-        exec gunicorn vakwerk.wsgi:application \
-            --bind 0.0.0.0:8000 \
-            --workers "${GUNICORN_WORKERS:-3}" \
-            --access-logfile - \
-            --error-logfile - \
-            "$@"
+        # gthread workers with time-outs (docker/gunicorn.conf.py), behind nginx.
+        exec gunicorn --config /app/docker/gunicorn.conf.py vakwerk.wsgi:application "$@"
         ;;
     worker)
         shift

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "vakwerk.request_limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files may be cached, nothing a view makes may be.
@@ -158,6 +160,15 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+
+# Request sizes. A body above VAKWERK_MAX_REQUEST_SIZE is refused with 413 before any view
+# reads it (vakwerk/request_limits.py; nginx has the same limit). Form fields together may
+# hold 2.5 MB in memory; uploaded files above 2.5 MB are spooled to a temporary file.
+VAKWERK_MAX_REQUEST_SIZE = env.int("VAKWERK_MAX_REQUEST_SIZE", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
