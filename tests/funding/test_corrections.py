@@ -4,19 +4,23 @@ was allocated. Balances, the savings cost and the export agree with a plain-SQL
 recomputation from the raw ledger table."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from funding import savings, selectors, services
 from funding.models import EntryKind, Fund, LedgerEntry
 from tests.funding.factories import approved, funded
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.models import Programme, User
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +219,50 @@ def test_export_and_ledger_page_say_what_a_correction_counts_as(client, manager)
     assert spent == selectors.balance(fund).spent == Decimal("760.00")
     page = client.get(reverse("funding:fund_detail", args=[fund.pk]), HTTP_ACCEPT_LANGUAGE="nl")
     assert f"correctie op nr. {expenditure.pk}, telt als Uitgave" in page.content.decode()
+
+
+def sql_programme_costs_as_of(on_date):
+    """{programme id: cost} of expenditures and their corrections booked by the end of
+    `on_date` in Europe/Amsterdam, from the raw tables."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT f.programme_id, SUM(e.amount)
+                 FROM funding_ledgerentry e
+                 JOIN funding_fund f ON f.id = e.fund_id
+                 LEFT JOIN funding_ledgerentry c ON c.id = e.corrects_id
+                WHERE f.programme_id IS NOT NULL
+                  AND (e.kind = 'expenditure'
+                       OR (e.kind = 'correction' AND c.kind = 'expenditure'))
+                  AND (e.booked_at AT TIME ZONE 'Europe/Amsterdam')::date <= %s
+                GROUP BY f.programme_id""",
+            [on_date],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_demo_balances_and_costs_agree_with_plain_sql():
+    """The seeded demo, with a correction of each kind added on its funds."""
+    call_command("seed_demo")
+    for fund in Fund.objects.order_by("pk"):
+        entry = fund.entries.exclude(kind=EntryKind.CORRECTION).order_by("pk").first()
+        if entry is not None and selectors.balance(fund).available > 5:
+            owner = User.objects.filter(role=Role.MANAGER, municipality=fund.municipality)
+            owner = owner.order_by("pk").first()
+            services.correct(owner, entry, Decimal("-1.00"), "controle")
+    assert LedgerEntry.objects.filter(kind=EntryKind.CORRECTION).count() >= 5
+    expected = sql_balances()
+    for municipality_fund in Fund.objects.order_by("pk"):
+        fund = selectors.balance(municipality_fund)
+        got = {name: getattr(fund, name) for name in expected[fund.pk]}
+        assert got == expected[fund.pk], fund.name
+    today = timezone.localdate()
+    programmes = list(Programme.objects.order_by("pk"))
+    for on_date in (today - datetime.timedelta(days=400), today - datetime.timedelta(days=90),
+                    today):  # fmt: skip
+        costs = sql_programme_costs_as_of(on_date)
+        assumptions = savings.default_assumptions(programmes[0].municipality)
+        results = savings.compute_savings_of(programmes, assumptions, on_date)
+        for programme, result in zip(programmes, results, strict=True):
+            want = costs.get(programme.pk) or Decimal("0.00")
+            assert selectors.programme_cost(programme, on_date=on_date) == want
+            assert result.programme_cost == want, (programme.name, on_date)
