@@ -27,7 +27,7 @@ from .forms import (
     FundForm,
     RejectForm,
 )
-from .models import Commitment, CommitmentStatus, Fund, LedgerEntry
+from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry
 
 PAGE_SIZE = 50
 COMMITMENTS_PAGE_SIZE = 25
@@ -176,6 +176,9 @@ def expenditure(request, pk):
 def correction(request, entry_pk):
     queryset = LedgerEntry.objects.for_user(request.user).select_related("fund", "booked_by")
     entry = get_object_or_404(queryset, pk=entry_pk)
+    if entry.kind == EntryKind.CORRECTION:
+        # A correction of a correction corrects the original (services.correct): show that.
+        entry = get_object_or_404(queryset, pk=entry.corrects_id)
     form = CorrectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

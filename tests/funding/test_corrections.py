@@ -266,3 +266,19 @@ def test_demo_balances_and_costs_agree_with_plain_sql():
             want = costs.get(programme.pk) or Decimal("0.00")
             assert selectors.programme_cost(programme, on_date=on_date) == want
             assert result.programme_cost == want, (programme.name, on_date)
+
+
+def test_correcting_a_correction_on_the_page_shows_and_corrects_the_original(client, manager):
+    fund = funded(manager, "1000.00")
+    expenditure = services.book_expenditure(manager, fund, Decimal("400.00"), "Training")
+    first = services.correct(manager, expenditure, Decimal("360.00"), "Factuur")
+    client.force_login(manager)
+    url = reverse("funding:correction", args=[first.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert f"Boeking {expenditure.pk}: Uitgave" in page
+    response = client.post(url, {"amount": "-60,00", "description": "Iets minder"},
+                           HTTP_ACCEPT_LANGUAGE="nl")  # fmt: skip
+    assert response.status_code == 302
+    second = fund.entries.filter(kind=EntryKind.CORRECTION).latest("pk")
+    assert second.corrects == expenditure and second.amount == Decimal("-60.00")
+    assert selectors.balance(fund).spent == Decimal("700.00")
