@@ -449,7 +449,8 @@ OUTCOMES = Table(
         ),
         Column(
             "outflow_to_work",
-            "Uitstroom naar werk (werk, opleiding, eigen bedrijf)",
+            "Uit de uitkering (geen uitkering, reden werk, opleiding of eigen bedrijf; "
+            "leeg als niet gemeten)",
             BOOLEAN,
             _outflow_to_work,
         ),
@@ -723,6 +724,23 @@ def codebook_rows(tables, project, fmt):
             yield [table.name, p.column.name, p.column.label, TYPE_LABELS[p.column.type], labels]
 
 
+# The figures as VAKwerk's dashboard and reports define them (README.md, "Figures:
+# definitions"), so that a researcher who recomputes them counts the same thing.
+DEFINITIONS = (
+    "Definities (zoals het dashboard en de rapportages van VAKwerk ze tellen):",
+    "- Aan het werk na 3 maanden: nameting na 3 maanden met werk anders dan 'geen werk'.",
+    "- Uit de uitkering na 6 maanden (outflow_to_work): nameting na 6 maanden met",
+    "  uitkeringssituatie 'geen uitkering' en als reden werk, opleiding of eigen bedrijf;",
+    "  verhuizing of een werkende partner telt niet. Het besparingsmodel telt hetzelfde.",
+    "- Een cijfer is het deel van de gemeten nametingen, van de deelnemers van wie die",
+    "  nameting op de peildatum aan de beurt was (uitvallers meegeteld); niet gemeten",
+    "  nametingen tellen niet mee en worden apart genoemd. Is er nog geen nameting aan de",
+    "  beurt, dan is er geen cijfer (niet 0%).",
+    "- Een periode is de groep deelnemers die erin instroomde (ingestroomd op), met alle",
+    "  cijfers per de laatste dag van de periode.",
+)
+
+
 def readme_text(project, tables, fmt, counts):
     lines = [
         f"Onderzoeksexport VAKwerk — {project.name}",
@@ -749,6 +767,8 @@ def readme_text(project, tables, fmt, counts):
         "- Antwoorden van consulenten en stakeholders hebben alleen een respondentcode.",
         "- Het codeboek (codebook.csv) beschrijft elke variabele met label, type en",
         "  waardelabels.",
+        "",
+        *DEFINITIONS,
     ]
     if fmt in LABELLED_FORMATS:
         lines.append("- Codes zijn getallen met waardelabels; het codeboek noemt ze ook.")
