@@ -16,7 +16,13 @@ from .models import (
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["name", "cbs_code", "colour", "require_two_factor"]
+    list_display = [
+        "name",
+        "cbs_code",
+        "colour",
+        "require_two_factor",
+        "require_two_factor_employers",
+    ]
     search_fields = ["name", "cbs_code"]
 
 
