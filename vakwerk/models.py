@@ -389,3 +389,23 @@ class FieldChange(models.Model):
 
     def __str__(self):
         return f"{self.object_type} {self.object_id}.{self.field}"
+
+
+class SubmittedForm(models.Model):
+    """A create form's one-time key, stored in the same transaction as what the form
+    created: the unique (user, key) pair lets only one of two identical POSTs win, and the
+    other is sent where the first one went (see vakwerk/idempotency.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    result_url = models.CharField(max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_submitted_form")
+        ]
+
+    def __str__(self):
+        return f"{self.path} ({self.submitted_at:%Y-%m-%d %H:%M})"
