@@ -75,11 +75,13 @@ def test_every_spreadsheet_writer_goes_through_the_guard():
     """csv.writer, pandas' to_csv/to_excel only inside vakwerk/spreadsheets.py, and a
     module that makes an openpyxl Workbook appends its rows with append_row: a new export
     written another way fails here."""
+    from django.apps import apps
+
+    ours = [Path(c.path) for c in apps.get_app_configs() if Path(c.path).is_relative_to(ROOT)]
+    assert {p.name for p in ours} >= {"vakwerk", "participants", "evaluation", "funding"}
     offenders = []
-    for path in ROOT.glob("*/**/*.py"):
+    for path in (path for app in ours for path in app.rglob("*.py")):
         where = path.relative_to(ROOT)
-        if where.parts[0] in {".venv", "tests", "bench", "samples"}:
-            continue
         if where == Path("vakwerk/spreadsheets.py"):
             continue
         calls = list(_calls(ast.parse(path.read_text(encoding="utf-8"))))
