@@ -449,8 +449,7 @@ OUTCOMES = Table(
         ),
         Column(
             "outflow_to_work",
-            "Uit de uitkering (geen uitkering, reden werk, opleiding of eigen bedrijf; "
-            "leeg als niet gemeten)",
+            "Uit de uitkering: geen uitkering door werk, opleiding of eigen bedrijf",
             BOOLEAN,
             _outflow_to_work,
         ),

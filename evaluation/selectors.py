@@ -105,6 +105,8 @@ FUNNEL_STAGES = (
 DEFAULT_ACTIVITY_WEEKS = 12
 MAX_ACTIVITY_WEEKS = 26
 PERCENT_GOALS = (GoalMetric.IN_WORK_3M, GoalMetric.OFF_BENEFIT_6M)
+# Where `programme_actuals` keeps the outcome figures behind the percentage goals.
+RATES = "rates"
 
 
 def percent(part, whole):
@@ -566,6 +568,8 @@ class GoalRow:
     target: Decimal
     actual: Decimal | None
     is_percent: bool
+    # For a percentage goal: the outcome figure it compares (measured m of e).
+    rate: Rate | None = None
 
     @property
     def reached(self):
@@ -631,6 +635,10 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
                 row = _row(pk, "", counts)
                 actuals[pk][GoalMetric.IN_WORK_3M] = row.in_work_3m.percent
                 actuals[pk][GoalMetric.OFF_BENEFIT_6M] = row.off_benefit_6m.percent
+                actuals[pk][RATES] = {
+                    GoalMetric.IN_WORK_3M: row.in_work_3m,
+                    GoalMetric.OFF_BENEFIT_6M: row.off_benefit_6m,
+                }
     if GoalMetric.JOB_INTENTIONS in metrics:
         # Job intentions are the municipality's (its WSP's employers), not one programme's;
         # one counts from the moment the employer confirmed it.
@@ -657,10 +665,13 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
             figures.setdefault(metric, Decimal(0))
         for metric in metrics & set(PERCENT_GOALS):
             figures.setdefault(metric, None)
+        if metrics & set(PERCENT_GOALS):
+            figures.setdefault(RATES, {metric: Rate() for metric in PERCENT_GOALS})
     return actuals
 
 
 def goal_rows(goals, actuals):
+    rates = actuals.get(RATES, {})
     return [
         GoalRow(
             metric=goal.metric,
@@ -668,6 +679,7 @@ def goal_rows(goals, actuals):
             target=goal.target,
             actual=actuals.get(goal.metric),
             is_percent=goal.metric in PERCENT_GOALS,
+            rate=rates.get(goal.metric),
         )
         for goal in goals
     ]

@@ -394,3 +394,28 @@ def test_the_research_codebook_defines_off_benefit_as_the_dashboard_does():
     assert "Uit de uitkering na 6 maanden (outflow_to_work)" in text
     assert "verhuizing of een werkende partner telt niet" in text
     assert "niet 0%" in text
+
+
+def test_the_programme_page_shows_the_goals_figure_with_what_was_measured(client, make_user):
+    manager = make_user(Role.MANAGER)
+    programme = ProgrammeFactory(municipality=manager.municipality)
+    programme.goals.create(metric=GoalMetric.IN_WORK_3M, target=50)
+    programme.goals.create(metric=GoalMetric.OFF_BENEFIT_6M, target=50)
+    cohort = CohortFactory(programme=programme)
+    due_3 = datetime.date(2026, 7, 24)
+    for employment, measured in ((Employment.FULL_TIME, due_3), (Employment.NONE, due_3),
+                                 ("", None)):  # fmt: skip
+        _follow_up(_member(programme, cohort), cohort, 3, due_3, measured, employment=employment)
+    client.force_login(manager)
+    page = client.get(reverse("programme_detail", args=[programme.pk])).content.decode()
+    assert "1/2 · gemeten 2 van 3 · 1 nog niet gemeten" in page
+    assert "per vandaag, 30 november 2026" in page
+    goals = {row.metric: row for row in selectors.goals_with_actuals(programme)}
+    assert (goals[GoalMetric.IN_WORK_3M].actual, goals[GoalMetric.IN_WORK_3M].reached) == (
+        50,
+        True,
+    )
+    # No 6-month follow-up is due: not yet measurable, not "not reached".
+    assert goals[GoalMetric.OFF_BENEFIT_6M].actual is None
+    assert goals[GoalMetric.OFF_BENEFIT_6M].rate == selectors.Rate(0, 0, 0)
+    assert "nog niet te meten" in page
