@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +42,7 @@ from consultants.selectors import visible_consultants
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.fields import day_after
+from vakwerk.fields import day_after, parse_decimal
 from vakwerk.models import Programme
 from vakwerk.roles import Role
 
@@ -620,10 +620,11 @@ def clean_answer(question, raw):
         return {"choice": text}
     if kind == QuestionKind.NUMBER:
         try:
-            number = Decimal(text.replace(",", ".").replace(" ", ""))
-        except InvalidOperation:
+            # The project's one reading of a typed number: "1e3" and "NaN" are none.
+            number = parse_decimal(text)[0]
+        except ValueError:
             number = None
-        if number is None or not number.is_finite():
+        if number is None:
             raise ValidationError(_("Enter a number, for example 12 or 3,5."), code="number")
         if abs(number) > MAX_NUMBER:
             raise ValidationError(_("This number is too large."), code="number_too_large")

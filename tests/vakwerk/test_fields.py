@@ -426,3 +426,19 @@ def test_the_import_calls_an_arabic_indic_bsn_invalid_not_new(consultant):
     assert "invalid_bsn" in first.error_codes
     assert second.values.get("bsn", second._fields.get("bsn")) in (None, "111222333")
     assert "invalid_bsn" not in second.error_codes
+
+
+@pytest.mark.parametrize(
+    "typed, number",
+    [("12,5", "12.50"), ("1.350", "1350.00"), ("1e3", None), ("NaN", None), ("Infinity", None)],
+)
+def test_a_number_answer_to_a_questionnaire_is_read_by_the_same_rule(typed, number):
+    from evaluation.models import Question, QuestionKind
+    from evaluation.questionnaires import clean_answer
+
+    question = Question(kind=QuestionKind.NUMBER, text="Uren per week", required=True)
+    if number is None:
+        with pytest.raises(ValidationError):
+            clean_answer(question, typed)
+    else:
+        assert clean_answer(question, typed) == {"number": Decimal(number)}
