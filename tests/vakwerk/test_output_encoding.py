@@ -330,6 +330,18 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     assert not bad_status, "unexpected status:\n" + "\n".join(bad_status)
     assert not raw, "stored text printed as markup:\n" + "\n".join(sorted(set(raw)))
     assert shown > 100, "the hostile text should show, escaped, on many pages"
+    # The two pages of the findings show the text, escaped.
+    answer_page = Client().get(urls[-1][1])
+    assert answer_page.status_code == 200
+    assert "&lt;a href=https://evil.example&gt;x&lt;/a&gt; 0" in answer_page.content.decode()
+    manager_browser = Client()
+    manager_browser.force_login(manager)
+    consultant = User.objects.get(email="consultant@zwolle.example")
+    assessment = manager_browser.get(
+        reverse("consultants:assessment_create", args=[consultant.pk])
+    )
+    assert assessment.status_code == 200
+    assert "&lt;meta http-equiv=refresh" in assessment.content.decode()
 
 
 def test_any_help_text_is_escaped_unless_made_safe_on_purpose():
