@@ -72,7 +72,7 @@ class ContactLogForm(PlausibleInput, forms.ModelForm):
         widgets = {"held_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 4})}
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlausibleInput, forms.Form):
     email = forms.EmailField(label=_("e-mail address"))
     first_name = forms.CharField(label=_("first name"), max_length=100)
     last_name = forms.CharField(label=_("last name"), max_length=100)
@@ -127,7 +127,7 @@ class OpportunityForm(PlausibleInput, forms.ModelForm):
         self.fields["kind"].initial = OpportunityKind.VACANCY
 
 
-class RejectForm(forms.Form):
+class RejectForm(PlausibleInput, forms.Form):
     reason = forms.CharField(
         label=_("reason for rejection"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -151,7 +151,7 @@ class ReviewForm(RejectForm):
         return data
 
 
-class OpportunityFilterForm(forms.Form):
+class OpportunityFilterForm(PlausibleInput, forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("All statuses")), *OpportunityStatus.choices],

@@ -40,7 +40,7 @@ def allowed_stages(user, stage):
     return [value for value in MatchStage if value in possible]
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(PlausibleInput, forms.Form):
     participant = forms.ModelChoiceField(
         queryset=Participant.objects.none(),
         widget=forms.HiddenInput,
@@ -89,7 +89,7 @@ class StageField(forms.ChoiceField):
         )
 
 
-class MoveForm(forms.Form):
+class MoveForm(PlausibleInput, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason for the rejection"),
         max_length=300,

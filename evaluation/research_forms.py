@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import PlausibleInput
+
 from . import research
 from .models import ExportFormat
 
 
-class ResearchExportForm(forms.Form):
+class ResearchExportForm(PlausibleInput, forms.Form):
     """The export builder: which tables, in which format."""
 
     tables = forms.MultipleChoiceField(

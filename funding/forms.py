@@ -48,12 +48,12 @@ class FundForm(PlausibleInput, forms.ModelForm):
         self.fields["starts_on"].initial = timezone.localdate
 
 
-class DepositForm(forms.Form):
+class DepositForm(PlausibleInput, forms.Form):
     amount = AmountField(label=_("Amount (€)"))
     description = forms.CharField(label=_("Description"), max_length=300)
 
 
-class ExpenditureForm(forms.Form):
+class ExpenditureForm(PlausibleInput, forms.Form):
     amount = AmountField(label=_("Amount (€)"))
     description = forms.CharField(label=_("Description"), max_length=300)
     commitment = forms.ModelChoiceField(
@@ -77,7 +77,7 @@ class ExpenditureForm(forms.Form):
         )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(PlausibleInput, forms.Form):
     amount = AmountField(
         label=_("Amount (€)"),
         positive=False,
@@ -92,7 +92,7 @@ class CorrectionForm(forms.Form):
         return amount
 
 
-class CommitmentRequestForm(forms.Form):
+class CommitmentRequestForm(PlausibleInput, forms.Form):
     fund = forms.ModelChoiceField(label=_("Fund"), queryset=Fund.objects.none())
     match = forms.ModelChoiceField(
         label=_("Confirmed job intention"),
@@ -122,7 +122,7 @@ class CommitmentRequestForm(forms.Form):
         )
 
 
-class RejectForm(forms.Form):
+class RejectForm(PlausibleInput, forms.Form):
     reason = forms.CharField(label=_("Reason for rejection"), max_length=300)
 
 
@@ -160,7 +160,7 @@ class AssumptionsForm(PlausibleInput, forms.ModelForm):
         )
 
 
-class PreviewForm(forms.Form):
+class PreviewForm(PlausibleInput, forms.Form):
     duration = DecimalInputField(
         label=_("Try another duration (years)"),
         max_digits=4,

@@ -103,7 +103,7 @@ class ParticipantForm(PlausibleInput, forms.ModelForm):
 CASELOAD_GROUP_DAYS = 90
 
 
-class CaseloadFilterForm(forms.Form):
+class CaseloadFilterForm(PlausibleInput, forms.Form):
     q = forms.CharField(label=_("Name"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + Status.choices
@@ -145,7 +145,7 @@ class CaseloadFilterForm(forms.Form):
         )
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(PlausibleInput, forms.Form):
     status = forms.ChoiceField(label=_("New status"))
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
@@ -259,7 +259,7 @@ class CohortForm(PlausibleInput, forms.ModelForm):
         return data
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(PlausibleInput, forms.Form):
     participant = forms.ModelChoiceField(
         label=_("Participant"), queryset=Participant.objects.none()
     )
@@ -282,7 +282,7 @@ class MeetingForm(PlausibleInput, forms.ModelForm):
         widgets = {"held_on": DATE}
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(PlausibleInput, forms.Form):
     present = forms.MultipleChoiceField(
         label=_("Present"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -326,5 +326,5 @@ class OutcomeForm(PlausibleInput, forms.ModelForm):
         return data
 
 
-class BsnSearchForm(forms.Form):
+class BsnSearchForm(PlausibleInput, forms.Form):
     bsn = forms.CharField(label=_("BSN"), max_length=9, min_length=8)

@@ -2,10 +2,12 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.fields import PlausibleInput
+
 from . import imports
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(PlausibleInput, forms.Form):
     file = forms.FileField(
         label=_("Export from the benefit system"),
         help_text=_(
