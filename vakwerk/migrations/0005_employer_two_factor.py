@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vakwerk', '0004_audit_keyset_index'),
+        ("vakwerk", "0004_audit_keyset_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='municipality',
-            name='require_two_factor_employers',
-            field=models.BooleanField(default=False, help_text='Employer users must enrol an authenticator app before they can use the portal.', verbose_name='two-factor authentication required for employers'),
+            model_name="municipality",
+            name="require_two_factor_employers",
+            field=models.BooleanField(
+                default=False,
+                help_text=(
+                    "Employer users must enrol an authenticator app before they can use "
+                    "the portal."
+                ),
+                verbose_name="two-factor authentication required for employers",
+            ),
         ),
     ]
