@@ -20,7 +20,7 @@ from consultants.models import CoachingSession
 from employers.models import OpportunityKind, OpportunityStatus
 from evaluation import reports, selectors
 from evaluation.models import Report, ReportKind
-from funding.models import Counterfactual, EntryKind, FundKind, LedgerEntry
+from funding.models import Counterfactual, EntryKind, FundKind, LedgerEntry, SavingsAssumptions
 from participants.models import (
     BenefitEndReason,
     BenefitStatus,
@@ -326,7 +326,11 @@ def sql_savings(programme_ids, assumptions, on):
                   AND (e.booked_at AT TIME ZONE '{TZ}')::date <= %(d)s""",
             params,
         )
-        result[pk] = (outflows_total, realised_total, gross, net, spent, net - spent)
+        if (assumptions.counterfactual == Counterfactual.COMPARISON_GROUP
+                and not comparison[0]):  # fmt: skip
+            result[pk] = (outflows_total, realised_total, gross, None, spent, None)
+        else:
+            result[pk] = (outflows_total, realised_total, gross, net, spent, net - spent)
     return result
 
 
@@ -677,6 +681,16 @@ def _generate(municipality, make_user, seed):
             confirmed_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
             + datetime.timedelta(days=rng.randint(0, 690)),
         )
+    if seed % 2 == 0:
+        # The comparison group's measured rate as the counterfactual, 12 months sustainable.
+        SavingsAssumptions.objects.create(
+            municipality=municipality,
+            version=1,
+            created_by=manager,
+            counterfactual=Counterfactual.COMPARISON_GROUP,
+            sustainable_follow_up=12,
+            yearly_cost_ww=Decimal("3100.00"),
+        )
     return manager, [programme for programme, _cohorts in programmes]
 
 
@@ -689,7 +703,7 @@ GENERATED_PERIODS = [
 ]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_generated_dashboard_and_monitoring_report_equal_plain_sql(
     client, make_user, municipality, seed
 ):
