@@ -7,7 +7,9 @@ PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example
 
-.PHONY: run test lint venv messages compose-check
+.PHONY: run test test-moved-clock demo-check lint venv messages compose-check
+# The suite on both cores; `make test PYTEST_ARGS=...` adds to it.
+XDIST := -n 2
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,27 @@ run: venv
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
-	scripts/with-test-services $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-test-services $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# The whole suite again with the clock moved (libfaketime, Debian: faketime) for the tests
+# and the app, not for PostgreSQL and Redis: a date bomb in the demo or a test fails here
+# years before a user meets it. CLOCK is a faketime spec: +400d, +3y, '@2028-02-29 09:00:00'.
+CLOCK ?= +400d
+test-moved-clock: venv
+	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
+	@echo "Clock moved to $$(faketime -f '$(CLOCK)' date '+%Y-%m-%d %H:%M')"
+	scripts/with-test-services faketime -f '$(CLOCK)' $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# What `make run` does before it serves (migrate and seed on a new SQLite database, tasks
+# in-process), with the clock at CLOCK; twice, as a second `make run` would.
+demo-check: venv
+	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
+	rm -f .demo-check.sqlite3
+	DATABASE_URL=sqlite:///$(CURDIR)/.demo-check.sqlite3 CELERY_BROKER_URL= faketime -f '$(CLOCK)' $(PY) manage.py migrate --noinput -v 0
+	DATABASE_URL=sqlite:///$(CURDIR)/.demo-check.sqlite3 CELERY_BROKER_URL= faketime -f '$(CLOCK)' $(PY) manage.py seed_demo
+	DATABASE_URL=sqlite:///$(CURDIR)/.demo-check.sqlite3 CELERY_BROKER_URL= faketime -f '$(CLOCK)' $(PY) manage.py seed_demo >/dev/null
+	rm -f .demo-check.sqlite3
+	@echo "demo-check: make run's migrate and seed work with the clock at $$(faketime -f '$(CLOCK)' date +%Y-%m-%d)"
 
 lint: venv
 	$(VENV)/bin/ruff check .

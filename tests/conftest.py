@@ -25,8 +25,20 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
     if EVIDENCE:
         terminalreporter.section("what the suite ran on")
-        for line in EVIDENCE:
+        for line in dict.fromkeys(EVIDENCE):
             terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session):
+    # Under pytest-xdist the tests run in worker processes: each hands its evidence to the
+    # controller, which prints the summary.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["evidence"] = list(EVIDENCE)
+
+
+def pytest_testnodedown(node, error):
+    EVIDENCE.extend(getattr(node, "workeroutput", {}).get("evidence", []))
 
 
 @pytest.fixture

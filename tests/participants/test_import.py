@@ -530,8 +530,12 @@ def test_two_simultaneous_imports_of_one_file_create_each_participant_once(make_
 def test_stale_uploads_are_removed(private_storage, manager):
     old = imports.store_rows(manager, imports.read_rows(sample(VALID_CSV)))
     fresh = imports.store_rows(manager, imports.read_rows(sample(VALID_CSV)))
-    two_days_ago = datetime.datetime.now().timestamp() - 2 * 24 * 3600
+    # Both files get their times from the test's clock, not from the file system's (which
+    # a moved clock does not move).
+    now = datetime.datetime.now().timestamp()
+    two_days_ago = now - 2 * 24 * 3600
     os.utime(private_storage / old, (two_days_ago, two_days_ago))
+    os.utime(private_storage / fresh, (now, now))
     assert imports.delete_stale_uploads() == 1
     assert stored_files(private_storage) == [Path(fresh).name]
 

@@ -21,3 +21,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 # A worker started inside a test must not replace the root logger's handlers (and with
 # them the filter that masks BSNs).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# pytest-xdist workers share the one Redis of `make test`: each uses its own database number,
+# so that one worker's Celery worker never takes another's task (and looks for its rows in
+# the wrong test database).
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist_worker.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
+    _redis_db = f"/{int(_xdist_worker[2:]) + 1}"
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + _redis_db  # noqa: F405
+    if CELERY_RESULT_BACKEND.startswith("redis://"):  # noqa: F405
+        CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND.rsplit("/", 1)[0] + _redis_db  # noqa: F405
