@@ -142,24 +142,29 @@ def app_role_problems(cursor, role):
     # Ownership, also of the database or the schema, or membership of an owner's role.
     cursor.execute(
         """
-        WITH owners(what, owner) AS (
-            SELECT 'database ' || datname, datdba FROM pg_database
+        WITH owners(kind, name, owner) AS (
+            SELECT 'database', datname, datdba FROM pg_database
              WHERE datname = current_database()
             UNION ALL
-            SELECT 'schema ' || nspname, nspowner FROM pg_namespace
+            SELECT 'schema', nspname, nspowner FROM pg_namespace
              WHERE nspname = current_schema()
             UNION ALL
-            SELECT 'table ' || relname, relowner FROM pg_class
+            SELECT 'relation', relname, relowner FROM pg_class
              WHERE relnamespace = to_regnamespace(quote_ident(current_schema()))
             UNION ALL
-            SELECT 'function ' || proname, proowner FROM pg_proc
+            SELECT 'function', proname, proowner FROM pg_proc
              WHERE pronamespace = to_regnamespace(quote_ident(current_schema()))
         )
-        SELECT what FROM owners WHERE pg_has_role(%s, owner, 'MEMBER') ORDER BY what
+        SELECT kind, count(*), (array_agg(name::text ORDER BY name))[1:3] FROM owners
+         WHERE pg_has_role(%s, owner, 'MEMBER')
+         GROUP BY kind ORDER BY kind
         """,
         [role],
     )
-    problems += [f"it owns (or is a member of the owner of) {what}" for (what,) in cursor]
+    problems += [
+        f"it owns (or is a member of the owner of) {_some(kind, count, names)}"
+        for kind, count, names in cursor.fetchall()
+    ]
     cursor.execute(
         """
         SELECT has_database_privilege(%(role)s, current_database(), 'CREATE'),
@@ -174,16 +179,19 @@ def app_role_problems(cursor, role):
         problems.append("it may create objects in the schema")
     cursor.execute(
         """
-        SELECT relname, privilege FROM pg_class,
-               unnest(ARRAY['TRUNCATE', 'TRIGGER', 'REFERENCES']) AS privilege
+        SELECT privilege, count(*), (array_agg(relname::text ORDER BY relname))[1:3]
+          FROM pg_class, unnest(ARRAY['TRUNCATE', 'TRIGGER', 'REFERENCES']) AS privilege
          WHERE relnamespace = to_regnamespace(quote_ident(current_schema()))
            AND relkind IN ('r', 'p')
            AND has_table_privilege(%s, pg_class.oid, privilege)
-         ORDER BY relname, privilege
+         GROUP BY privilege ORDER BY privilege
         """,
         [role],
     )
-    problems += [f"it has {privilege} on {table}" for table, privilege in cursor]
+    problems += [
+        f"it has {privilege} on {_some('table', count, names)}"
+        for privilege, count, names in cursor.fetchall()
+    ]
     for table in append_only_tables(cursor):
         for privilege in ("UPDATE", "DELETE"):
             cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
@@ -198,3 +206,8 @@ def app_role_problems(cursor, role):
         if cursor.fetchone()[0]:
             problems.append("it may set session_replication_role")
     return problems
+
+
+def _some(kind, count, names):
+    listed = ", ".join(names) + (", …" if count > len(names) else "")
+    return f"{count} {kind}{'s' if count > 1 else ''} ({listed})"
