@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -75,6 +76,7 @@ def profile_edit(request, pk):
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
+@idempotent
 def training_create(request):
     form = TrainingRecordForm(
         request.POST or None,
@@ -91,6 +93,7 @@ def training_create(request):
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
+@idempotent
 def intervision_create(request):
     initial = {"attendees": [request.user.pk]} if request.user.role == Role.CONSULTANT else {}
     form = IntervisionSessionForm(request.POST or None, acting_user=request.user, initial=initial)
@@ -104,6 +107,7 @@ def intervision_create(request):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def assessment_create(request, pk):
     consultant = get_object_or_404(selectors.visible_consultants(request.user), pk=pk)
     form = AssessmentForm(
@@ -133,6 +137,7 @@ def competency_list(request):
 
 
 @role_required(Role.ADMIN)
+@idempotent
 def competency_edit(request, pk=None):
     competency = None
     if pk is not None:

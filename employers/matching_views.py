@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from participants.models import Certificate, Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -102,6 +103,7 @@ def board(request, pk):
 
 @role_required(*PROPOSERS)
 @require_POST
+@idempotent
 def propose(request, pk):
     opportunity = scoped_opportunity(request, pk)
     form = ProposeForm(request.POST, user=request.user)

@@ -4,7 +4,7 @@ State changes go through `_move`, so every refused transition says the same clea
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from participants import services as participant_services
 from participants.models import Status
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.idempotency import is_unique_violation
 from vakwerk.roles import Role
 
 from .models import (
@@ -175,14 +176,23 @@ def propose_match(user, opportunity, participant, score=0):
             _("Candidates can be proposed only for an opportunity the WSP confirmed."),
             code="not_confirmed",
         )
-    if Match.objects.filter(opportunity=opportunity, participant=participant).exists():
-        raise ValidationError(
-            _("%(name)s has been proposed for this opportunity already.") % {"name": participant},
-            code="duplicate",
-        )
-    match = Match.objects.create(
-        opportunity=opportunity, participant=participant, score=score, proposed_by=user
+    duplicate = ValidationError(
+        _("%(name)s has been proposed for this opportunity already.") % {"name": participant},
+        code="duplicate",
     )
+    if Match.objects.filter(opportunity=opportunity, participant=participant).exists():
+        raise duplicate
+    # Two proposals at the same moment both pass the check above; the unique constraint
+    # lets one insert win and the other gets the same answer as a late proposal.
+    try:
+        with transaction.atomic():
+            match = Match.objects.create(
+                opportunity=opportunity, participant=participant, score=score, proposed_by=user
+            )
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
+        raise duplicate from error
     audit.record(user, AuditAction.CREATE, obj=match, participant_id=participant.pk,
                  detail="match")  # fmt: skip
     return match

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -152,6 +153,7 @@ def employer_detail(request, pk):
 
 
 @role_required(*KEEPERS)
+@idempotent
 def employer_create(request):
     form = EmployerForm(request.POST or None, user=request.user)
     employer = _save(request, form, lambda data: services.save_employer(request.user, **data))
@@ -177,6 +179,7 @@ def employer_edit(request, pk):
 
 
 @role_required(*KEEPERS)
+@idempotent
 def contact_create(request, pk):
     employer = _employer(request, pk)
     form = ContactForm(request.POST or None)
@@ -220,6 +223,7 @@ def contact_delete(request, pk, contact_pk):
 
 
 @role_required(*KEEPERS)
+@idempotent
 def contact_log_create(request, pk):
     employer = _employer(request, pk)
     form = ContactLogForm(request.POST or None, initial={"held_on": timezone.localdate()})
@@ -232,6 +236,7 @@ def contact_log_create(request, pk):
 
 
 @role_required(Role.WSP)
+@idempotent
 def employer_invite(request, pk):
     employer = _employer(request, pk)
     form = InviteForm(request.POST or None)
@@ -314,6 +319,7 @@ def opportunity_detail(request, pk):
 
 
 @role_required(*POSTERS)
+@idempotent
 def opportunity_create(request):
     user = request.user
     initial = {"employer": request.GET.get("employer")} if user.role == Role.WSP else {}

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 
 from . import questionnaires as service
@@ -55,6 +56,7 @@ def stakeholder_list(request, programme):
 
 
 @role_required(*MANAGERS)
+@idempotent
 def stakeholder_edit(request, programme, pk=None):
     programme = _programme(request, programme)
     stakeholder = None
@@ -87,6 +89,7 @@ def questionnaire_list(request):
 
 
 @role_required(*MANAGERS)
+@idempotent
 def questionnaire_edit(request, pk=None):
     questionnaire = _questionnaire(request, pk) if pk is not None else None
     title = questionnaire.title if questionnaire else _("New questionnaire")
@@ -125,6 +128,7 @@ def questionnaire_detail(request, pk):
 
 
 @role_required(*MANAGERS)
+@idempotent
 def questionnaire_question_edit(request, pk, question=None):
     questionnaire = _questionnaire(request, pk)
     if question is not None:
@@ -179,6 +183,7 @@ def questionnaire_question_move(request, pk, question):
 
 
 @role_required(*MANAGERS)
+@idempotent
 def questionnaire_invitations(request, pk):
     questionnaire = _questionnaire(request, pk)
     form = InviteForm(request.POST or None, questionnaire=questionnaire, user=request.user)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.fields import PlausibleInput, parse_id
+from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -79,6 +80,7 @@ def report_list(request):
 
 @require_POST
 @role_required(Role.MANAGER)
+@idempotent
 def report_request(request):
     user = request.user
     form = ReportRequestForm(request.POST, user=user)

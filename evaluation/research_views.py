@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -63,6 +64,7 @@ def research_export_list(request, pk):
 
 
 @role_required(Role.RESEARCHER)
+@idempotent
 def research_export_new(request, pk):
     project = _project(request, pk)
     if not research_services.project_is_valid(project):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vakwerk.fields import parse_id
+from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -73,6 +74,7 @@ def _programme_funds(user):
 
 
 @role_required(*READERS)
+@idempotent
 def savings_report(request):
     user = request.user
     municipality = user.municipality
@@ -167,6 +169,7 @@ def _fund_crumbs(fund):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def replenishment(request, pk):
     user = request.user
     fund = get_object_or_404(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.idempotency import idempotent
 from vakwerk.paging import keyset_page, query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -109,6 +110,7 @@ def fund_list(request):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def fund_create(request):
     form = FundForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -143,6 +145,7 @@ def fund_detail(request, pk):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def deposit(request, pk):
     fund = _fund(request, pk)
     form = DepositForm(request.POST or None)
@@ -157,6 +160,7 @@ def deposit(request, pk):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def expenditure(request, pk):
     fund = _fund(request, pk)
     initial = {"commitment": request.GET.get("commitment")}
@@ -173,6 +177,7 @@ def expenditure(request, pk):
 
 
 @role_required(Role.MANAGER)
+@idempotent
 def correction(request, entry_pk):
     queryset = LedgerEntry.objects.for_user(request.user).select_related("fund", "booked_by")
     entry = get_object_or_404(queryset, pk=entry_pk)
@@ -192,6 +197,7 @@ def correction(request, entry_pk):
 
 
 @role_required(Role.CONSULTANT)
+@idempotent
 def commitment_request(request, participant_pk):
     participant = get_object_or_404(Participant.objects.for_user(request.user), pk=participant_pk)
     form = CommitmentRequestForm(request.POST or None, user=request.user, participant=participant)

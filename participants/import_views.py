@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -41,6 +42,7 @@ def import_upload(request):
 # The preview lists names and birth dates: no browser or proxy may keep a copy.
 @never_cache
 @role_required(Role.CONSULTANT, Role.MANAGER)
+@idempotent
 def import_preview(request):
     if not request.session.get(SESSION_KEY) or "cancel" in request.POST:
         _discard(request)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from consultants import services as consultant_services
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.idempotency import idempotent
 from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -116,6 +117,7 @@ def bsn_search(request):
 
 @role_required(*STAFF)
 @sensitive_post_parameters("bsn")
+@idempotent
 def participant_create(request):
     form = ParticipantForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -215,6 +217,7 @@ def intake_edit(request, pk):
 
 @role_required(*STAFF)
 @require_POST
+@idempotent
 def ladder_add(request, pk):
     participant = _participant(request, pk)
     form = LadderRungForm(request.POST)
@@ -227,6 +230,7 @@ def ladder_add(request, pk):
 
 
 @role_required(Role.CONSULTANT)
+@idempotent
 def session_create(request, pk):
     participant = _participant(request, pk)
     form = CoachingSessionForm(
@@ -245,6 +249,7 @@ def session_create(request, pk):
 
 
 @role_required(*STAFF)
+@idempotent
 def outcome_edit(request, pk):
     outcome = get_object_or_404(
         OutcomeMeasurement.objects.filter(
@@ -272,6 +277,7 @@ def cohort_list(request):
 
 
 @role_required(*STAFF)
+@idempotent
 def cohort_form(request, pk=None):
     cohort = _cohort(request, pk, lead=True) if pk else None
     form = CohortForm(request.POST or None, instance=cohort, user=request.user)
@@ -316,6 +322,7 @@ def cohort_detail(request, pk):
 
 @role_required(*STAFF)
 @require_POST
+@idempotent
 def cohort_enrol(request, pk):
     cohort = _cohort(request, pk)
     form = EnrolForm(request.POST, user=request.user, cohort=cohort)
@@ -332,6 +339,7 @@ def cohort_enrol(request, pk):
 
 @role_required(*STAFF)
 @require_POST
+@idempotent
 def meeting_create(request, pk):
     cohort = _cohort(request, pk, lead=True)
     form = MeetingForm(request.POST)

@@ -22,6 +22,7 @@ from .audit import AuditAction
 from .context_processors import START_PAGES
 from .forms import TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
+from .idempotency import idempotent
 from .models import Phase, Programme, ProgrammeGoal, User
 from .permissions import role_required
 from .roles import Role
@@ -82,6 +83,7 @@ def user_list(request):
 
 
 @role_required(Role.ADMIN)
+@idempotent
 def user_invite(request):
     form = UserInviteForm(request.POST or None, acting_user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "vakwerk.context_processors.navigation",
             ],
+            # {% one_time_key %} in every create form, without a {% load %} in each template.
+            "builtins": ["vakwerk.templatetags.one_time_key"],
         },
     },
 ]
