@@ -35,7 +35,9 @@ A page shows a cohort as of a date (`Period`):
   from its start up to the as-of date, because that is what the target is set for.
 - Consultant activity: coaching sessions per ISO week from the period's start (or the last
   12 weeks) to the as-of date, at most 26 weeks; the average per week rounded half up;
-  follow-ups overdue on the as-of date (due before it and not measured by then).
+  follow-ups overdue on the as-of date (due before it and not measured by then); the
+  active caseload: each consultant's participants whose status on the as-of date was
+  active (whose consultant someone is has no history: today's assignment).
 """
 
 import datetime
@@ -105,6 +107,7 @@ FUNNEL_STAGES = (
 DEFAULT_ACTIVITY_WEEKS = 12
 MAX_ACTIVITY_WEEKS = 26
 PERCENT_GOALS = (GoalMetric.IN_WORK_3M, GoalMetric.OFF_BENEFIT_6M)
+ACTIVE = {status.value for status in ACTIVE_STATUSES}
 # Where `programme_actuals` keeps the outcome figures behind the percentage goals.
 RATES = "rates"
 
@@ -274,6 +277,8 @@ class ParticipantCounts:
     per_benefit: dict = field(default_factory=dict)
     everyone: int = 0
     per_programme: dict = field(default_factory=dict)
+    # Per consultant: their participants whose status on the as-of date was active.
+    caseload: dict = field(default_factory=dict)
 
 
 def _add(counts, key, number):
@@ -282,11 +287,12 @@ def _add(counts, key, number):
 
 def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
     """One query, grouped by municipality, programme, status on the as-of date, target
-    group, benefit and whether the participant entered in the period, with a conditional
-    count per funnel stage: the status cards, the funnel and the splits of the cohort
-    (entered in the period), and the participants and placements of each programme in
-    `programme_ids` since its start (the goals). A participant is in exactly one group, so
-    the sums over groups are the counts the separate queries would give."""
+    group, benefit, consultant and whether the participant entered in the period, with a
+    conditional count per funnel stage: the status cards, the funnel and the splits of the
+    cohort (entered in the period), the participants and placements of each programme in
+    `programme_ids` since its start (the goals), and each consultant's active caseload. A
+    participant is in exactly one group, so the sums over groups are the counts the
+    separate queries would give."""
     on_date = on_date or period.on_date()
     queryset = Participant.objects.filter(in_comparison_group=False, enrolled_on__lte=on_date)
     if scope.programme is not None:
@@ -302,7 +308,7 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
                            output_field=BooleanField()),
         )
         .values("municipality_id", "programme_id", "status_then", "target_group",
-                "benefit_type", "in_period")
+                "benefit_type", "in_period", "consultant_id")
         .annotate(
             total=Count("pk"),
             **_stage_counts(on_date, Q()),
@@ -320,6 +326,8 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
             _add(counts.per_group, row["target_group"], total)
             _add(counts.per_benefit, row["benefit_type"], total)
             counts.everyone += total
+        if row["municipality_id"] == scope.municipality.pk and row["status_then"] in ACTIVE:
+            _add(counts.caseload, row["consultant_id"], total)
         if row["programme_id"] in ids:
             figures = counts.per_programme[row["programme_id"]]
             figures["people"] += total
@@ -828,10 +836,25 @@ def _week_label(monday):
     return f"{year}-W{week:02d}"
 
 
-def consultant_activity(scope, period=Period(), today=None, on_date=None):
+def caseload_on(scope, on_date):
+    """{consultant id: participants of the scope (entered by then) whose status on the
+    as-of date was active}: one grouped query."""
+    rows = (
+        scope.participants()
+        .filter(enrolled_on__lte=on_date)
+        .annotate(status_then=status_on(on_date))
+        .filter(status_then__in=ACTIVE)
+        .values("consultant_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["consultant_id"]: row["n"] for row in rows}
+
+
+def consultant_activity(scope, period=Period(), today=None, on_date=None, caseload=None):
     """Two queries: sessions per ISO week and consultant, and every consultant with their
-    caseload and overdue follow-ups counted over joins (distinct counts, so that the two
-    joined lists do not multiply each other), without a subquery per consultant."""
+    overdue follow-ups counted over a join, without a subquery per consultant; a third for
+    the caseload unless the dashboard passes it (`participant_counts(...).caseload`)."""
     today = today or timezone.localdate()
     end = on_date or period.on_date(today)
     last_monday = _monday(end)
@@ -866,8 +889,10 @@ def consultant_activity(scope, period=Period(), today=None, on_date=None):
         weeks.append(WeekCount(monday, _week_label(monday), per_week.get(monday, 0)))
         monday += datetime.timedelta(weeks=1)
 
-    # The caseload is today's: who is whose consultant has no history.
-    caseload = Q(caseload__status__in=ACTIVE_STATUSES, caseload__in_comparison_group=False)
+    # Whose consultant someone is has no history: the caseload follows today's assignment,
+    # with the statuses of the as-of date.
+    if caseload is None:
+        caseload = caseload_on(scope, end)
     overdue = (
         Q(caseload__outcomes__due_on__lt=end)
         & (Q(caseload__outcomes__measured_on__isnull=True)
@@ -875,19 +900,18 @@ def consultant_activity(scope, period=Period(), today=None, on_date=None):
         & period.entered(end, "caseload__")
     )  # fmt: skip
     if scope.programme is not None:
-        caseload &= Q(caseload__programme=scope.programme)
         overdue &= Q(caseload__outcomes__cohort__in=Cohort.objects.filter(
             programme=scope.programme).values("pk"))  # fmt: skip
     consultants = list(
         User.objects.filter(municipality=scope.municipality, role=Role.CONSULTANT, is_active=True)
         .annotate(
-            active_caseload=Count("caseload", distinct=True, filter=caseload),
             overdue_follow_ups=Count("caseload__outcomes", distinct=True, filter=overdue),
         )
         .order_by("last_name", "first_name", "pk")
     )
     for consultant in consultants:
         consultant.sessions_held = held.get(consultant.pk, 0)
+        consultant.active_caseload = caseload.get(consultant.pk, 0)
     if scope.programme is not None:
         consultants = [
             c for c in consultants if c.active_caseload or c.sessions_held or c.overdue_follow_ups
@@ -997,6 +1021,7 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         goals=goal_table,
         budgets=budgets(scope, on_date),
         savings=savings(scope, period, programmes=shown, on_date=on_date),
-        activity=consultant_activity(scope, period, today, on_date=on_date),
+        activity=consultant_activity(scope, period, today, on_date=on_date,
+                                     caseload=people.caseload),
         as_of_today=on_date == today,
     )  # fmt: skip

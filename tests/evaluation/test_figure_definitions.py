@@ -419,3 +419,25 @@ def test_the_programme_page_shows_the_goals_figure_with_what_was_measured(client
     assert goals[GoalMetric.OFF_BENEFIT_6M].actual is None
     assert goals[GoalMetric.OFF_BENEFIT_6M].rate == selectors.Rate(0, 0, 0)
     assert "nog niet te meten" in page
+
+
+def test_found_5_the_caseload_is_counted_with_the_statuses_of_the_as_of_date(client, make_user):
+    manager = make_user(Role.MANAGER)
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(
+        municipality=manager.municipality, consultant=consultant, status="dropped_out"
+    )
+    for to_status, day in (("registered", datetime.date(2026, 1, 5)),
+                           ("in_programme", datetime.date(2026, 2, 1)),
+                           ("dropped_out", datetime.date(2026, 7, 15))):  # fmt: skip
+        StatusChange.objects.create(
+            participant=participant, to_status=to_status,
+            changed_at=datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC),
+        )  # fmt: skip
+    figures, page = _dashboard(client, manager, date_to="2026-06-30")
+    [row] = [c for c in figures.activity.consultants if c.pk == consultant.pk]
+    assert row.active_caseload == 1  # in the programme on 30 June
+    assert "Actieve caseload op 30 jun 2026" in page
+    figures, _page = _dashboard(client, manager)
+    [row] = [c for c in figures.activity.consultants if c.pk == consultant.pk]
+    assert row.active_caseload == 0  # dropped out since

@@ -368,8 +368,8 @@ def sql_activity(municipality_id, programme_id, period, today=TODAY):
     for pk, caseload, overdue in _rows(
         f"""SELECT u.id,
               (SELECT COUNT(*) FROM participants_participant p WHERE p.consultant_id = u.id
-                 AND p.status IN {tuple(ACTIVE)} AND NOT p.in_comparison_group
-                 AND (%(prog)s::int IS NULL OR p.programme_id = %(prog)s)),
+                 AND {STATUS_THEN} IN {tuple(ACTIVE)} AND NOT p.in_comparison_group
+                 AND p.enrolled_on <= %(d)s AND {IN_SCOPE}),
               (SELECT COUNT(*) FROM participants_outcomemeasurement o
                  JOIN participants_participant p ON p.id = o.participant_id
                  JOIN participants_cohort c ON c.id = o.cohort_id
