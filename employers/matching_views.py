@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
+from vakwerk.redirects import safe_target
 from vakwerk.roles import Role
 
 from . import selectors, services
@@ -127,12 +127,8 @@ def propose(request, pk):
 
 
 def _next_url(request, match):
-    url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return reverse("employers:candidate", args=[match.pk])
+    fallback = reverse("employers:candidate", args=[match.pk])
+    return safe_target(request, request.POST.get("next", ""), fallback)
 
 
 @role_required(*MOVERS)

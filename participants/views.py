@@ -287,6 +287,14 @@ def cohort_form(request, pk=None):
             cohort = services.create_cohort(request.user, **data)
         else:
             services.update_cohort(request.user, cohort, **data)
+        if not Cohort.objects.for_user(request.user).filter(pk=cohort.pk).exists():
+            # A consultant may set up a group for colleagues; its page is theirs, not a 404.
+            messages.success(
+                request,
+                _("The group has been saved. You do not train it, so its trainers find it "
+                  "in their list of groups."),
+            )  # fmt: skip
+            return redirect("participants:cohort_list")
         messages.success(request, _("The group has been saved."))
         return redirect("participants:cohort_detail", cohort.pk)
     cancel = (

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -25,6 +24,7 @@ from .health import health_report
 from .idempotency import idempotent
 from .models import Phase, Programme, ProgrammeGoal, User
 from .permissions import role_required
+from .redirects import safe_target
 from .roles import Role
 
 PROGRAMME_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP)
@@ -121,9 +121,7 @@ def user_edit(request, pk):
 
 def _safe_next(request):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return resolve_url("home")
+    return safe_target(request, target, resolve_url("home"))
 
 
 def _qr_svg(uri):
