@@ -29,10 +29,6 @@ def normalise_bsn(value):
     return value.zfill(9) if len(value) == 8 and is_ascii_digits(value) else value
 
 
-def bsn_is_ascii(value):
-    return is_ascii_digits(normalise_bsn(value))
-
-
 @deconstructible
 class BSNValidator:
     message = _("This is not a valid BSN: it must have nine digits and pass the 11-check.")

@@ -97,7 +97,7 @@ def test_a_shown_value_is_dutch_and_reads_back_to_itself(value, places, shown):
     assert parse_decimal(shown)[0] == Decimal(value)
 
 
-def test_the_field_refuses_minus_zero_where_negative_makes_no_sense_in_dutch(settings):
+def test_the_field_refuses_minus_zero_where_negative_makes_no_sense():
     field = DecimalInputField(kind="amount_or_zero", max_digits=12, decimal_places=2)
     for typed in ("-0", "-1", "-0,00"):
         with pytest.raises(ValidationError) as error:
