@@ -49,8 +49,8 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -117,10 +117,6 @@ def percent(part, whole):
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
-def _reached(stage):
-    return MAIN_FLOW[MAIN_FLOW.index(stage) :]
 
 
 def end_of(day):
@@ -239,23 +235,38 @@ class FunnelStage:
     percent_of_first: Decimal | None
 
 
-def _reached_condition(stage, on_date):
-    """Reached `stage` (or a later one of the main flow) by the as-of date: the status
-    then (annotated as `status_then`), or a change to such a stage by then."""
-    if stage == Status.REGISTERED:
-        return Q()  # everyone who entered registered
-    statuses = _reached(stage)
-    changes = StatusChange.objects.filter(
-        participant=OuterRef("pk"), to_status__in=statuses, changed_at__lt=end_of(on_date)
+def reached_rank(on_date):
+    """The furthest step of the main flow (its index in MAIN_FLOW) a participant's status
+    history reached by the as-of date, or None: with the status then, what the funnel
+    counts. One subquery per participant; the stages are worked out from the grouped
+    (status then, rank) counts, not with a subquery per stage."""
+    rank = Case(
+        *(When(to_status=status.value, then=Value(index)) for index, status in
+          enumerate(MAIN_FLOW)),
+        output_field=IntegerField(),
+    )  # fmt: skip
+    changes = (
+        StatusChange.objects.filter(
+            participant=OuterRef("pk"),
+            changed_at__lt=end_of(on_date),
+            to_status__in=[status.value for status in MAIN_FLOW],
+        )
+        .annotate(rank=rank)
+        .order_by("-rank")
     )
-    return Q(status_then__in=statuses) | Exists(changes)
+    return Subquery(changes.values("rank")[:1], output_field=IntegerField())
 
 
-def _stage_counts(on_date, counted):
-    return {
-        f"stage_{stage.value}": Count("pk", filter=Q(_reached_condition(stage, on_date)) & counted)
-        for stage in FUNNEL_STAGES
-    }
+def _furthest(status_then, rank):
+    """The furthest step reached: the status then, or the history's furthest step."""
+    then = MAIN_FLOW.index(status_then) if status_then in MAIN_FLOW else -1
+    return max(then, -1 if rank is None else rank)
+
+
+def _reached_stage(stage, status_then, rank):
+    if stage == Status.REGISTERED:
+        return True  # everyone who entered registered
+    return _furthest(status_then, rank) >= MAIN_FLOW.index(stage)
 
 
 def _funnel_stages(counts):
@@ -307,12 +318,10 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
             in_period=Case(When(period.entered(on_date), then=Value(True)), default=Value(False),
                            output_field=BooleanField()),
         )
-        .values("municipality_id", "programme_id", "status_then", "target_group",
+        .annotate(rank=reached_rank(on_date))
+        .values("municipality_id", "programme_id", "status_then", "rank", "target_group",
                 "benefit_type", "in_period", "consultant_id")
-        .annotate(
-            total=Count("pk"),
-            **_stage_counts(on_date, Q()),
-        )
+        .annotate(total=Count("pk"))
         .order_by()
     )  # fmt: skip
     ids = set(programme_ids)
@@ -322,7 +331,8 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
         if row["municipality_id"] == scope.municipality.pk and row["in_period"]:
             _add(counts.statuses, row["status_then"], total)
             for stage in FUNNEL_STAGES:
-                _add(counts.stages, stage.value, row[f"stage_{stage.value}"])
+                if _reached_stage(stage, row["status_then"], row["rank"]):
+                    _add(counts.stages, stage.value, total)
             _add(counts.per_group, row["target_group"], total)
             _add(counts.per_benefit, row["benefit_type"], total)
             counts.everyone += total
@@ -331,7 +341,8 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
         if row["programme_id"] in ids:
             figures = counts.per_programme[row["programme_id"]]
             figures["people"] += total
-            figures["placed"] += row[f"stage_{Status.PLACED.value}"]
+            if _reached_stage(Status.PLACED, row["status_then"], row["rank"]):
+                figures["placed"] += total
     for stage in FUNNEL_STAGES:
         counts.stages.setdefault(stage.value, 0)
     return counts
@@ -607,13 +618,17 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
     if metrics & {GoalMetric.PARTICIPANTS, GoalMetric.PLACEMENTS}:
         if people is None:
             rows = (
-                own.annotate(status_then=status_on(on_date))
-                .values("programme_id")
-                .annotate(people=Count("pk"),
-                          placed=Count("pk", filter=_reached_condition(Status.PLACED, on_date)))
+                own.annotate(status_then=status_on(on_date), rank=reached_rank(on_date))
+                .values("programme_id", "status_then", "rank")
+                .annotate(total=Count("pk"))
                 .order_by()
-            )  # fmt: skip
-            people = {row["programme_id"]: row for row in rows}
+            )
+            people = {}
+            for row in rows:
+                figures = people.setdefault(row["programme_id"], {"people": 0, "placed": 0})
+                figures["people"] += row["total"]
+                if _reached_stage(Status.PLACED, row["status_then"], row["rank"]):
+                    figures["placed"] += row["total"]
         for pk, row in people.items():
             if pk in actuals:
                 actuals[pk][GoalMetric.PARTICIPANTS] = Decimal(row["people"])
