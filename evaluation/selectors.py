@@ -139,15 +139,6 @@ class Period:
     def is_open(self):
         return self.start is None and self.end is None
 
-    def q(self, lookup):
-        """Q for `lookup` (a date or datetime__date path) within the period."""
-        condition = Q()
-        if self.start:
-            condition &= Q(**{f"{lookup}__gte": self.start})
-        if self.end:
-            condition &= Q(**{f"{lookup}__lte": self.end})
-        return condition
-
     def on_date(self, today=None):
         """The date figures are "as of": the end of the period, but never the future."""
         today = today or timezone.localdate()
@@ -663,21 +654,26 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
                     GoalMetric.OFF_BENEFIT_6M: row.off_benefit_6m,
                 }
     if GoalMetric.JOB_INTENTIONS in metrics:
-        # Job intentions are the municipality's (its WSP's employers), not one programme's;
-        # one counts from the moment the employer confirmed it.
         municipality_ids = {programme.municipality_id for programme in programmes}
+        # Job intentions are the municipality's (its WSP's employers), not one programme's.
+        # One counts from the moment the WSP confirmed it, also when it was filled,
+        # withdrawn or expired since (as of then it was confirmed); rows from before
+        # confirmed_at existed count from their creation while confirmed or filled.
+        cutoff = end_of(on_date)
         rows = (
             Opportunity.objects.filter(
                 employer__municipality_id__in=municipality_ids,
                 kind=OpportunityKind.JOB_INTENTION,
-                status__in=(OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED),
             )
-            .annotate(confirmed=Coalesce("confirmed_at", "created_at"))
-            .filter(confirmed__lt=end_of(on_date))
+            .filter(
+                Q(confirmed_at__lt=cutoff)
+                | Q(confirmed_at__isnull=True, created_at__lt=cutoff,
+                    status__in=(OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED))
+            )
             .values("employer__municipality_id")
             .annotate(total=Count("pk"))
             .order_by()
-        )
+        )  # fmt: skip
         per_municipality = {row["employer__municipality_id"]: row["total"] for row in rows}
         for programme in programmes:
             actuals[programme.pk][GoalMetric.JOB_INTENTIONS] = Decimal(

@@ -213,8 +213,9 @@ def sql_figures(municipality_id, programme_id, period, today=TODAY):
                 JOIN employers_employer e ON e.id = o.employer_id
                 JOIN vakwerk_programme g ON g.municipality_id = e.municipality_id
                 WHERE g.id = %(g)s AND o.kind = 'job_intention'
-                  AND o.status IN ('confirmed', 'filled')
-                  AND (COALESCE(o.confirmed_at, o.created_at) AT TIME ZONE '{TZ}')::date <= %(d)s
+                  AND ((o.confirmed_at AT TIME ZONE '{TZ}')::date <= %(d)s
+                       OR (o.confirmed_at IS NULL AND o.status IN ('confirmed', 'filled')
+                           AND (o.created_at AT TIME ZONE '{TZ}')::date <= %(d)s))
             """,
             own,
         )
@@ -667,20 +668,17 @@ def _generate(municipality, make_user, seed):
                 )
             )
     employer = EmployerFactory(municipality=municipality)
-    for _ in range(6):
+    # Confirmed, filled or withdrawn since (each with its confirmation moment), one
+    # submitted and never confirmed, one confirmed before confirmed_at existed.
+    for status in (OpportunityStatus.CONFIRMED, OpportunityStatus.FILLED,
+                   OpportunityStatus.WITHDRAWN, OpportunityStatus.CONFIRMED):  # fmt: skip
         OpportunityFactory(
-            employer=employer,
-            kind=OpportunityKind.JOB_INTENTION,
-            status=rng.choice(
-                [
-                    OpportunityStatus.CONFIRMED,
-                    OpportunityStatus.FILLED,
-                    OpportunityStatus.SUBMITTED,
-                ]
-            ),
+            employer=employer, kind=OpportunityKind.JOB_INTENTION, status=status,
             confirmed_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
             + datetime.timedelta(days=rng.randint(0, 690)),
-        )
+        )  # fmt: skip
+    OpportunityFactory(employer=employer, status=OpportunityStatus.SUBMITTED)
+    OpportunityFactory(employer=employer, status=OpportunityStatus.FILLED, confirmed_at=None)
     if seed % 2 == 0:
         # The comparison group's measured rate as the counterfactual, 12 months sustainable.
         SavingsAssumptions.objects.create(
