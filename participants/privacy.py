@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.fields import add_months, day_after
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
 
@@ -292,8 +293,9 @@ def anonymisation_due(municipality, on_date):
 
 
 def anonymisation_date(municipality, programme_ended_on):
-    """The first day on which the participant counts as due."""
-    return programme_ended_on + relativedelta(years=municipality.retention_years, days=1)
+    """The first day on which the participant counts as due; None when that lies beyond the
+    last date there is (an old programme saved with 9999-12-31 as "no end")."""
+    return day_after(add_months(programme_ended_on, 12 * municipality.retention_years))
 
 
 def _blank_values(declaration, participant):

@@ -2,6 +2,8 @@
 save the move and answer 500), and a consultant who sets up a group for colleagues lands on
 the group list (it used to be a 404)."""
 
+import datetime
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -85,3 +87,12 @@ def test_a_consultant_who_sets_up_a_group_for_colleagues_lands_on_the_group_list
     assert response.redirect_chain[-1][0] == reverse("participants:cohort_list")
     assert Cohort.objects.get().name == "Groep Noord"
     assert "U bent geen trainer van deze groep" in response.content.decode()
+
+
+def test_the_anonymisation_date_of_a_programme_without_a_real_end_is_none(municipality):
+    from participants.privacy import anonymisation_date
+
+    assert anonymisation_date(municipality, datetime.date.max) is None
+    assert anonymisation_date(municipality, datetime.date(2026, 12, 31)) == datetime.date(
+        2026 + municipality.retention_years, 12, 31
+    ) + datetime.timedelta(days=1)
