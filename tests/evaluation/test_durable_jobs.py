@@ -505,7 +505,7 @@ def test_a_report_whose_worker_is_killed_is_made_by_the_next_worker(
     slow = start_worker(slow_seconds=120)
     wait_for(lambda: status_of(report) == JobStatus.RUNNING, "the worker to start")
     first_beat = report.heartbeat_at
-    wait_for(lambda: status_of(report) and report.heartbeat_at > first_beat, "a heartbeat", 15)
+    wait_for(lambda: status_of(report) and report.heartbeat_at > first_beat, "a heartbeat", 45)
     # A worker that gives signs of life is left alone.
     assert jobs.recover_stalled_jobs().resent == []
 
