@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import (
-    OUTFLOW_TO_WORK_REASONS,
+    OUTFLOW_TO_WORK,
     BenefitStatus,
     BenefitType,
     OutcomeMeasurement,
@@ -85,7 +85,8 @@ YEARLY_COST_FIELD = {
     BenefitType.WW: "yearly_cost_ww",
     BenefitType.BOTH: "yearly_cost_both",
 }
-SUSTAINABLE = Q(benefit_status=BenefitStatus.NONE, benefit_end_reason__in=OUTFLOW_TO_WORK_REASONS)
+# The dashboard's "off benefit" predicate: one definition of an outflow for both.
+SUSTAINABLE = OUTFLOW_TO_WORK
 PARTIAL = Q(benefit_status=BenefitStatus.PARTIAL)
 
 
