@@ -731,6 +731,7 @@ DEFINITIONS = (
     "- Uit de uitkering na 6 maanden (outflow_to_work): nameting na 6 maanden met",
     "  uitkeringssituatie 'geen uitkering' en als reden werk, opleiding of eigen bedrijf;",
     "  verhuizing of een werkende partner telt niet. Het besparingsmodel telt hetzelfde.",
+    "  outflow_to_work is leeg als de nameting (nog) niet gemeten is.",
     "- Een cijfer is het deel van de gemeten nametingen, van de deelnemers van wie die",
     "  nameting op de peildatum aan de beurt was (uitvallers meegeteld); niet gemeten",
     "  nametingen tellen niet mee en worden apart genoemd. Is er nog geen nameting aan de",
