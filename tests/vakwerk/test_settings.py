@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vakwerk.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +53,12 @@ def test_celery_loses_nothing():
     assert "vakwerk.tasks.record_heartbeat" in {
         entry["task"] for entry in app.conf.beat_schedule.values()
     }
+
+
+@pytest.mark.django_db
+def test_the_apps_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -15,6 +15,7 @@ from .base import env  # noqa: E402
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing key must stop the start
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+without_jit(DATABASES["default"])  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
