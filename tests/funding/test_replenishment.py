@@ -23,9 +23,14 @@ REALISED = Decimal("29566.00")  # 2 people off bijstand for one year × 14,783
 
 def two_revolving_funds(manager, programme):
     funds = [
-        services.create_fund(manager, programme=programme, name=f"Revolverend {index}",
-                             kind=FundKind.REVOLVING, starts_on=datetime.date(2025, 1, 1),
-                             ceiling=Decimal("1000000"))  # fmt: skip
+        services.create_fund(
+            manager,
+            programme=programme,
+            name=f"Revolverend {index}",
+            kind=FundKind.REVOLVING,
+            starts_on=datetime.date(2025, 1, 1),
+            ceiling=Decimal("1000000"),
+        )
         for index in (1, 2)
     ]
     for fund in funds:
