@@ -8,7 +8,7 @@ from employers.models import Employer
 
 from .fields import PlausibleInput, is_ascii_digits
 from .roles import Role
-from .security import LOGIN_NAME_MAX_LENGTH, normalise_login_name
+from .security import LOGIN_NAME_MAX_LENGTH, address_is_locked, normalise_login_name
 
 # Long enough for any pass phrase; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 256
@@ -31,6 +31,17 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_login_name(self.cleaned_data["username"])
+
+    def clean(self):
+        if self.request is not None and address_is_locked(self.request):
+            raise forms.ValidationError(
+                _(
+                    "Too many failed log-ins from your network address. Try again in half "
+                    "an hour, or ask your functional administrator."
+                ),
+                code="address_locked",
+            )
+        return super().clean()
 
 
 class AdminLoginForm(LoginForm, AdminAuthenticationForm):

@@ -4,7 +4,12 @@ Both must be computed the same way by the login form, the Django admin's login f
 django-axes, or an attacker finds the spelling or the address that starts a fresh count.
 """
 
+import datetime
+
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
 from ipware.ip import get_client_ip
 
 # The longest e-mail address a user can have (User.email): anything longer is no login name.
@@ -56,3 +61,16 @@ def client_ip(request):
     # Fewer hops than proxies means the request did not come through them all: the nearest
     # address we know is then the one that connected to us.
     return address or remote_addr
+
+
+def address_is_locked(request):
+    """Whether the client's address has failed so often, over all login names together,
+    that it may not try any more for the cool-off time. This catches one address trying a
+    few passwords on many accounts, which the per-account lock (five failures) never sees;
+    its limit is high enough that a town hall behind one address is not locked out by its
+    own typing mistakes."""
+    since = timezone.now() - datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    failures = AccessAttempt.objects.filter(
+        ip_address=client_ip(request), attempt_time__gte=since
+    ).aggregate(total=Sum("failures_since_start"))["total"]
+    return (failures or 0) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT

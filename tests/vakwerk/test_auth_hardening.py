@@ -60,6 +60,23 @@ def test_the_django_admin_login_counts_against_the_same_lock(client, make_user):
     assert not logged_in(client)
 
 
+def test_one_address_trying_many_accounts_is_locked_as_an_address(client, make_user, settings):
+    """Four wrong passwords on each of three accounts never reach an account's lock of
+    five, but the address's failures together do."""
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    victims = [make_user(email=f"collega{number}@zwolle.example") for number in range(4)]
+    for victim in victims[:3]:
+        for _ in range(4):
+            assert log_in(client, victim.email, "wrong guess").status_code == 200
+    response = log_in(client, victims[3].email)
+    assert response.status_code == 200
+    assert "Te veel mislukte inlogpogingen vanaf uw netwerkadres" in response.content.decode()
+    assert not logged_in(client)
+    # Another address is not affected.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    assert log_in(elsewhere, victims[3].email).status_code == 302
+
+
 # Found 2: behind a proxy
 
 

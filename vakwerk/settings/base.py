@@ -136,6 +136,9 @@ PLATFORM_SESSION_TIMEOUT_MINUTES = env.int("PLATFORM_SESSION_TIMEOUT_MINUTES", d
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# One address trying a few passwords on many accounts: all its failures together, over all
+# login names, lock the address (vakwerk.security.address_is_locked).
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_RESET_ON_SUCCESS = True
 # Django's login form names the e-mail field "username"; axes would look for "email".
 AXES_USERNAME_FORM_FIELD = "username"
