@@ -115,7 +115,8 @@ def monitoring_context(report, today=None):
 def savings_context(report, today=None):
     context = _common_context(report, today or timezone.localdate())
     scope = selectors.Scope(context["municipality"], context["programme"])
-    figures = selectors.savings(scope, context["period"])
+    period = context["period"]
+    figures = selectors.savings(scope, period, on_date=period.on_date(context["today"]))
     context.update(
         savings=figures,
         result=figures.results[0],

@@ -33,6 +33,9 @@ A page shows a cohort as of a date (`Period`):
 - Goals: a percentage goal compares the same figure as the page; count goals
   (participants, placements, groups started, job intentions) are the programme's total
   from its start up to the as-of date, because that is what the target is set for.
+- Savings: the savings model (`funding/savings.py`) of the period's cohort (without a
+  period: every participant of the programme) as of the as-of date; the cost is the
+  whole programme's booked by then, also for a period.
 - Consultant activity: coaching sessions per ISO week from the period's start (or the last
   12 weeks) to the as-of date, at most 26 weeks; the average per week rounded half up;
   follow-ups overdue on the as-of date (due before it and not measured by then); the
@@ -781,19 +784,22 @@ def assumption_rows(assumptions):
 
 def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=None):
     """Realised and projected savings of each programme under the municipality's current
-    assumptions, as of the period's as-of date (the savings model counts the programme's
-    follow-ups measured and its cost booked by then): three grouped queries for all
-    programmes together, whatever their number and size (`programmes`: the scope's
-    programmes, when the caller has them already)."""
+    assumptions, as of the period's as-of date: with a period, of its cohort (follow-ups
+    of the participants who entered in it, measured by then), without one of everyone;
+    the cost is the programme's booked by then either way (the ledger does not say whom a
+    euro was spent on). Three grouped queries for all programmes together, whatever their
+    number and size (`programmes`: the scope's programmes, when the caller has them
+    already)."""
     assumptions = assumptions or current_assumptions(scope.municipality)
     on_date = on_date or period.on_date()
+    entered = None if period.is_open else (period.start, on_date)
     if programmes is None:
         programmes = scope.programmes()
     elif scope.programme is not None:
         programmes = [scope.programme]
     else:
         programmes = sorted(programmes, key=lambda programme: programme.pk)
-    results = savings_model.compute_savings_of(programmes, assumptions, on_date)
+    results = savings_model.compute_savings_of(programmes, assumptions, on_date, entered)
 
     def total(name):
         values = [getattr(result, name) for result in results]

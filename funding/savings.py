@@ -7,6 +7,10 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
   (`cohort.programme`) at the follow-up the assumptions call sustainable, measured on or
   before the calculation date. Participants marked `in_comparison_group` are never counted
   as the programme's result; they only set the comparison-group counterfactual.
+- Entry cohort (optional, `entered`): a page that shows a period counts only the
+  participants who entered (`enrolled_on`) in it, up to the calculation date, the
+  programme's and the comparison group's alike (the counterfactual then compares people
+  who entered in the same months). Without it, every participant of the programme.
 - Sustainable outflow: measured at the sustainable follow-up with benefit status "none"
   and a reason that counts as outflow to work (work, education, own business). Moving away
   or a working partner end the benefit without the programme's help and do not count.
@@ -27,7 +31,10 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
   min(duration, years since the measurement), a year being 365 days.
 - Programme cost: every expenditure booked on the programme's funds by the end of the
   calculation date (Europe/Amsterdam), with the corrections of expenditures
-  (`funding.selectors.programme_cost`).
+  (`funding.selectors.programme_cost`). Also for an entry cohort: the ledger does not say
+  which participant a euro was spent on, so a cohort's savings are set against the whole
+  programme's cost by then (net savings and return per euro of a cohort are therefore
+  on the low side, never flattering).
 - Net savings = net projected − programme cost; return per euro = net projected / cost
   (None when nothing has been spent). The gross counterparts are shown beside them.
 """
@@ -162,6 +169,8 @@ class SavingsResult:
     gross_return_per_euro: Decimal | None
     return_per_euro: Decimal | None
     net_unavailable: str | None = None
+    # (first day or None, last day) of the entry cohort counted, or None: everyone.
+    entered: tuple | None = None
 
     @property
     def net_unavailable_text(self):
@@ -187,6 +196,7 @@ class SavingsResult:
             "counterfactual_rate": text(self.counterfactual_rate),
             "comparison_participants": self.comparison_participants,
             "net_unavailable": self.net_unavailable,
+            **({} if self.entered is None else {"entered": [text(day) for day in self.entered]}),
             "figures": {
                 "participants": self.participants,
                 "sustainable_outflows": self.sustainable_outflows,
@@ -217,36 +227,44 @@ def _measurements(programme, assumptions, on_date):
     return _measurements_of([programme.pk], assumptions, on_date)
 
 
-def _measurements_of(programme_ids, assumptions, on_date):
-    return OutcomeMeasurement.objects.filter(
+def _measurements_of(programme_ids, assumptions, on_date, entered=None):
+    measured = OutcomeMeasurement.objects.filter(
         cohort__programme_id__in=programme_ids,
         follow_up=assumptions.sustainable_follow_up,
         measured_on__isnull=False,
         measured_on__lte=on_date,
     )
+    if entered is not None:
+        first, last = entered
+        measured = measured.filter(participant__enrolled_on__lte=last)
+        if first is not None:
+            measured = measured.filter(participant__enrolled_on__gte=first)
+    return measured
 
 
 def _weighted(sustainable, partial, share):
     return Decimal(sustainable) + share * Decimal(partial)
 
 
-def compute_savings(programme, assumptions, on_date=None):
+def compute_savings(programme, assumptions, on_date=None, entered=None):
     """Every savings figure of one programme under one version of the assumptions (see
     the module docstring for the definitions). Three queries however many participants:
     the counts per benefit type (programme and comparison group together), the outflow
     rows grouped by measurement date for the realised savings, and the programme cost."""
-    return compute_savings_of([programme], assumptions, on_date)[0]
+    return compute_savings_of([programme], assumptions, on_date, entered)[0]
 
 
-def compute_savings_of(programmes, assumptions, on_date=None):
+def compute_savings_of(programmes, assumptions, on_date=None, entered=None):
     """`compute_savings` for several programmes at once, in the order given: the same
-    three queries, each grouped by programme, however many programmes and participants."""
+    three queries, each grouped by programme, however many programmes and participants.
+    `entered`: (first day or None, last day), inclusive: count only the follow-ups of
+    participants who entered (`enrolled_on`) then, a period's cohort; None: everyone."""
     programmes = list(programmes)
     if not programmes:
         return []
     on_date = on_date or timezone.localdate()
     ids = [programme.pk for programme in programmes]
-    measured = _measurements_of(ids, assumptions, on_date)
+    measured = _measurements_of(ids, assumptions, on_date, entered)
 
     counts = (
         measured.values(
@@ -284,7 +302,7 @@ def compute_savings_of(programmes, assumptions, on_date=None):
     costs = _programme_costs(ids, on_date)
     return [
         _savings_result(programme, assumptions, on_date, *per_programme[programme.pk],
-                        outflows_of[programme.pk], costs.get(programme.pk, ZERO))
+                        outflows_of[programme.pk], costs.get(programme.pk, ZERO), entered)
         for programme in programmes
     ]  # fmt: skip
 
@@ -302,7 +320,9 @@ def _programme_costs(programme_ids, on_date):
     return {row["fund__programme_id"]: row["total"] or ZERO for row in rows}
 
 
-def _savings_result(programme, assumptions, on_date, own, comparison, outflow_rows, cost_total):
+def _savings_result(
+    programme, assumptions, on_date, own, comparison, outflow_rows, cost_total, entered=None
+):
     share = assumptions.partial_benefit_share
     duration = assumptions.remaining_duration_years
     net_unavailable = None
@@ -392,6 +412,7 @@ def _savings_result(programme, assumptions, on_date, own, comparison, outflow_ro
         if programme_cost and net is not None
         else None,
         net_unavailable=net_unavailable,
+        entered=None if entered is None else tuple(entered),
     )
 
 
@@ -436,6 +457,10 @@ def replenishment_proposal(fund, savings):
     corrections) on ANY fund of the programme are taken off the realised savings: each
     euro of a programme's savings is booked once, on whichever of its funds, and not a
     second time on the next visit."""
+    if savings.entered is not None:
+        # A cohort's savings are part of the programme's: booking them would under- or
+        # (next to another cohort) double-count what the programme saved.
+        raise ValueError("A replenishment follows the whole programme's savings, not a cohort's.")
     balance = selectors.balance(fund)
     already = (
         LedgerEntry.objects.filter(fund__programme_id=fund.programme_id)

@@ -262,8 +262,11 @@ def sql_figures(municipality_id, programme_id, period, today=TODAY):
     return figures
 
 
-def sql_savings(programme_ids, assumptions, on):
-    """The savings model of each programme as of `on`, from plain SQL rows."""
+def sql_savings(programme_ids, assumptions, on, period=None):
+    """The savings model of each programme as of `on`, from plain SQL rows: with a period,
+    of its cohort (who entered in it by `on`, the comparison group's too), the cost the
+    whole programme's."""
+    period = period or selectors.Period()
     share, duration = assumptions.partial_benefit_share, assumptions.remaining_duration_years
     yearly = {
         "bijstand": assumptions.yearly_cost_bijstand,
@@ -273,11 +276,13 @@ def sql_savings(programme_ids, assumptions, on):
     cent = Decimal("0.01")
     result = {}
     for pk in programme_ids:
-        params = {"g": pk, "d": on, "n": assumptions.sustainable_follow_up}
-        measured = """FROM participants_outcomemeasurement o
+        params = {"g": pk, "d": on, "n": assumptions.sustainable_follow_up,
+                  "start": period.start, "cohort": not period.is_open}  # fmt: skip
+        measured = f"""FROM participants_outcomemeasurement o
             JOIN participants_participant p ON p.id = o.participant_id
             JOIN participants_cohort c ON c.id = o.cohort_id
-            WHERE c.programme_id = %(g)s AND o.follow_up = %(n)s AND o.measured_on <= %(d)s"""
+            WHERE c.programme_id = %(g)s AND o.follow_up = %(n)s AND o.measured_on <= %(d)s
+              AND (NOT %(cohort)s OR (p.enrolled_on <= %(d)s AND {COHORT}))"""
         sustainable = f"o.benefit_status = 'none' AND o.benefit_end_reason IN {OUTFLOW_REASONS}"
         counts = _rows(
             f"""SELECT p.benefit_type, p.in_comparison_group, COUNT(DISTINCT p.id),
@@ -465,7 +470,7 @@ def _assert_equal(figures, municipality_id, programme_id, period, groups=None):
     assert shown == expected
     programmes = [result.programme.pk for result in figures.savings.results]
     assert page_savings(figures) == sql_savings(
-        programmes, figures.savings.assumptions, expected["on_date"]
+        programmes, figures.savings.assumptions, expected["on_date"], period
     )
     assert page_activity(figures) == sql_activity(municipality_id, programme_id, period)
     return expected
@@ -711,3 +716,76 @@ def test_generated_dashboard_and_monitoring_report_equal_plain_sql(
             _check_dashboard(client, manager, shown, period)
         for programme in programmes:
             _check_monitoring_report(programme, period)
+
+
+# A period's savings are its cohort's (issue 13, build 2)
+
+
+def test_a_periods_savings_count_the_follow_ups_of_its_cohort_only(client, make_user):
+    """Before, a period's savings counted every participant of the programme: here the
+    dashboard, the monitoring report and the savings report of 2026 showed 2 outflows
+    where 1 of the 2 people entered in 2026. The cost stays the whole programme's."""
+    manager = make_user(Role.MANAGER)
+    programme = ProgrammeFactory(municipality=manager.municipality)
+    group = CohortFactory(programme=programme)
+    measured = {datetime.date(2025, 1, 10): datetime.date(2025, 8, 1),
+                datetime.date(2026, 2, 2): datetime.date(2026, 9, 1)}  # fmt: skip
+    for index, (entered, day) in enumerate(measured.items()):
+        person = Participant.objects.create(
+            municipality=manager.municipality, programme=programme,
+            bsn=bsn_from_number(31_000_000 + index * 37), first_name="Cohort",
+            last_name=str(index), birth_date=datetime.date(1980, 1, 1),
+            benefit_type=BenefitType.BIJSTAND, enrolled_on=entered,
+        )  # fmt: skip
+        OutcomeMeasurement.objects.create(
+            participant=person, cohort=group, follow_up=6, due_on=day, measured_on=day,
+            benefit_status=BenefitStatus.NONE, benefit_end_reason=BenefitEndReason.WORK,
+            employment=Employment.FULL_TIME,
+        )  # fmt: skip
+    fund = FundFactory(municipality=manager.municipality, programme=programme)
+    LedgerEntry.objects.create(
+        fund=fund, kind=EntryKind.EXPENDITURE, amount=Decimal("500.00"), booked_by=manager,
+        description="x", booked_at=datetime.datetime(2025, 3, 1, 10, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    bijstand = Decimal("14783.00")
+
+    def realised(day):
+        return _half_up(bijstand * (Decimal((TODAY - day).days) / 365), "0.01")
+
+    period = selectors.Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    client.force_login(manager)
+    response = client.get(reverse("evaluation:dashboard"),
+                          {"programme": programme.pk, "date_from": "2026-01-01",
+                           "date_to": "2026-12-31"})  # fmt: skip
+    [result] = response.context["figures"].savings.results
+    assert result.outflows == 1
+    assert result.gross_projected == Decimal("36957.50")  # 1 × € 14.783 × 2,5 years
+    assert result.realised_to_date == realised(datetime.date(2026, 9, 1))
+    assert result.programme_cost == Decimal("500.00")  # booked in 2025, before the cohort
+    page = response.content.decode()
+    assert "cohort van de periode" in page
+    assert "alle deelnemers van elk programma (niet alleen" not in page
+    assert "aan de lage kant" in page
+    _check_dashboard(client, manager, programme, period)
+
+    # Without a period: everyone, as the savings page and the replenishments count.
+    [whole] = selectors.savings(selectors.Scope(manager.municipality, programme)).results
+    assert whole.outflows == 2 and whole.gross_projected == Decimal("73915.00")
+    assert whole.realised_to_date == realised(datetime.date(2025, 8, 1)) + realised(
+        datetime.date(2026, 9, 1)
+    )
+
+    for kind in (ReportKind.MONITORING, ReportKind.SAVINGS):
+        report = Report.objects.create(
+            programme=programme, kind=kind, period_start=period.start, period_end=period.end
+        )
+        context = reports.CONTEXTS[kind](report, today=TODAY)
+        savings = (
+            context["figures"].savings if kind == ReportKind.MONITORING else context["savings"]
+        )
+        assert [(r.outflows, r.gross_projected, r.realised_to_date) for r in savings.results] == [
+            (result.outflows, result.gross_projected, result.realised_to_date)
+        ]
+        html = render_to_string(reports.TEMPLATES[kind], context)
+        assert "€ 36.957,50" in html
+        assert "aan de lage kant" in html

@@ -207,6 +207,34 @@ def test_outcomes_of_another_programme_do_not_count(municipality, programme, zwo
     assert savings.compute_savings(programme, v1, TODAY).gross_projected == Decimal("517405.00")
 
 
+def test_an_entry_cohort_counts_only_who_entered_then_against_the_whole_cost(
+    manager, programme, zwolle, v1
+):
+    """A dashboard period's savings: the Zwolle trial entered on 5 January 2026, two more
+    people in June. Each cohort gets its own outflows in the same three queries; the cost
+    stays the programme's (the ledger does not say on whom it was spent), and a cohort's
+    savings are never a replenishment's basis."""
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+        spend(manager, make_fund(manager, programme), Decimal("1000.00"), Decimal("400.00"))
+    later = CohortFactory(programme=programme)
+    june_1, november_1 = datetime.date(2026, 6, 1), datetime.date(2026, 11, 1)
+    add_people(programme, later, "bijstand", 2, OFF_TO_WORK, enrolled_on=june_1,
+               measured_on=november_1)  # fmt: skip
+    everyone = savings.compute_savings(programme, v1, TODAY)
+    assert everyone.sustainable_outflows == 43
+    with CaptureQueriesContext(connection) as queries:
+        june = savings.compute_savings(programme, v1, TODAY, (june_1, TODAY))
+    assert len(queries) == 3
+    assert (june.participants, june.sustainable_outflows) == (2, 2)
+    assert june.gross_projected == Decimal("73915.00")  # 2 × € 14.783 × 2,5 years
+    assert june.programme_cost == everyone.programme_cost == Decimal("400.00")
+    trial = savings.compute_savings(programme, v1, TODAY, (None, datetime.date(2026, 5, 31)))
+    assert trial.gross_projected == Decimal("517405.00")
+    assert trial.as_calculation()["entered"] == [None, "2026-05-31"]
+    with pytest.raises(ValueError):
+        savings.replenishment_proposal(make_fund(manager, programme, FundKind.REVOLVING), june)
+
+
 # The counterfactual
 
 
