@@ -244,7 +244,7 @@ def test_found_3_a_period_counts_one_population_for_numerator_and_denominator(cl
     context = reports.monitoring_context(report)
     assert context["figures"].outcomes.total == total
     html = render_to_string(reports.TEMPLATES[ReportKind.MONITORING], context)
-    assert "0/1 · gemeten 1 van 2 · 1 nog niet gemeten" in html
+    assert "0 van 1 gemeten · gemeten 1 van 2 · 1 nog niet gemeten" in html
 
 
 def test_found_5_everything_labelled_as_of_a_date_reads_nothing_later(client, period_case):

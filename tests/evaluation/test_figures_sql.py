@@ -512,11 +512,15 @@ def _check_monitoring_report(programme, period):
     expected = _assert_equal(context["figures"], programme.municipality_id, programme.pk, period)
     html = render_to_string(reports.TEMPLATES[ReportKind.MONITORING], context)
     assert f'data-testid="summary-participants">{expected["funnel"]["registered"]}<' in html
-    work, measured, eligible = expected["total"][0]
-    if eligible:
-        assert f"{work}/{measured} · gemeten {measured} van {eligible}" in html
-    else:
-        assert "nog niet te meten" in html
+    # The summary prints each rate as the dashboard's cards do.
+    for testid, (part, measured, eligible) in zip(
+        ("summary-in-work-3m", "summary-off-benefit-6m"), expected["total"], strict=True
+    ):
+        cell = html.split(f'data-testid="{testid}">', 1)[1].split("</td>", 1)[0]
+        if eligible:
+            assert f"{part} van {measured} gemeten · gemeten {measured} van {eligible}" in cell
+        else:
+            assert "nog niet te meten" in cell
 
 
 # Demo data

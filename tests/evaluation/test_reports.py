@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from evaluation import reports, selectors
 from evaluation.models import JobStatus, Report, ReportKind
@@ -86,7 +87,7 @@ def manager(make_user):
 
 
 @pytest.mark.django_db
-def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers():
+def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers(client):
     call_command("seed_demo")
     zwolle = Programme.objects.get(name="VAK Zwolle")
     monitoring = Report.objects.get(programme=zwolle, kind=ReportKind.MONITORING)
@@ -100,8 +101,18 @@ def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers():
     assert "Demo Zwolle" in text and "VAK Zwolle" in text
     assert "Pagina 1 van" in text
     assert f"Pagina {len(reader.pages)} van {len(reader.pages)}" in text
-    assert "48%" in text and "57%" in text  # in work at 3 months, off benefit at 6
-    assert "34/71" in text and "41/72" in text
+    # The summary prints each rate as the dashboard's cards do: the percentage, how many
+    # of the measured had the outcome, how many of those due were measured, and how many
+    # are not measured yet (one 3-month follow-up of the 72 is still open).
+    words = " ".join(text.split())
+    in_work = "48% 34 van 71 gemeten · gemeten 71 van 72 · 1 nog niet gemeten"
+    off_benefit = "57% 41 van 72 gemeten · gemeten 72 van 72"
+    assert f"Aan het werk na 3 maanden {in_work}" in words
+    assert f"Uit de uitkering na 6 maanden {off_benefit}" in words
+    client.force_login(User.objects.get(email="manager@zwolle.example"))
+    page = client.get(reverse("evaluation:dashboard"), {"programme": zwolle.pk})
+    cards = " ".join(strip_tags(page.content.decode()).split())
+    assert in_work in cards and off_benefit in cards
     assert "€ 517.405,00" in text
     _assert_accessible(reader, "VAK Zwolle")
 
