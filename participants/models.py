@@ -566,6 +566,25 @@ class Certificate(models.TextChoices):
     DUTCH_B1 = "dutch_b1", _("Dutch at B1 level")
 
 
+class Weekday(models.TextChoices):
+    MONDAY = "mon", _("Monday")
+    TUESDAY = "tue", _("Tuesday")
+    WEDNESDAY = "wed", _("Wednesday")
+    THURSDAY = "thu", _("Thursday")
+    FRIDAY = "fri", _("Friday")
+    SATURDAY = "sat", _("Saturday")
+    SUNDAY = "sun", _("Sunday")
+
+
+# The managed list of skills a consultant ticks; stored as words in the profile's skills
+# text (Dutch, as employers write `skills_wanted`), where the matching looks for them.
+COMMON_SKILLS = (
+    "klantvriendelijk", "samenwerken", "nauwkeurig", "betrouwbaar", "zorg", "schoonmaak",
+    "koken", "magazijn", "heftruck", "logistiek", "bouwplaats", "techniek", "groen",
+    "administratie", "kassa", "computer", "rijden",
+)  # fmt: skip
+
+
 class TalentProfile(models.Model):
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="talent_profile"
@@ -579,6 +598,11 @@ class TalentProfile(models.Model):
     education = models.TextField(_("education"), blank=True)
     passions = models.TextField(_("passions"), blank=True)
     availability = models.CharField(_("availability"), max_length=200, blank=True)
+    # The date each held certificate was obtained, by code ({"vca": "2025-03-14"}): beside
+    # `certificates`, which the matching and the PDF read as a plain list of codes.
+    certificate_dates = models.JSONField(_("certificates obtained on"), default=dict, blank=True)
+    days_available = models.JSONField(_("days available"), default=list, blank=True)
+    summary = models.TextField(_("summary"), max_length=1500, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
