@@ -268,6 +268,13 @@ class Intake(models.Model):
     skills = models.TextField(_("skills"), blank=True)
     behaviour = models.TextField(_("behaviour"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Why the consultant selects this person on their potential; selection requires it
+    # (services.selection_refusal), so the choice can be accounted for later.
+    selection_motivation = models.TextField(
+        _("selection motivation"),
+        blank=True,
+        help_text=_("Why this participant is (or is not) selected for the programme."),
+    )
 
     class Meta:
         verbose_name = _("intake")
