@@ -15,6 +15,25 @@ MATCHABLE_STATUSES = (Status.SELECTED, Status.IN_PROGRAMME, Status.MATCHED)
 WEIGHTS = {"conditions": 40, "skills": 30, "target_group": 15, "availability": 15}
 
 
+class Reason(tuple):
+    """One reason of a fit score: (sign, text), plus the talent-profile field that would
+    change it (`field`: the anchor of that part of the profile form), or None when the
+    profile cannot change it (the target group follows from age and benefit)."""
+
+    def __new__(cls, sign, text, field=None):
+        reason = super().__new__(cls, (sign, text))
+        reason.field = field
+        return reason
+
+    @property
+    def sign(self):
+        return self[0]
+
+    @property
+    def text(self):
+        return self[1]
+
+
 @dataclass
 class Suggestion:
     participant: Participant
@@ -44,13 +63,15 @@ def score_candidate(opportunity, participant, explain=True):
             for condition in opportunity.conditions:
                 template = _("meets: %(c)s") if condition in held else _("lacks: %(c)s")
                 sign = "+" if condition in held else "-"
-                reasons.append((sign, template % {"c": labels.get(condition)}))
+                reasons.append(
+                    Reason(sign, template % {"c": labels.get(condition)}, "certificates")
+                )
             # Met conditions first, as before: the reader sees what fits, then what lacks.
             reasons.sort(key=lambda reason: reason[0] != "+")
     else:
         suggestion.score += WEIGHTS["conditions"]
         if explain:
-            reasons.append(("+", _("no conditions asked")))
+            reasons.append(Reason("+", _("no conditions asked")))
 
     wanted = _words(opportunity.skills_wanted)
     if wanted:
@@ -58,9 +79,9 @@ def score_candidate(opportunity, participant, explain=True):
         overlap = sorted(word for word in wanted if word in have)
         suggestion.score += round(WEIGHTS["skills"] * len(overlap) / len(wanted))
         if explain and overlap:
-            reasons.append(("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}))
+            reasons.append(Reason("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}, "skills"))
         elif explain:
-            reasons.append(("-", _("none of the wanted skills in the profile")))
+            reasons.append(Reason("-", _("none of the wanted skills in the profile"), "skills"))
     else:
         suggestion.score += WEIGHTS["skills"] // 2
 
@@ -68,29 +89,32 @@ def score_candidate(opportunity, participant, explain=True):
         suggestion.score += WEIGHTS["target_group"]
         if explain and opportunity.target_groups:
             label = TargetGroup(participant.target_group).label
-            reasons.append(("+", _("target group: %(g)s") % {"g": label}))
+            reasons.append(Reason("+", _("target group: %(g)s") % {"g": label}))
     elif explain:
-        reasons.append(("-", _("outside the target group asked")))
+        reasons.append(Reason("-", _("outside the target group asked")))
 
     hours = profile.hours_available if profile else None
     if opportunity.hours_per_week and hours is not None:
         if hours >= opportunity.hours_per_week:
             suggestion.score += WEIGHTS["availability"]
             if explain:
-                reasons.append(("+", _("available %(h)s hours a week") % {"h": hours}))
+                reasons.append(
+                    Reason("+", _("available %(h)s hours a week") % {"h": hours}, "hours")
+                )
         else:
             suggestion.score += round(WEIGHTS["availability"] * hours / opportunity.hours_per_week)
             if explain:
                 reasons.append(
-                    (
+                    Reason(
                         "-",
                         _("available %(h)s of %(n)s hours")
                         % {"h": hours, "n": opportunity.hours_per_week},
+                        "hours",
                     )
                 )
     elif opportunity.hours_per_week:
         if explain:
-            reasons.append(("-", _("availability unknown")))
+            reasons.append(Reason("-", _("availability unknown"), "hours"))
     else:
         suggestion.score += WEIGHTS["availability"]
     suggestion.reasons = reasons

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django import forms
 from django.db.models import Q
@@ -8,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import CoachingSession, SessionKind, Theme
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.fields import DateInput, PlausibleInput, parse_id
+from vakwerk.fields import BOUNDS, BoundsValidator, DateInput, PlausibleInput, parse_id
 from vakwerk.models import Programme, User
 from vakwerk.roles import Role
 
 from .models import (
+    COMMON_SKILLS,
     STATUS_TRANSITIONS,
     BenefitType,
+    Certificate,
     Cohort,
     CohortMeeting,
     Intake,
@@ -23,6 +26,7 @@ from .models import (
     Rung,
     Status,
     TargetGroup,
+    Weekday,
 )
 
 DATE = DateInput()
@@ -328,3 +332,153 @@ class OutcomeForm(PlausibleInput, forms.ModelForm):
 
 class BsnSearchForm(PlausibleInput, forms.Form):
     bsn = forms.CharField(label=_("BSN"), max_length=9, min_length=8)
+
+
+def _skill_words(text):
+    return [word.strip() for word in re.split(r"[,;/]+", text or "") if word.strip()]
+
+
+class TalentProfileForm(PlausibleInput, forms.Form):
+    """The consultant's form for a talent profile. Skills are ticked from the managed list
+    or typed; both end up as one comma-separated text, which the matching searches. Each
+    certificate is ticked with the date it was obtained."""
+
+    field_kinds = {"hours_available": "hours_per_week"}
+
+    skills_common = forms.MultipleChoiceField(
+        label=_("Skills"),
+        required=False,
+        choices=[(skill, skill) for skill in COMMON_SKILLS],
+        widget=forms.CheckboxSelectMultiple({"class": "form-check-input"}),
+    )
+    skills_other = forms.CharField(
+        label=_("Other skills"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate skills with commas."),
+    )
+    hours_available = forms.IntegerField(label=_("Hours available per week"), required=False)
+    days_available = forms.MultipleChoiceField(
+        label=_("Days available"),
+        required=False,
+        choices=Weekday.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    availability = forms.CharField(
+        label=_("Notes on availability"),
+        required=False,
+        max_length=200,
+        help_text=_("For instance: mornings only, not during school holidays."),
+    )
+    education = forms.CharField(
+        label=_("Education"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+    experience = forms.CharField(
+        label=_("Work experience"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    passions = forms.CharField(
+        label=_("Passions"), required=False, max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=1500,
+        widget=forms.Textarea({"rows": 4}),
+        help_text=_("A short CV-like text in the participant's own terms; no photo, no BSN."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        certificate_fields = {}
+        for code, label in Certificate.choices:
+            certificate_fields[f"cert_{code}"] = forms.BooleanField(
+                label=label,
+                required=False,
+                widget=forms.CheckboxInput({"class": "form-check-input"}),
+            )
+            certificate_fields[f"cert_{code}_on"] = forms.DateField(
+                label=_("Obtained on"), required=False, widget=DATE
+            )
+        self.base_fields = {**self.base_fields, **certificate_fields}
+        self.field_kinds = {
+            **self.field_kinds,
+            **{f"cert_{code}_on": "past_date" for code in Certificate.values},
+        }
+        super().__init__(*args, **kwargs)
+        # apply_rules words an optional field's bounds for an end date ("leave empty when
+        # there is no end date"); hours and the date a certificate was obtained are no end.
+        for name, kind in self.field_kinds.items():
+            field = self.fields[name]
+            field.validators = [v for v in field.validators if not isinstance(v, BoundsValidator)]
+            field.validators.append(BoundsValidator(BOUNDS[kind]))
+
+    def certificate_rows(self):
+        """(checkbox, date) bound fields per certificate, for the template's table."""
+        return [(self[f"cert_{code}"], self[f"cert_{code}_on"]) for code in Certificate.values]
+
+    def clean(self):
+        data = super().clean()
+        for code in Certificate.values:
+            if data.get(f"cert_{code}_on") and not data.get(f"cert_{code}"):
+                self.add_error(
+                    f"cert_{code}",
+                    _("Tick the certificate, or clear the date it was obtained."),
+                )
+        return data
+
+    @classmethod
+    def initial_for(cls, profile, intake=None):
+        """The form's values from a saved profile; passions from the intake's passion
+        inventory while the profile has none."""
+        initial = {}
+        if intake is not None and intake.passion_inventory:
+            initial["passions"] = intake.passion_inventory
+        if profile is None:
+            return initial
+        common, other = [], []
+        for word in _skill_words(profile.skills):
+            (common if word.lower() in COMMON_SKILLS else other).append(word)
+        initial.update(
+            skills_common=[word.lower() for word in common],
+            skills_other=", ".join(other),
+            hours_available=profile.hours_available,
+            days_available=profile.days_available,
+            availability=profile.availability,
+            education=profile.education,
+            experience=profile.experience,
+            summary=profile.summary,
+        )
+        if profile.passions:
+            initial["passions"] = profile.passions
+        for code in profile.certificates:
+            initial[f"cert_{code}"] = True
+            if profile.certificate_dates.get(code):
+                initial[f"cert_{code}_on"] = datetime.date.fromisoformat(
+                    profile.certificate_dates[code]
+                )
+        return initial
+
+    def profile_fields(self):
+        """The cleaned values as the keywords of services.save_talent_profile."""
+        data = self.cleaned_data
+        ticked = [skill for skill in COMMON_SKILLS if skill in data["skills_common"]]
+        typed = [w for w in _skill_words(data["skills_other"]) if w.lower() not in ticked]
+        held = [code for code in Certificate.values if data.get(f"cert_{code}")]
+        return {
+            "skills": ", ".join(ticked + typed),
+            "certificates": held,
+            "certificate_dates": {
+                code: data[f"cert_{code}_on"].isoformat()
+                for code in held
+                if data.get(f"cert_{code}_on")
+            },
+            "hours_available": data["hours_available"],
+            "days_available": [d for d in Weekday.values if d in data["days_available"]],
+            "availability": data["availability"],
+            "education": data["education"],
+            "experience": data["experience"],
+            "passions": data["passions"],
+            "summary": data["summary"],
+        }

@@ -618,3 +618,22 @@ class TalentProfile(models.Model):
 
     def __str__(self):
         return f"{self.participant}"
+
+    @property
+    def certificate_list(self):
+        """(label, date obtained or None) per certificate held, in the order of the list."""
+        labels = dict(Certificate.choices)
+        return [
+            (
+                labels.get(code, code),
+                datetime.date.fromisoformat(self.certificate_dates[code])
+                if self.certificate_dates.get(code)
+                else None,
+            )
+            for code in self.certificates
+        ]
+
+    @property
+    def day_labels(self):
+        labels = dict(Weekday.choices)
+        return [labels[day] for day in self.days_available if day in labels]

@@ -27,6 +27,7 @@ from .models import (
     Participant,
     Status,
     StatusChange,
+    TalentProfile,
 )
 from .validators import normalise_bsn
 
@@ -274,3 +275,57 @@ def record_outcome(user, outcome, **fields):
         detail="follow-up",
     )  # fmt: skip
     return outcome
+
+
+TALENT_PROFILE_FIELDS = (
+    "skills",
+    "certificates",
+    "certificate_dates",
+    "hours_available",
+    "days_available",
+    "availability",
+    "education",
+    "experience",
+    "passions",
+    "summary",
+)
+
+
+@transaction.atomic
+def save_talent_profile(user, participant, **fields):
+    """Creates or updates the participant's talent profile, which the matching, the
+    employer's candidate page and the profile PDF read. Each changed field goes into the
+    field history, and one audit entry says which fields changed."""
+    _require_editor(user, participant)
+    unknown = set(fields) - set(TALENT_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not talent-profile fields: {sorted(unknown)}")
+    # Lock the participant: two first saves at once must not both create a profile.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    profile = TalentProfile.objects.filter(participant=participant).first()
+    created = profile is None
+    if created:
+        profile = TalentProfile(participant=participant)
+    if "certificates" in fields:
+        # A date only for a certificate held: dropping one drops its date too.
+        held = list(dict.fromkeys(fields["certificates"]))
+        fields["certificates"] = held
+        dates = fields.get("certificate_dates", profile.certificate_dates) or {}
+        fields["certificate_dates"] = {code: str(dates[code]) for code in held if dates.get(code)}
+    # A new profile's snapshot holds the empty defaults: every filled field is history.
+    before = audit.snapshot(profile, fields)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    changed = audit.record_field_changes(user, profile, before, participant.pk)
+    if changed or created:
+        audit.record(
+            user,
+            AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=profile,
+            participant_id=participant.pk,
+            detail=("talent profile: " + ", ".join(c.field for c in changed))[:100],
+        )
+    participant.talent_profile = profile
+    return profile

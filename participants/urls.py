@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.participant_edit, name="edit"),
     path("<int:pk>/status/", views.participant_status, name="status"),
     path("<int:pk>/intake/", views.intake_edit, name="intake"),
+    path("<int:pk>/talent-profile/", views.talent_profile_edit, name="talent_profile"),
     path("<int:pk>/ladder/", views.ladder_add, name="ladder"),
     path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
     path("outcomes/<int:pk>/", views.outcome_edit, name="outcome"),

@@ -31,6 +31,7 @@ from .forms import (
     OutcomeForm,
     ParticipantForm,
     StatusChangeForm,
+    TalentProfileForm,
 )
 from .models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 
@@ -213,6 +214,36 @@ def intake_edit(request, pk):
         return redirect("participants:detail", participant.pk)
     return _form_page(request, form, _("Intake of %(name)s") % {"name": participant},
                       participant_url(participant))  # fmt: skip
+
+
+@role_required(*STAFF)
+def talent_profile_edit(request, pk):
+    """The talent profile the matching and the employer read, kept by the consultant."""
+    participant = _participant(request, pk)
+    profile = getattr(participant, "talent_profile", None)
+    if profile is not None and request.method == "GET":
+        audit.record(
+            request.user, AuditAction.VIEW, obj=profile, participant_id=pk,
+            detail="talent profile",
+        )  # fmt: skip
+    initial = TalentProfileForm.initial_for(profile, getattr(participant, "intake", None))
+    form = TalentProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_talent_profile(request.user, participant, **form.profile_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The talent profile has been saved."))
+            return redirect(f"{participant_url(participant)}#talent-profile")
+    return _form_page(
+        request,
+        form,
+        _("Talent profile of %(name)s") % {"name": participant},
+        participant_url(participant),
+        template="participants/talent_profile_form.html",
+        participant=participant,
+    )
 
 
 @role_required(*STAFF)
