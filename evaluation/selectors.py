@@ -20,7 +20,8 @@ A page shows a cohort as of a date (`Period`):
   participant without any history keeps their recorded status.
 - Funnel: members of the cohort per stage of the main flow they had reached by the as-of
   date (their status then, or a change to that stage or a later one by then). Everyone in
-  the cohort counts as registered.
+  the cohort counts as registered. The selected stage is split by the development
+  potential recorded at the intake (selection's criterion).
 - In work after 3 months and off benefit after 6 months (intention to treat): eligible are
   the cohort's participants whose N-month follow-up is due on or before the as-of date,
   drop-outs included; the figure is successes / measured (measured by the as-of date),
@@ -76,6 +77,7 @@ from participants.models import (
     OUTFLOW_TO_WORK,
     BenefitType,
     Cohort,
+    DevelopmentPotential,
     OutcomeMeasurement,
     Participant,
     Status,
@@ -227,6 +229,19 @@ class FunnelStage:
     label: str
     count: int
     percent_of_first: Decimal | None
+    # The selected stage by development potential at intake (selection's criterion):
+    # (potential, label, count), highest first; "" is selected without a recorded intake.
+    breakdown: tuple = ()
+
+
+def _potential_breakdown(by_potential):
+    order = [(p.value, str(p.label)) for p in reversed(DevelopmentPotential)]
+    order.append(("", str(_("No intake recorded"))))
+    return tuple(
+        (value, label, by_potential.get(value, 0))
+        for value, label in order
+        if value or by_potential.get(value)
+    )
 
 
 def reached_rank(on_date):
@@ -263,11 +278,13 @@ def _reached_stage(stage, status_then, rank):
     return _furthest(status_then, rank) >= MAIN_FLOW.index(stage)
 
 
-def _funnel_stages(counts):
+def _funnel_stages(counts, selected_by_potential=None):
     first = counts[FUNNEL_STAGES[0].value]
+    breakdown = _potential_breakdown(selected_by_potential or {})
     return [
         FunnelStage(stage.value, str(stage.label), counts[stage.value],
-                    percent(counts[stage.value], first))
+                    percent(counts[stage.value], first),
+                    breakdown if stage == Status.SELECTED else ())
         for stage in FUNNEL_STAGES
     ]  # fmt: skip
 
@@ -284,6 +301,8 @@ class ParticipantCounts:
     per_programme: dict = field(default_factory=dict)
     # Per consultant: their participants whose status on the as-of date was active.
     caseload: dict = field(default_factory=dict)
+    # The cohort's members who reached the selected stage, per development potential.
+    selected_by_potential: dict = field(default_factory=dict)
 
 
 def _add(counts, key, number):
@@ -314,7 +333,7 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
         )
         .annotate(rank=reached_rank(on_date))
         .values("municipality_id", "programme_id", "status_then", "rank", "target_group",
-                "benefit_type", "in_period", "consultant_id")
+                "benefit_type", "in_period", "consultant_id", "intake__development_potential")
         .annotate(total=Count("pk"))
         .order_by()
     )  # fmt: skip
@@ -327,6 +346,9 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
             for stage in FUNNEL_STAGES:
                 if _reached_stage(stage, row["status_then"], row["rank"]):
                     _add(counts.stages, stage.value, total)
+            if _reached_stage(Status.SELECTED, row["status_then"], row["rank"]):
+                potential = row["intake__development_potential"] or ""
+                _add(counts.selected_by_potential, potential, total)
             _add(counts.per_group, row["target_group"], total)
             _add(counts.per_benefit, row["benefit_type"], total)
             counts.everyone += total
@@ -1031,7 +1053,7 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         period=period,
         on_date=on_date,
         status_counts=[(status, people.statuses.get(status.value, 0)) for status in Status],
-        funnel=_funnel_stages(people.stages),
+        funnel=_funnel_stages(people.stages, people.selected_by_potential),
         outcomes=outcomes(scope, period, targets, people=people, counted=counted,
                           cohorts=cohorts, cohorts_total=cohorts[0].in_all if cohorts else 0,
                           on_date=on_date),

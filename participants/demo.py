@@ -132,12 +132,23 @@ def _history(participant, steps, user):
     ]
 
 
+# Selection requires a motivation (services.selection_refusal); one per potential, so the
+# seed draws nothing extra from its random generator and its figures stay the same.
+MOTIVATIONS = {
+    DevelopmentPotential.HIGH: "Leert snel en weet wat ze wil; past goed in de groep.",
+    DevelopmentPotential.MEDIUM: "Gemotiveerd; groeit met begeleiding en oefening in de groep.",
+    DevelopmentPotential.LOW: "Weinig werkervaring, wel gemotiveerd: de groep geeft houvast.",
+}
+
+
 def _intake(participant, day, rng, user):
+    potential = rng.choice(list(DevelopmentPotential))
     Intake.objects.create(
         participant=participant,
         held_on=day,
         held_by=user,
-        development_potential=rng.choice(list(DevelopmentPotential)),
+        development_potential=potential,
+        selection_motivation=MOTIVATIONS[potential],
         passion_inventory=rng.choice(
             ["Werken met mensen, zorg.", "Techniek en bouwen.", "Logistiek en orde.", "Koken."]
         ),
@@ -395,6 +406,16 @@ def _seed_kampen(spec, consultants, rng, today):
                 participant, participant.consultant, start, today - datetime.timedelta(days=1),
                 rng, 4,
             )  # fmt: skip
+        elif status == Status.SELECTED:
+            # Selected on their intake, as the app requires; no random draw (see MOTIVATIONS).
+            potential = list(DevelopmentPotential)[int(participant.bsn) % 3]
+            Intake.objects.create(
+                participant=participant,
+                held_on=participant.enrolled_on + datetime.timedelta(days=3),
+                held_by=participant.consultant,
+                development_potential=potential,
+                selection_motivation=MOTIVATIONS[potential],
+            )
     Participant.objects.bulk_update(participants, ["status"])
     StatusChange.objects.bulk_create(history)
     CoachingSession.objects.bulk_create(sessions)

@@ -20,6 +20,7 @@ from .models import (
     Certificate,
     Cohort,
     CohortMeeting,
+    DevelopmentPotential,
     Intake,
     OutcomeMeasurement,
     Participant,
@@ -28,6 +29,8 @@ from .models import (
     TargetGroup,
     Weekday,
 )
+from .selectors import GROUPS, NO_INTAKE, OWN
+from .services import MEETINGS_OUTSIDE_PERIOD, selection_refusal
 
 DATE = DateInput()
 
@@ -121,6 +124,13 @@ class CaseloadFilterForm(PlausibleInput, forms.Form):
     cohort = forms.ModelChoiceField(
         label=_("Group"), required=False, queryset=Cohort.objects.none(), empty_label=_("All")
     )
+    potential = forms.ChoiceField(
+        label=_("Development potential"),
+        required=False,
+        choices=[("", _("All"))]
+        + DevelopmentPotential.choices
+        + [(NO_INTAKE, _("No intake yet"))],
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -131,7 +141,16 @@ class CaseloadFilterForm(PlausibleInput, forms.Form):
             ("last_contact", _("Longest without contact")),
             ("-last_contact", _("Most recent contact")),
             ("-enrolled", _("Newest enrolment")),
+            ("-potential", _("Highest development potential")),
+            ("potential", _("Lowest development potential")),
         ],
+    )
+    # A consultant who also trains groups: their own participants (the default) or the
+    # members of the groups they train. Not a field: the page shows it as tabs.
+    members = forms.ChoiceField(
+        required=False,
+        choices=[(OWN, _("My participants")), (GROUPS, _("Members of my groups"))],
+        widget=forms.HiddenInput,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -157,6 +176,20 @@ class StatusChangeForm(PlausibleInput, forms.Form):
         super().__init__(*args, **kwargs)
         allowed = STATUS_TRANSITIONS[Status(participant.status)]
         self.fields["status"].choices = [(s.value, s.label) for s in Status if s in allowed]
+        self.participant = participant
+        if Status.SELECTED in allowed:
+            self.fields["status"].help_text = _(
+                "Selecting requires a recorded intake with the development potential and "
+                "your motivation."
+            )
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status == Status.SELECTED:
+            refusal = selection_refusal(self.participant)
+            if refusal:
+                raise forms.ValidationError(refusal, code="selection_without_intake")
+        return status
 
 
 class IntakeForm(PlausibleInput, forms.ModelForm):
@@ -175,6 +208,7 @@ class IntakeForm(PlausibleInput, forms.ModelForm):
             "skills",
             "behaviour",
             "notes",
+            "selection_motivation",
         ]
         widgets = {
             "held_on": DATE,
@@ -183,6 +217,7 @@ class IntakeForm(PlausibleInput, forms.ModelForm):
             "skills": forms.Textarea(attrs={"rows": 2}),
             "behaviour": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "selection_motivation": forms.Textarea(attrs={"rows": 3}),
         }
 
 
@@ -260,6 +295,10 @@ class CohortForm(PlausibleInput, forms.ModelForm):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The group cannot end before it starts."))
+        elif start and end and self.instance.pk:
+            outside = self.instance.meetings_outside(start, end).exists()
+            if outside:
+                self.add_error(None, MEETINGS_OUTSIDE_PERIOD)
         return data
 
 
@@ -284,6 +323,13 @@ class MeetingForm(PlausibleInput, forms.ModelForm):
         model = CohortMeeting
         fields = ["held_on", "topic"]
         widgets = {"held_on": DATE}
+
+    def __init__(self, *args, cohort=None, **kwargs):
+        # With the group set on the instance, the model's clean refuses a date outside
+        # the group's period as a form error.
+        if cohort is not None and "instance" not in kwargs:
+            kwargs["instance"] = CohortMeeting(cohort=cohort)
+        super().__init__(*args, **kwargs)
 
 
 class AttendanceForm(PlausibleInput, forms.Form):

@@ -1,9 +1,11 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.roles import Role
@@ -273,6 +275,9 @@ class Intake(models.Model):
     selection_motivation = models.TextField(
         _("selection motivation"),
         blank=True,
+        default="",
+        # Intakes written before this field, and bulk loads, have none.
+        db_default="",
         help_text=_("Why this participant is (or is not) selected for the programme."),
     )
 
@@ -377,6 +382,10 @@ class Cohort(models.Model):
     def __str__(self):
         return self.name
 
+    def meetings_outside(self, start, end):
+        """The group's meetings that a period from `start` to `end` would leave out."""
+        return self.meetings.exclude(held_on__gte=start, held_on__lte=end)
+
 
 class Enrolment(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrolments")
@@ -408,6 +417,19 @@ class CohortMeeting(models.Model):
 
     def __str__(self):
         return f"{self.cohort}: {self.topic}"
+
+    def clean(self):
+        # The group's period bounds its meetings: a date outside it is a typing error
+        # (a wrong year), and attendance outside the period would count for nobody.
+        cohort = self.cohort if self.cohort_id else None
+        if cohort is None or self.held_on is None:
+            return
+        if not cohort.start_date <= self.held_on <= cohort.end_date:
+            message = _("The meeting must fall within the group's period (%(start)s – %(end)s).")
+            dates = {"start": date_format(cohort.start_date), "end": date_format(cohort.end_date)}
+            raise ValidationError(
+                {"held_on": ValidationError(message % dates, code="meeting_outside_period")}
+            )
 
 
 class Attendance(models.Model):

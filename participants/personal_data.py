@@ -162,7 +162,15 @@ DECLARATIONS = [
         single=True,
         select_related=("held_by",),
         blank=dict.fromkeys(
-            ("passion_inventory", "knowledge", "skills", "behaviour", "notes"), ""
+            (
+                "passion_inventory",
+                "knowledge",
+                "skills",
+                "behaviour",
+                "notes",
+                "selection_motivation",
+            ),
+            "",
         ),
         keep=("id", "participant", "held_on", "held_by", "development_potential"),
         timeline="intake",

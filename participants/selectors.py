@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from consultants.models import CoachingSession
@@ -14,6 +14,8 @@ from vakwerk.models import FieldChange
 from .models import (
     ACTIVE_STATUSES,
     Cohort,
+    DevelopmentPotential,
+    Enrolment,
     LadderRung,
     OutcomeMeasurement,
     Participant,
@@ -31,7 +33,20 @@ CASELOAD_SORTS = {
     "-last_contact": ("-last_contact", "last_name", "pk"),
     "enrolled": ("enrolled_on", "pk"),
     "-enrolled": ("-enrolled_on", "-pk"),
+    # Without an intake there is no potential: last either way.
+    "potential": (F("potential_rank").asc(nulls_last=True), "last_name", "pk"),
+    "-potential": (F("potential_rank").desc(nulls_last=True), "last_name", "pk"),
 }
+# Which of a consultant's participants the caseload lists: those they coach, or the
+# members of the groups they train (whoever coaches them).
+OWN, GROUPS = "own", "groups"
+NO_INTAKE = "none"
+POTENTIAL_RANK = Case(
+    When(intake__development_potential=DevelopmentPotential.LOW, then=Value(1)),
+    When(intake__development_potential=DevelopmentPotential.MEDIUM, then=Value(2)),
+    When(intake__development_potential=DevelopmentPotential.HIGH, then=Value(3)),
+    output_field=IntegerField(),
+)
 
 
 def with_last_contact(queryset):
@@ -43,11 +58,39 @@ def with_last_contact(queryset):
     return queryset.annotate(last_contact=Subquery(last_session))
 
 
-def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
-             sort="name"):  # fmt: skip
-    participants = with_last_contact(
-        Participant.objects.for_user(user).select_related("consultant")
+def trained_members(user):
+    """The members of the groups a user trains, as ids for an IN."""
+    return Enrolment.objects.filter(cohort__trainers=user).values("participant_id")
+
+
+def caseload_sections(user):
+    """For a consultant: how many participants they coach and how many members their
+    groups have, in one query; None for a manager (they see the whole municipality)."""
+    if user.role != "consultant":
+        return None
+    return Participant.objects.for_user(user).aggregate(
+        own=Count("pk", filter=Q(consultant=user)),
+        groups=Count("pk", filter=Q(pk__in=trained_members(user))),
     )
+
+
+def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
+             sort="name", potential="", members=OWN):  # fmt: skip
+    participants = Participant.objects.for_user(user)
+    if user.role == "consultant":
+        # A consultant who trains groups sees their members too (`for_user`), but their
+        # caseload is whom they coach: the group members are a section of their own.
+        if members == GROUPS:
+            participants = participants.filter(pk__in=trained_members(user))
+        else:
+            participants = participants.filter(consultant=user)
+    participants = with_last_contact(
+        participants.select_related("consultant", "intake").annotate(potential_rank=POTENTIAL_RANK)
+    )
+    if potential == NO_INTAKE:
+        participants = participants.filter(intake__isnull=True)
+    elif potential:
+        participants = participants.filter(intake__development_potential=potential)
     if status:
         participants = participants.filter(status=status)
     if target_group:

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
@@ -32,6 +33,9 @@ from .models import (
 from .validators import normalise_bsn
 
 EDITOR_ROLES = (Role.CONSULTANT, Role.MANAGER)
+MEETINGS_OUTSIDE_PERIOD = gettext_lazy(
+    "This group has meetings outside these dates: move or remove them first."
+)
 
 
 def _require_editor(user, participant=None):
@@ -99,6 +103,10 @@ def _record_status(user, participant, new_status, note="", when=None):
             % {"from": Status(current.status).label, "to": Status(new_status).label},
             code="invalid_transition",
         )
+    if new_status == Status.SELECTED:
+        refusal = selection_refusal(current)
+        if refusal:
+            raise ValidationError(refusal, code="selection_without_intake")
     change = StatusChange.objects.create(
         participant=current,
         from_status=current.status,
@@ -111,6 +119,20 @@ def _record_status(user, participant, new_status, note="", when=None):
     participant.status = new_status
     audit.record(user, AuditAction.UPDATE, obj=current, participant_id=current.pk, detail="status")
     return change
+
+
+def selection_refusal(participant):
+    """Why a participant cannot be selected yet, or None. Selection is on development
+    potential (the plan of approach's criterion), so it needs a recorded intake with the
+    potential and the consultant's motivation."""
+    intake = Intake.objects.filter(participant_id=participant.pk).first()
+    if intake is None or not intake.development_potential:
+        return _(
+            "Record the intake with the development potential before selecting this participant."
+        )
+    if not intake.selection_motivation.strip():
+        return _("Write your motivation for selecting this participant in the intake first.")
+    return None
 
 
 @transaction.atomic
@@ -198,6 +220,8 @@ def update_cohort(user, cohort, *, trainers=None, **fields):
     for name, value in fields.items():
         setattr(cohort, name, value)
     cohort.full_clean()
+    if cohort.meetings_outside(cohort.start_date, cohort.end_date).exists():
+        raise ValidationError(MEETINGS_OUTSIDE_PERIOD, code="meetings_outside_period")
     cohort.save()
     if trainers is not None:
         cohort.trainers.set(trainers)

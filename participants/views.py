@@ -78,6 +78,8 @@ def caseload(request):
         cohort=filters.get("cohort"),
         search=filters.get("q", ""),
         sort=filters.get("sort") or "name",
+        potential=filters.get("potential", ""),
+        members=filters.get("members") or selectors.OWN,
     )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     query = query_without(request, "page")
@@ -85,6 +87,8 @@ def caseload(request):
         "page": page,
         "filter_form": form,
         "query": query,
+        "sections": selectors.caseload_sections(request.user),
+        "members": filters.get("members") or selectors.OWN,
         "tasks": selectors.task_counts(request.user),
         "bsn_form": BsnSearchForm(),
     }
@@ -187,6 +191,9 @@ def participant_status(request, pk):
             messages.success(request, _("The status has been changed."))
         except ValidationError as error:
             _form_errors_to_messages(request, error)
+    elif form.has_error("status", "selection_without_intake"):
+        for message in form.errors["status"]:
+            messages.error(request, message)
     else:
         messages.error(request, _("Choose a status this participant can move to."))
     return redirect("participants:detail", participant.pk)
@@ -381,11 +388,19 @@ def cohort_enrol(request, pk):
 @idempotent
 def meeting_create(request, pk):
     cohort = _cohort(request, pk, lead=True)
-    form = MeetingForm(request.POST)
+    form = MeetingForm(request.POST, cohort=cohort)
     if form.is_valid():
-        meeting = services.add_meeting(request.user, cohort, **form.cleaned_data)
-        return redirect("participants:meeting_attendance", meeting.pk)
-    messages.error(request, _("Give the meeting a date and a topic."))
+        try:
+            meeting = services.add_meeting(request.user, cohort, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_to_messages(request, error)
+        else:
+            return redirect("participants:meeting_attendance", meeting.pk)
+    elif form.has_error("held_on", "meeting_outside_period"):
+        for message in form.errors["held_on"]:
+            messages.error(request, message)
+    else:
+        messages.error(request, _("Give the meeting a date and a topic."))
     return redirect("participants:cohort_detail", cohort.pk)
 
 

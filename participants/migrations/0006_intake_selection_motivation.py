@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
             name="selection_motivation",
             field=models.TextField(
                 blank=True,
+                db_default="",
+                default="",
                 help_text="Why this participant is (or is not) selected for the programme.",
                 verbose_name="selection motivation",
             ),

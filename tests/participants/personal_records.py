@@ -49,6 +49,7 @@ def fill_everything(participant, consultant, manager, cohort, tag):
         skills=f"skills {tag}",
         behaviour=f"behaviour {tag}",
         notes=f"intake notes {tag}",
+        selection_motivation=f"selection motivation {tag}",
     )
     services.enrol(consultant, cohort, participant, enrolled_on=datetime.date(2026, 1, 20))
     meeting, _created = CohortMeeting.objects.get_or_create(

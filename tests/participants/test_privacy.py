@@ -78,6 +78,7 @@ def fill_record(participant, consultant, cohort, tag, *, present):
         development_potential="high",
         passion_inventory=f"passion {tag}",
         notes=f"intake notes {tag}",
+        selection_motivation=f"selection motivation {tag}",
     )
     services.record_ladder_rung(
         consultant, participant, rung=3, recorded_on=datetime.date(2026, 5, 1)

@@ -66,6 +66,10 @@ def test_every_status_change_is_recorded_with_date_and_user(make_user, municipal
     consultant = make_user(Role.CONSULTANT)
     participant = register(consultant)
     services.change_status(consultant, participant, Status.INTAKE)
+    services.record_intake(
+        consultant, participant, rung=3, held_on=datetime.date(2026, 2, 3),
+        development_potential="medium", selection_motivation="Gemotiveerd en leerbaar.",
+    )  # fmt: skip
     services.change_status(consultant, participant, Status.SELECTED, note="Goed gesprek")
     history = list(participant.status_changes.order_by("changed_at", "pk"))
     assert [(h.from_status, h.to_status) for h in history] == [
