@@ -31,9 +31,8 @@ from .models import (
     Source,
     Status,
     StatusChange,
-    TalentProfile,
 )
-from .services import follow_up_due_date, schedule_follow_ups
+from .services import follow_up_due_date, save_talent_profile, schedule_follow_ups
 from .validators import bsn_from_number
 
 FIRST_NAMES = [
@@ -164,8 +163,10 @@ def _intake(participant, day, rng, user):
         rung=rung,
         recorded_by=user,
     )
-    TalentProfile.objects.create(
-        participant=participant,
+    # Through the page's own service, so the demo's profiles carry history like real ones.
+    save_talent_profile(
+        user,
+        participant,
         skills=rng.choice(
             [
                 "Klantvriendelijk, samenwerken, zorg",
