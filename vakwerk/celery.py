@@ -30,6 +30,10 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "prune-submitted-forms": {
+        "task": "vakwerk.tasks.prune_submitted_forms",
+        "schedule": crontab(hour=3, minute=29),
+    },
     "anonymise-expired-participants": {
         "task": "participants.tasks.anonymise_expired_participants",
         "schedule": crontab(hour=3, minute=47),

@@ -13,3 +13,11 @@ def record_heartbeat(self):
 @shared_task
 def clear_expired_sessions():
     call_command("clearsessions")
+
+
+@shared_task
+def prune_submitted_forms():
+    """Forgets the one-time keys of forms too old to be accepted again (vakwerk/idempotency)."""
+    from . import idempotency
+
+    return idempotency.prune()

@@ -10,11 +10,13 @@ import datetime
 import threading
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 from django.template import engines
 from django.test import Client
@@ -376,6 +378,27 @@ def test_every_listed_create_view_is_tested_here(world):
     assert sorted(cases(world[1])) == sorted(CASES)
 
 
+@pytest.mark.django_db
+def test_confirming_an_import_twice_imports_once(client, world):
+    users, _objects = world
+    client.force_login(users[Role.CONSULTANT])
+    sample = Path(__file__).resolve().parents[2] / "samples" / "deelnemers-import.csv"
+    upload = SimpleUploadedFile(sample.name, sample.read_bytes())
+    assert client.post(reverse("participants:import_upload"), {"file": upload}).status_code == 302
+    target = reverse("participants:import_preview")
+    data = {**form_on(client, target, target), "confirm": "1"}
+    assert data.get(idempotency.FIELD_NAME)
+    before = Participant.objects.count()
+
+    first = client.post(target, data)
+    assert first["Location"] == reverse("participants:caseload")
+    imported = Participant.objects.count()
+    assert imported > before
+    second = client.post(target, data)
+    assert second["Location"] == first["Location"] and ALREADY_SENT in shown(second)
+    assert Participant.objects.count() == imported
+
+
 # --- keys: old tabs, errors, other users -------------------------------------------------
 
 
@@ -433,11 +456,19 @@ def test_a_key_adds_no_query_to_a_page(django_assert_num_queries, world):
 
 
 @pytest.mark.django_db
-def test_old_keys_are_pruned(client, world):
-    users, objects = world
+def test_keys_too_old_to_be_accepted_are_pruned_every_night(world):
+    from vakwerk import tasks
+    from vakwerk.celery import app
+
+    users, _objects = world
     SubmittedForm.objects.create(user=users[Role.CONSULTANT], key="oud", path="/")
+    with time_machine.travel(NOW + datetime.timedelta(days=1)):
+        SubmittedForm.objects.create(user=users[Role.CONSULTANT], key="nieuw", path="/")
     with time_machine.travel(NOW + idempotency.KEY_MAX_AGE + datetime.timedelta(hours=1)):
-        assert idempotency.prune() == 1
+        assert tasks.prune_submitted_forms.delay().get() == 1
+    assert list(SubmittedForm.objects.values_list("key", flat=True)) == ["nieuw"]
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "vakwerk.tasks.prune_submitted_forms" in schedule
 
 
 # --- at the same moment (PostgreSQL) -----------------------------------------------------
