@@ -70,6 +70,11 @@ def is_unique_violation(error):
     return "UNIQUE constraint failed" in str(error)  # SQLite, for a quick local run
 
 
+def _constraint_of(error):
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or "a unique constraint"
+
+
 def _queued_errors(request):
     storage = getattr(request, "_messages", None)
     queued = getattr(storage, "_queued_messages", [])
@@ -140,7 +145,10 @@ def idempotent(view):
         except IntegrityError as error:
             if not is_unique_violation(error):
                 raise
-            logger.warning("Concurrent create refused on %s: %s", request.path, error.__cause__)
+            # The constraint's name only: the database's message quotes the values (a BSN).
+            logger.warning(
+                "Concurrent create refused on %s by %s", request.path, _constraint_of(error)
+            )
             messages.error(
                 request,
                 _(

@@ -572,7 +572,7 @@ def test_two_users_proposing_one_candidate_at_the_same_moment_get_one_match(worl
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_unique_create_racing_another_user_answers_with_a_message(world, municipality):
+def test_a_unique_create_racing_another_user_answers_with_a_message(world, municipality, caplog):
     """Two managers create a fund of the same name at the same moment: both pass the form's
     uniqueness check, the database refuses the second insert, and that manager is told so
     instead of getting a server error."""
@@ -592,3 +592,6 @@ def test_a_unique_create_racing_another_user_answers_with_a_message(world, munic
     assert Fund.objects.filter(name="Pilot 2027").count() == 1
     messages = [m for r in results for m in shown(r)]
     assert sum("op hetzelfde moment al door een ander verzoek" in m for m in messages) == 1
+    # The log names the constraint, never the values the database quotes.
+    refused = [r.getMessage() for r in caplog.records if r.name == "vakwerk.idempotency"]
+    assert refused == [f"Concurrent create refused on {target} by unique_fund_name"], refused
