@@ -9,6 +9,7 @@ from .models import (
     Programme,
     ProgrammeActivity,
     ProgrammeGoal,
+    SubmittedForm,
     User,
     WorkerHeartbeat,
 )
@@ -117,4 +118,23 @@ class FieldChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SubmittedForm)
+class SubmittedFormAdmin(admin.ModelAdmin):
+    """Read-only: which create form was sent, by whom, and where its answer led; the keys
+    are pruned every night once too old to be accepted (vakwerk/idempotency.py)."""
+
+    list_display = ["submitted_at", "user", "path", "result_url"]
+    list_select_related = ["user"]
+    search_fields = ["path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -396,13 +396,16 @@ class SubmittedForm(models.Model):
     created: the unique (user, key) pair lets only one of two identical POSTs win, and the
     other is sent where the first one went (see vakwerk/idempotency.py)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    path = models.CharField(max_length=500)
-    result_url = models.CharField(max_length=2000, blank=True)
-    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")  # fmt: skip
+    key = models.CharField(_("form key"), max_length=64)
+    path = models.CharField(_("form address"), max_length=500)
+    result_url = models.CharField(_("sent on to"), max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("submitted form")
+        verbose_name_plural = _("submitted forms")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="unique_submitted_form")
         ]
