@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.fields import add_months
+from vakwerk.models import FieldChange
 from vakwerk.roles import Role
 
 from .models import (
     STATUS_TRANSITIONS,
     Attendance,
+    Certificate,
     Cohort,
     CohortMeeting,
     Enrolment,
@@ -29,6 +31,7 @@ from .models import (
     Status,
     StatusChange,
     TalentProfile,
+    Weekday,
 )
 from .validators import normalise_bsn
 
@@ -301,6 +304,27 @@ def record_outcome(user, outcome, **fields):
     return outcome
 
 
+def _shown_list(field, value):
+    """A profile list as the timeline shows it: labels, not codes."""
+    if field == "certificate_dates":
+        labels = dict(Certificate.choices)
+        return ", ".join(f"{labels.get(code, code)}: {day}" for code, day in (value or {}).items())
+    labels = dict(Certificate.choices if field == "certificates" else Weekday.choices)
+    return ", ".join(str(labels.get(code, code)) for code in value or [])
+
+
+def _label_list_changes(changes, before, profile):
+    # The field history writes a list field as Python does ("['vca']"); the timeline
+    # reads it, so the three list fields get their labels, in one UPDATE.
+    lists = [c for c in changes if c.field in ("certificates", "certificate_dates",
+                                                "days_available")]  # fmt: skip
+    for change in lists:
+        change.old_value = _shown_list(change.field, before[change.field])
+        change.new_value = _shown_list(change.field, getattr(profile, change.field))
+    if lists:
+        FieldChange.objects.bulk_update(lists, ["old_value", "new_value"])
+
+
 TALENT_PROFILE_FIELDS = (
     "skills",
     "certificates",
@@ -343,6 +367,7 @@ def save_talent_profile(user, participant, **fields):
     profile.full_clean()
     profile.save()
     changed = audit.record_field_changes(user, profile, before, participant.pk)
+    _label_list_changes(changed, before, profile)
     if changed or created:
         audit.record(
             user,

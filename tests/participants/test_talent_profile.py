@@ -166,6 +166,12 @@ def test_a_second_save_changes_the_row_and_records_only_what_changed(client, con
     }  # fmt: skip
     hours = FieldChange.objects.filter(participant_id=newcomer.pk, field="hours_available")
     assert [(c.old_value, c.new_value) for c in hours] == [("36", "20"), ("", "36")]
+    # The timeline reads certificates and days by their names, not their codes.
+    held = FieldChange.objects.filter(participant_id=newcomer.pk, field="certificates").first()
+    goed, vca = certificate_nl(Certificate.GOED_WERKNEMER), certificate_nl(Certificate.VCA)
+    assert (held.old_value, held.new_value) == (f"{goed}, {vca}", goed)
+    days = FieldChange.objects.get(participant_id=newcomer.pk, field="days_available")
+    assert days.new_value == "maandag, dinsdag, woensdag, donderdag"
 
 
 def test_the_form_shows_the_saved_profile_and_passions_from_the_intake(
@@ -304,5 +310,5 @@ def test_the_page_has_a_query_bound_that_does_not_grow(
     client.force_login(consultant)
     with django_assert_max_num_queries(9):
         assert client.get(profile_url(newcomer)).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.post(profile_url(newcomer), FILLED).status_code == 302
