@@ -405,7 +405,14 @@ def attack_page(client, users, objects, page, failures):
             if not target.startswith("/"):
                 continue
             action = resolve(target.split("?")[0]).url_name
-            fields = {n: k for n, k in form["fields"].items() if n != "csrfmiddlewaretoken"}
+            # Without the one-time key every attempt reaches the form: with it, the first
+            # saved attempt would turn all later ones into "already sent".
+            form["data"].pop("one_time_key", None)
+            fields = {
+                n: k
+                for n, k in form["fields"].items()
+                if n not in ("csrfmiddlewaretoken", "one_time_key")
+            }
             if action in SKIPPED_ACTIONS or not fields:
                 continue
             seen += 1
