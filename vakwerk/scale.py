@@ -532,6 +532,9 @@ def _participants(load, rng, munis, want, today):
             "passions",
             "availability",
             "updated_at",
+            "certificate_dates",
+            "days_available",
+            "summary",
         ),
         (
             (
@@ -544,6 +547,10 @@ def _participants(load, rng, munis, want, today):
                 "Buiten werken",
                 "Maandag tot en met vrijdag",
                 _day(p.enrolled_on + datetime.timedelta(days=30)),
+                # The talent profile page's fields, empty: no random draw, the same data.
+                "{}",
+                "[]",
+                "",
             )
             for p in members
         ),
