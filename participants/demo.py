@@ -188,6 +188,7 @@ def _intake(participant, day, rng, user):
             k=rng.randint(0, 2),
         ),
         hours_available=rng.choice([24, 32, 36, 40]),
+        when=_aware(day),
     )
 
 

@@ -313,15 +313,20 @@ def _shown_list(field, value):
     return ", ".join(str(labels.get(code, code)) for code in value or [])
 
 
-def _label_list_changes(changes, before, profile):
-    # The field history writes a list field as Python does ("['vca']"); the timeline
-    # reads it, so the three list fields get their labels, in one UPDATE.
+def _finish_history(changes, before, profile, when=None):
+    """The field history writes a list field as Python does ("['vca']"); the timeline
+    reads it, so the three list fields get their labels. `when` dates the changes (the
+    demo's profiles were written at their intake, not on the day the demo was seeded)."""
     lists = [c for c in changes if c.field in ("certificates", "certificate_dates",
                                                 "days_available")]  # fmt: skip
     for change in lists:
         change.old_value = _shown_list(change.field, before[change.field])
         change.new_value = _shown_list(change.field, getattr(profile, change.field))
-    if lists:
+    if when is not None:
+        for change in changes:
+            change.changed_at = when
+        FieldChange.objects.bulk_update(changes, ["old_value", "new_value", "changed_at"])
+    elif lists:
         FieldChange.objects.bulk_update(lists, ["old_value", "new_value"])
 
 
@@ -340,10 +345,11 @@ TALENT_PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def save_talent_profile(user, participant, **fields):
+def save_talent_profile(user, participant, *, when=None, **fields):
     """Creates or updates the participant's talent profile, which the matching, the
     employer's candidate page and the profile PDF read. Each changed field goes into the
-    field history, and one audit entry says which fields changed."""
+    field history (dated `when`, now by default), and one audit entry says which fields
+    changed."""
     _require_editor(user, participant)
     unknown = set(fields) - set(TALENT_PROFILE_FIELDS)
     if unknown:
@@ -367,7 +373,7 @@ def save_talent_profile(user, participant, **fields):
     profile.full_clean()
     profile.save()
     changed = audit.record_field_changes(user, profile, before, participant.pk)
-    _label_list_changes(changed, before, profile)
+    _finish_history(changed, before, profile, when)
     if changed or created:
         audit.record(
             user,

@@ -312,3 +312,15 @@ def test_the_page_has_a_query_bound_that_does_not_grow(
         assert client.get(profile_url(newcomer)).status_code == 200
     with django_assert_max_num_queries(15):
         assert client.post(profile_url(newcomer), FILLED).status_code == 302
+
+
+def test_a_profile_written_earlier_is_dated_then_in_its_history(consultant, newcomer):
+    # The demo writes each profile at the participant's intake, not on the seeding day.
+    at_intake = datetime.datetime(2026, 1, 15, 10, tzinfo=datetime.UTC)
+    services.save_talent_profile(
+        consultant, newcomer, certificates=["vca"], hours_available=24, when=at_intake
+    )
+    changes = FieldChange.objects.filter(participant_id=newcomer.pk)
+    assert {c.field for c in changes} == {"certificates", "hours_available"}
+    assert {c.changed_at for c in changes} == {at_intake}
+    assert changes.get(field="certificates").new_value == str(Certificate.VCA.label)
