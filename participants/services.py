@@ -6,6 +6,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -308,7 +309,10 @@ def _shown_list(field, value):
     """A profile list as the timeline shows it: labels, not codes."""
     if field == "certificate_dates":
         labels = dict(Certificate.choices)
-        return ", ".join(f"{labels.get(code, code)}: {day}" for code, day in (value or {}).items())
+        return ", ".join(
+            f"{labels.get(code, code)}: {date_format(datetime.date.fromisoformat(day))}"
+            for code, day in (value or {}).items()
+        )
     labels = dict(Certificate.choices if field == "certificates" else Weekday.choices)
     return ", ".join(str(labels.get(code, code)) for code in value or [])
 

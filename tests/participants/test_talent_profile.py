@@ -170,6 +170,8 @@ def test_a_second_save_changes_the_row_and_records_only_what_changed(client, con
     held = FieldChange.objects.filter(participant_id=newcomer.pk, field="certificates").first()
     goed, vca = certificate_nl(Certificate.GOED_WERKNEMER), certificate_nl(Certificate.VCA)
     assert (held.old_value, held.new_value) == (f"{goed}, {vca}", goed)
+    dated = FieldChange.objects.filter(participant_id=newcomer.pk, field="certificate_dates")
+    assert dated.first().new_value == f"{goed}: 20 maart 2026"
     days = FieldChange.objects.get(participant_id=newcomer.pk, field="days_available")
     assert days.new_value == "maandag, dinsdag, woensdag, donderdag"
 
