@@ -106,6 +106,13 @@ def real_worker():
     from vakwerk.celery import app
 
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "make test starts a Redis"
+    # The Redis of `make test`, whatever an earlier test in this process pointed the app at
+    # (the durable-job tests start and stop Redis servers of their own).
+    app.conf.broker_url = app.conf.result_backend = settings.CELERY_BROKER_URL
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
     # The worker sets up logging; it must neither replace the root logger's handlers (they
     # mask BSNs) nor leave its own behind.
     root = logging.getLogger()

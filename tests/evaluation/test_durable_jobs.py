@@ -363,6 +363,9 @@ def _forget_connections():
     app._pool = None
     app.amqp._producer_pool = None
     app._local.__dict__.pop("backend", None)
+    # A thread-safe result store is cached on the app itself (Celery 5.5+): a later test in
+    # this process must not inherit one that points at this test's Redis.
+    app._backend_cache = None
 
 
 @pytest.fixture
