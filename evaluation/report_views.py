@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import reports, selectors
+from . import progress, reports, selectors
 from .models import JobStatus, Report, ReportKind
 
 READERS = (Role.MANAGER, Role.ADMIN)
@@ -103,10 +104,20 @@ def report_detail(request, pk):
     report = get_object_or_404(_reports(request.user), pk=pk)
     context = {
         "report": report,
-        "in_progress": report.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+        "in_progress": progress.in_progress(report),
         "can_retry": report.retryable and request.user.role == Role.MANAGER,
     }
     return render(request, "evaluation/report_detail.html", context)
+
+
+@role_required(*READERS)
+def report_status(request, pk):
+    """The report page's live region asks this while the report is being made."""
+    report = get_object_or_404(Report.objects.for_user(request.user), pk=pk)
+    download_url = ""
+    if report.status == JobStatus.DONE:
+        download_url = reverse("evaluation:report_download", args=[report.pk])
+    return progress.status_response(request, report, download_url, _("Download PDF"))
 
 
 @require_POST

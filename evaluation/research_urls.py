@@ -22,6 +22,11 @@ urlpatterns = [
         name="research_export_retry",
     ),
     path(
+        "research/exports/<int:export_pk>/status/",
+        views.research_export_status,
+        name="research_export_status",
+    ),
+    path(
         "research/exports/<int:export_pk>/download/",
         views.research_export_download,
         name="research_export_download",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import research, research_services
+from . import progress, research, research_services
 from .models import ExportFormat, JobStatus, ResearchExport, ResearchProject
 from .research_forms import ResearchExportForm
 
@@ -129,3 +130,17 @@ def research_export_download(request, export_pk):
         filename=research.download_name(export),
         content_type=content_type,
     )
+
+
+@role_required(*VIEWERS)
+def research_export_status(request, export_pk):
+    """An export row's live region asks this while the export is being made."""
+    export = get_object_or_404(
+        ResearchExport.objects.for_user(request.user).select_related("project"), pk=export_pk
+    )
+    download_url = ""
+    # for_user shows a researcher only the exports of their own projects; managers never
+    # get the file.
+    if request.user.role == Role.RESEARCHER and research_services.is_downloadable(export):
+        download_url = reverse("evaluation:research_export_download", args=[export.pk])
+    return progress.status_response(request, export, download_url, _("Download"))
