@@ -2,6 +2,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
 
+# readable_text_colour stays importable from here for older callers.
+from .theme import DEFAULT_COLOUR, header_css, header_theme, readable_text_colour  # noqa: F401
+
 # One navigation per role: (label, url name) or (label, [(label, url name), ...]) for a
 # menu. The first entry is the role's start page.
 NAVIGATION = {
@@ -74,28 +77,16 @@ NAVIGATION = {
 START_PAGES = {role: items[0][1] for role, items in NAVIGATION.items()}
 
 
-def readable_text_colour(hex_colour):
-    """Black or white, whichever reads better on the municipality's colour (WCAG)."""
-
-    def channel(value):
-        c = int(value, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    red, green, blue = (channel(hex_colour[i : i + 2]) for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "#000000" if luminance > 0.179 else "#ffffff"
-
-
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     municipality = user.municipality
-    colour = municipality.colour if municipality else "#01689b"
+    theme = header_theme(municipality.colour if municipality else DEFAULT_COLOUR)
     return {
         "nav_items": NAVIGATION.get(user.role, []),
         "municipality": municipality,
-        "header_colour": colour,
-        "header_text_colour": readable_text_colour(colour),
+        "header_theme": theme,
+        "header_css": header_css(theme),
         "can_use_two_factor": user.may_use_two_factor,
     }

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES, Role
+from .theme import validate_readable_colour
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
@@ -18,7 +19,10 @@ class Municipality(models.Model):
         _("CBS code"), max_length=4, unique=True, validators=[cbs_code_validator]
     )
     colour = models.CharField(
-        _("colour"), max_length=7, default="#01689b", validators=[colour_validator]
+        _("colour"),
+        max_length=7,
+        default="#01689b",
+        validators=[colour_validator, validate_readable_colour],
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     session_timeout_minutes = models.PositiveSmallIntegerField(

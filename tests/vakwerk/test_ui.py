@@ -28,13 +28,13 @@ def test_header_shows_the_municipality_name_and_colour(client, make_user, munici
     client.force_login(make_user(Role.CONSULTANT))
     page = client.get(reverse("participants:caseload")).content.decode()
     assert "Gemeente A" in page
-    assert "background-color:#ffcc00;color:#000000" in page
+    assert "background-color:#ffcc00;color:#212529" in page
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
 
 
 def test_text_colour_keeps_contrast():
     assert readable_text_colour("#004b87") == "#ffffff"
-    assert readable_text_colour("#ffcc00") == "#000000"
+    assert readable_text_colour("#ffcc00") == "#212529"
 
 
 @pytest.mark.parametrize(
