@@ -26,6 +26,7 @@ from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.redirects import safe_target
 from vakwerk.roles import Role
+from vakwerk.theme import text_colour_on_white
 
 from . import selectors, services
 from .matching_forms import (
@@ -229,7 +230,8 @@ def _pdf(request, *, name, profile, opportunity=None, consents=None):
     import weasyprint  # heavy import (Pango); only the PDF paths need it
 
     municipality = request.user.municipality
-    colour = municipality.colour if _HEX_COLOUR.match(municipality.colour or "") else "#01689b"
+    # Headings are set in this colour on white paper: theme keeps them readable.
+    colour = text_colour_on_white(municipality.colour)
     html = render_to_string(
         "employers/talent_profile_pdf.html",
         {

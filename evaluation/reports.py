@@ -25,6 +25,7 @@ from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.models import Programme
 from vakwerk.roles import Role
+from vakwerk.theme import text_colour_on_white
 
 from . import charts, jobs, selectors
 from .models import JobStatus, Report, ReportKind, Stakeholder
@@ -89,7 +90,8 @@ def _common_context(report, today):
         "report": report,
         "programme": programme,
         "municipality": municipality,
-        "colour": charts.safe_colour(municipality.colour),
+        # Headings and chart marks on white paper: theme keeps them readable.
+        "colour": text_colour_on_white(municipality.colour),
         "today": today,
         "period": selectors.Period(report.period_start, report.period_end),
         "page_counter": page_counter_css(),

@@ -24,6 +24,7 @@ from vakwerk.audit import AuditAction
 from vakwerk.fields import add_months, day_after
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
+from vakwerk.theme import text_colour_on_white
 
 from . import personal_data
 from .models import Enrolment, Participant
@@ -204,7 +205,8 @@ def subject_access_pdf(data, municipality):
     import weasyprint  # heavy import (Pango); only the PDF paths need it
 
     # The colour goes into CSS: only a plain hex value may.
-    colour = municipality.colour if _HEX_COLOUR.match(municipality.colour or "") else "#01689b"
+    # Headings are set in this colour on white paper: theme keeps them readable.
+    colour = text_colour_on_white(municipality.colour)
     html = render_to_string(
         "participants/privacy/subject_access_pdf.html",
         {

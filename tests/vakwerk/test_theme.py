@@ -116,3 +116,25 @@ def test_rendered_header_carries_the_computed_colours(
     assert re.search(r'class="nav-link active[^"]*"[^>]*aria-current="page"', page)
     nav_class = re.search(r'<nav class="([^"]+)"', page).group(1)
     assert ("navbar-dark" in nav_class) is dark
+
+
+@pytest.mark.django_db
+def test_report_pdf_headings_stay_readable_for_a_light_municipality_colour(
+    municipality, make_user
+):
+    from datetime import date
+
+    from evaluation import reports
+    from evaluation.models import Report, ReportKind
+    from tests.vakwerk.factories import ProgrammeFactory
+
+    municipality.colour = "#ffd700"
+    municipality.save()
+    programme = ProgrammeFactory(municipality=municipality)
+    report = Report.objects.create(
+        programme=programme, kind=ReportKind.MONITORING, requested_by=make_user(Role.MANAGER)
+    )
+    context = reports.monitoring_context(report, today=date(2026, 6, 1))
+    # Before: the yellow itself, 1.4:1 as heading text on white paper.
+    assert context["colour"] != "#ffd700"
+    assert contrast_ratio(context["colour"], WHITE) >= 4.5
