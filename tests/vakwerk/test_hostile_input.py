@@ -146,7 +146,7 @@ PAGES = {
     "evaluation:research_export_new": {"pk": "project"},
 }
 # URLs that are no page with a form of their own: POST targets of forms on the pages above
-# (covered through those pages), downloads, and Django's password-reset steps.
+# (covered through those pages), downloads, job status (JSON) and Django's password-reset steps.
 NOT_PAGES = {
     "healthz", "logout", "password_change_done", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "two_factor_verify",
@@ -163,6 +163,8 @@ NOT_PAGES = {
     "evaluation:report_request", "evaluation:report_detail", "evaluation:report_retry",
     "evaluation:report_download", "evaluation:research_export_retry",
     "evaluation:research_export_download",
+    # JSON status of a running job, read by the page's script: no form.
+    "evaluation:report_status", "evaluation:research_export_status",
 }  # fmt: skip
 
 
