@@ -5,8 +5,6 @@ Employers see only the candidates introduced to their own opportunities, under a
 that carries their name only with the participant's consent; everything identifying stays
 with the municipality."""
 
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -49,7 +47,6 @@ CASE_READERS = (Role.CONSULTANT, Role.MANAGER)
 # Proposed and withdrawn candidates never reach the employer (Match.objects.for_user).
 EMPLOYER_COLUMNS = (MatchStage.INTRODUCED, MatchStage.INTERVIEW, MatchStage.HIRED,
                     MatchStage.REJECTED)  # fmt: skip
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _match(request, pk):

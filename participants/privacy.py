@@ -168,7 +168,6 @@ def pdf_sections(data):
     return sections
 
 
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

@@ -100,6 +100,17 @@ def _close_worker_connections(**kwargs):
     connections.close_all()
 
 
+def forget_celery_connections(app):
+    """Drops the app's broker pools and cached result store, so that its next send and
+    result read connect to what its configuration says now."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    # A thread-safe result store is cached on the app itself (Celery 5.5+), another on the
+    # thread.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
 @pytest.fixture
 def real_worker():
     """A real Celery worker consuming from the Redis that `make test` started."""
@@ -109,10 +120,7 @@ def real_worker():
     # The Redis of `make test`, whatever an earlier test in this process pointed the app at
     # (the durable-job tests start and stop Redis servers of their own).
     app.conf.broker_url = app.conf.result_backend = settings.CELERY_BROKER_URL
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
+    forget_celery_connections(app)
     # The worker sets up logging; it must neither replace the root logger's handlers (they
     # mask BSNs) nor leave its own behind.
     root = logging.getLogger()

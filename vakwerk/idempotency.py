@@ -28,8 +28,9 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from .redirects import safe_target
 
 logger = logging.getLogger(__name__)
 
@@ -82,12 +83,7 @@ def _queued_errors(request):
 
 
 def _back(request):
-    referer = request.headers.get("referer", "")
-    if url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return referer
-    return reverse("home")
+    return safe_target(request, request.headers.get("referer", ""), reverse("home"))
 
 
 def _replay(request, submitted):

@@ -32,6 +32,7 @@ from evaluation.models import (
     ResearchExport,
     ResearchProject,
 )
+from tests.conftest import forget_celery_connections
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.celery import app
 from vakwerk.models import AuditAction, AuditEntry
@@ -360,12 +361,7 @@ def wait_for(condition, what, timeout=60):
 
 
 def _forget_connections():
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._local.__dict__.pop("backend", None)
-    # A thread-safe result store is cached on the app itself (Celery 5.5+): a later test in
-    # this process must not inherit one that points at this test's Redis.
-    app._backend_cache = None
+    forget_celery_connections(app)
 
 
 @pytest.fixture
