@@ -81,7 +81,11 @@ TEMPLATES = [
                 "vakwerk.context_processors.navigation",
             ],
             # {% one_time_key %} in every create form, without a {% load %} in each template.
-            "builtins": ["vakwerk.templatetags.one_time_key"],
+            "builtins": [
+                "vakwerk.templatetags.one_time_key",
+                # |money, |number, |week, ...: the one formatting layer, in every template.
+                "vakwerk.templatetags.formatting",
+            ],
         },
     },
 ]
@@ -156,6 +160,9 @@ OTP_TOTP_ISSUER = "VAKwerk"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, numbers and money in each language: vakwerk/formats/<lang>/formats.py, used through
+# vakwerk.formatting.
+FORMAT_MODULE_PATH = ["vakwerk.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
