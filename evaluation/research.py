@@ -51,9 +51,12 @@ from participants.models import (
     FollowUp,
     LadderMoment,
     LadderRung,
+    NetworkMeasurement,
+    NetworkMoment,
     OutcomeMeasurement,
     Participant,
     Rung,
+    SelfRating,
     Source,
     Status,
     TargetGroup,
@@ -482,6 +485,57 @@ LADDER = Table(
 )
 
 
+def _network_rows(project):
+    return (
+        NetworkMeasurement.objects.filter(participant__in=consenting_participants(project))
+        .order_by("participant_id", "moment", "pk")
+        .values(
+            "participant_id",
+            "moment",
+            "measured_on",
+            "work_contacts",
+            "employer_contacts",
+            "self_rating",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+NETWORK = Table(
+    "network_measurements",
+    _("Network measurements (social capital)"),
+    "Netwerkmetingen (sociaal kapitaal)",
+    (
+        _pseudonym(),
+        Column(
+            "moment",
+            "Moment (0 = intake, anders maanden na de groep)",
+            CODE,
+            _value("moment"),
+            NetworkMoment,
+        ),
+        Column("measured_on", "Gemeten op (verschoven datum)", DATE, _shifted("measured_on")),
+        Column(
+            "work_contacts", "Werkrelevante contacten (aantal)", INTEGER, _value("work_contacts")
+        ),
+        Column(
+            "employer_contacts",
+            "Werkgevers gesproken in de laatste drie maanden (aantal)",
+            INTEGER,
+            _value("employer_contacts"),
+        ),
+        Column(
+            "self_rating",
+            "Ik weet wie ik kan vragen om mij aan werk te helpen (1-5)",
+            CODE,
+            _value("self_rating"),
+            SelfRating,
+        ),
+    ),
+    _network_rows,
+)
+
+
 def _match_rows(project):
     # Never the employer's name or contacts, the rejection reason or the handover.
     return (
@@ -642,7 +696,7 @@ ANSWERS = Table(
 
 TABLES = {
     table.name: table
-    for table in (PARTICIPANTS, COACHING_SESSIONS, OUTCOMES, LADDER, MATCHES, ANSWERS)
+    for table in (PARTICIPANTS, COACHING_SESSIONS, OUTCOMES, LADDER, NETWORK, MATCHES, ANSWERS)
 }
 
 

@@ -84,6 +84,7 @@ from participants.models import (
     StatusChange,
     TargetGroup,
 )
+from participants.selectors import network_change_figure
 from vakwerk.models import GoalMetric, Programme, ProgrammeGoal, User
 from vakwerk.roles import Role
 
@@ -973,6 +974,17 @@ def consultant_activity(scope, period=Period(), today=None, on_date=None, caselo
     )
 
 
+# Network (social capital)
+
+
+def network_change(scope, period=Period(), on_date=None):
+    """The average network change of the scope's cohort (who entered in the period), from
+    the measurements made by the as-of date: `participants.selectors.network_change_figure`,
+    the one definition, which the programme page shows as well."""
+    on_date = on_date or period.on_date()
+    return network_change_figure(scope.participants().filter(period.entered(on_date)), on_date)
+
+
 # Everything on one page
 
 
@@ -990,6 +1002,8 @@ class Dashboard:
     activity: ConsultantActivity
     # Whether the as-of date is today (no period, or one that has not ended yet).
     as_of_today: bool = True
+    # The cohort's network change (`network_change`); None where it was not computed.
+    network: object = None
 
     @property
     def participants(self):
@@ -1063,4 +1077,5 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         activity=consultant_activity(scope, period, today, on_date=on_date,
                                      caseload=people.caseload),
         as_of_today=on_date == today,
+        network=network_change(scope, period, on_date),
     )  # fmt: skip

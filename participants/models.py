@@ -585,6 +585,86 @@ class OutcomeMeasurement(models.Model):
         return benefit_label(self.participant.benefit_type, self.measured_on or self.due_on)
 
 
+# --- Network measurement (the plan's "groei sociaal kapitaal") -------------------------
+
+
+class NetworkMoment(models.IntegerChoices):
+    """When the network is measured: at the intake, and at the follow-ups of `FollowUp`
+    (months after the group ended), so that it lines up with the outcome measurements."""
+
+    INTAKE = 0, _("Intake")
+    MONTHS_3 = FollowUp.MONTHS_3.value, FollowUp.MONTHS_3.label
+    MONTHS_6 = FollowUp.MONTHS_6.value, FollowUp.MONTHS_6.label
+    MONTHS_12 = FollowUp.MONTHS_12.value, FollowUp.MONTHS_12.label
+    MONTHS_18 = FollowUp.MONTHS_18.value, FollowUp.MONTHS_18.label
+
+
+class SelfRating(models.IntegerChoices):
+    """Agreement with "I know whom to ask to help me find work", 1 to 5."""
+
+    DISAGREE_STRONGLY = 1, _("1 · Strongly disagree")
+    DISAGREE = 2, _("2 · Disagree")
+    NEUTRAL = 3, _("3 · Neither agree nor disagree")
+    AGREE = 4, _("4 · Agree")
+    AGREE_STRONGLY = 5, _("5 · Strongly agree")
+
+
+# The instrument's upper limits: beyond them a number is a typing error, not a network.
+MAX_WORK_CONTACTS = 200
+MAX_EMPLOYER_CONTACTS = 100
+
+
+class NetworkMeasurementQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Whoever may see the participant sees their measurements (`Participant.for_user`)."""
+        return self.filter(participant__in=Participant.objects.for_user(user))
+
+
+class NetworkMeasurement(models.Model):
+    """The fixed network instrument of one participant at one moment: the consultant
+    asks the same three questions at the intake and at each follow-up."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="network_measurements"
+    )
+    moment = models.PositiveSmallIntegerField(_("moment"), choices=NetworkMoment.choices)
+    measured_on = models.DateField(_("measured on"))
+    work_contacts = models.PositiveSmallIntegerField(
+        _("work-relevant contacts"),
+        validators=[MaxValueValidator(MAX_WORK_CONTACTS)],
+        help_text=_("People the participant knows who could help them towards work."),
+    )
+    employer_contacts = models.PositiveSmallIntegerField(
+        _("employers contacted in the last three months"),
+        validators=[MaxValueValidator(MAX_EMPLOYER_CONTACTS)],
+    )
+    self_rating = models.PositiveSmallIntegerField(
+        _("“I know whom to ask to help me find work”"), choices=SelfRating.choices
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    objects = NetworkMeasurementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("network measurement")
+        verbose_name_plural = _("network measurements")
+        ordering = ["moment", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "moment"], name="unique_network_measurement"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_rating__gte=1, self_rating__lte=5),
+                name="network_self_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant}: {self.get_moment_display()}"
+
+
 class Certificate(models.TextChoices):
     """What employers may ask as a condition and a participant can hold."""
 

@@ -228,6 +228,25 @@ DECLARATIONS = [
         timeline="outcome",
     ),
     Holds(
+        "participants.NetworkMeasurement",
+        path="participant",
+        section="network_measurements",
+        label=_("Network measurements"),
+        order_by=("moment", "pk"),
+        select_related=("recorded_by",),
+        # Counts and a rating on a fixed scale: figures the evaluation compares over time.
+        keep=(
+            "id",
+            "participant",
+            "moment",
+            "measured_on",
+            "work_contacts",
+            "employer_contacts",
+            "self_rating",
+            "recorded_by",
+        ),
+    ),
+    Holds(
         "participants.TalentProfile",
         path="participant",
         section="talent_profile",

@@ -2,8 +2,22 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from consultants.models import CoachingSession
@@ -17,6 +31,8 @@ from .models import (
     DevelopmentPotential,
     Enrolment,
     LadderRung,
+    NetworkMeasurement,
+    NetworkMoment,
     OutcomeMeasurement,
     Participant,
     StatusChange,
@@ -242,3 +258,124 @@ def cohorts_for(user):
         .prefetch_related("trainers")
         .order_by("-start_date", "name")
     )
+
+
+# --- Network measurement: the change in social capital ----------------------------------
+
+# The instrument's items, in the order the pages show them.
+NETWORK_ITEMS = ("work_contacts", "employer_contacts", "self_rating")
+
+
+def with_network_change(participants, on_date=None):
+    """THE definition of a participant's network change, per item of the instrument:
+    the value at their latest follow-up measurement (the highest moment after the intake)
+    minus the value at the intake; None unless both were measured (by `on_date`, when
+    given). Annotates `network_<item>_intake`, `network_<item>_latest`,
+    `network_<item>_change` and `network_latest_moment`. The participant page shows these
+    annotations and `network_change_figure` averages them: nothing else computes a change."""
+    measurements = NetworkMeasurement.objects.filter(participant=OuterRef("pk"))
+    if on_date is not None:
+        measurements = measurements.filter(measured_on__lte=on_date)
+    intake = measurements.filter(moment=NetworkMoment.INTAKE)
+    latest = measurements.filter(moment__gt=NetworkMoment.INTAKE).order_by("-moment")
+    annotations = {"network_latest_moment": Subquery(latest.values("moment")[:1])}
+    for item in NETWORK_ITEMS:
+        annotations[f"network_{item}_intake"] = Subquery(intake.values(item)[:1])
+        annotations[f"network_{item}_latest"] = Subquery(latest.values(item)[:1])
+    participants = participants.annotate(**annotations)
+    return participants.annotate(
+        **{
+            f"network_{item}_change": ExpressionWrapper(
+                F(f"network_{item}_latest") - F(f"network_{item}_intake"),
+                output_field=IntegerField(),
+            )
+            for item in NETWORK_ITEMS
+        }
+    )
+
+
+def _tenth(value):
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class NetworkChange:
+    """The average network change of a group of participants: among those with an intake
+    and a follow-up measurement (`measured` of them), the mean per item of
+    `with_network_change`, to one decimal (half up); None when nobody has both."""
+
+    measured: int
+    work_contacts: Decimal | None
+    employer_contacts: Decimal | None
+    self_rating: Decimal | None
+
+
+def network_change_figure(participants, on_date=None):
+    """The programme's (or any group's) network change, in one SQL aggregate over
+    `with_network_change`: the programme page and the dashboard show this."""
+    changes = with_network_change(participants.order_by(), on_date)
+    figures = changes.aggregate(
+        measured=Count("pk", filter=Q(network_work_contacts_change__isnull=False)),
+        **{
+            item: Avg(f"network_{item}_change", output_field=DecimalField())
+            for item in NETWORK_ITEMS
+        },
+    )
+    return NetworkChange(
+        measured=figures["measured"], **{item: _tenth(figures[item]) for item in NETWORK_ITEMS}
+    )
+
+
+@dataclass(frozen=True)
+class NetworkRow:
+    label: str
+    intake: int | None
+    latest: int | None
+    change: int | None
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    measurements: list
+    rows: list
+    latest_moment: int | None
+
+    @property
+    def latest_label(self):
+        return NetworkMoment(self.latest_moment).label if self.latest_moment else None
+
+    @property
+    def recorded_moments(self):
+        return {m.moment for m in self.measurements}
+
+
+def network_summary(user, participant):
+    """The participant page's network card: every measurement, and per item the intake
+    value, the latest follow-up value and the change (`with_network_change`). Two
+    queries, however many measurements there are."""
+    measurements = list(NetworkMeasurement.objects.for_user(user).filter(participant=participant))
+    values = (
+        with_network_change(Participant.objects.for_user(user).filter(pk=participant.pk))
+        .values(
+            "network_latest_moment",
+            *(
+                f"network_{item}_{part}"
+                for item in NETWORK_ITEMS
+                for part in ("intake", "latest", "change")
+            ),
+        )
+        .first()
+    ) or {}
+    fields = NetworkMeasurement._meta
+    rows = [
+        NetworkRow(
+            label=fields.get_field(item).verbose_name,
+            intake=values.get(f"network_{item}_intake"),
+            latest=values.get(f"network_{item}_latest"),
+            change=values.get(f"network_{item}_change"),
+        )
+        for item in NETWORK_ITEMS
+    ]
+    return NetworkSummary(measurements, rows, values.get("network_latest_moment"))

@@ -27,6 +27,7 @@ from .models import (
     Intake,
     LadderMoment,
     LadderRung,
+    NetworkMeasurement,
     OutcomeMeasurement,
     Participant,
     Status,
@@ -388,3 +389,45 @@ def save_talent_profile(user, participant, *, when=None, **fields):
         )
     participant.talent_profile = profile
     return profile
+
+
+NETWORK_FIELDS = ("measured_on", "work_contacts", "employer_contacts", "self_rating")
+
+
+@transaction.atomic
+def record_network_measurement(user, participant, *, moment, **fields):
+    """Records the network instrument of `moment` (intake or a follow-up), or corrects
+    it: there is one measurement per participant and moment, so saving a moment again
+    edits it. The consultant asks the questions, so only consultants of the municipality
+    write; managers read the figures. Corrections go into the field history, and every
+    write into the audit trail."""
+    if user.role != Role.CONSULTANT or participant.municipality_id != user.municipality_id:
+        raise PermissionDenied
+    unknown = set(fields) - set(NETWORK_FIELDS)
+    if unknown:
+        raise TypeError(f"not network-measurement fields: {sorted(unknown)}")
+    # Lock the participant: two first saves of one moment at once must not both insert
+    # (the unique constraint would refuse the second with an error instead of an edit).
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    measurement = NetworkMeasurement.objects.filter(participant=participant, moment=moment).first()
+    created = measurement is None
+    if created:
+        measurement = NetworkMeasurement(participant=participant, moment=moment)
+    before = audit.snapshot(measurement, fields)
+    for name, value in fields.items():
+        setattr(measurement, name, value)
+    measurement.recorded_by = user
+    measurement.full_clean()
+    measurement.save()
+    changed = (
+        [] if created else audit.record_field_changes(user, measurement, before, participant.pk)
+    )
+    if created or changed:
+        audit.record(
+            user,
+            AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=measurement,
+            participant_id=participant.pk,
+            detail=f"network measurement: {measurement.get_moment_display()}"[:100],
+        )
+    return measurement

@@ -171,6 +171,7 @@ def participant_detail(request, pk):
         ),
         "status_form": StatusChangeForm(participant=participant),
         "ladder_form": LadderRungForm(),
+        "network": selectors.network_summary(request.user, participant),
         "pending_outcomes": OutcomeMeasurement.objects.pending()
         .filter(participant=participant)
         .select_related("cohort")[:4],
@@ -219,8 +220,11 @@ def intake_edit(request, pk):
         services.record_intake(request.user, participant, rung=data.pop("rung"), **data)
         messages.success(request, _("The intake has been saved."))
         return redirect("participants:detail", participant.pk)
+    network = reverse("participants:network", args=[pk])
     return _form_page(request, form, _("Intake of %(name)s") % {"name": participant},
-                      participant_url(participant))  # fmt: skip
+                      participant_url(participant),
+                      template="participants/form_with_network.html",
+                      network_url=f"{network}?moment=0")  # fmt: skip
 
 
 @role_required(*STAFF)
@@ -304,7 +308,12 @@ def outcome_edit(request, pk):
         "months": outcome.get_follow_up_display(),
         "name": outcome.participant,
     }
-    return _form_page(request, form, title, participant_url(outcome.participant))
+    network = reverse("participants:network", args=[outcome.participant_id])
+    return _form_page(
+        request, form, title, participant_url(outcome.participant),
+        template="participants/form_with_network.html",
+        network_url=f"{network}?moment={outcome.follow_up}",
+    )  # fmt: skip
 
 
 @role_required(*STAFF)

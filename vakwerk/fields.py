@@ -359,6 +359,19 @@ BOUNDS = {
         _("Enter a number of hours a week from %(low)s up to and including %(high)s."),
         "number",
     ),
+    # The network measurement's counts (participants.models, MAX_*_CONTACTS).
+    "work_contacts": Bounds(
+        _fixed(0),
+        _fixed(200),
+        _("Enter a number of contacts from %(low)s up to and including %(high)s."),
+        "number",
+    ),
+    "employer_contacts": Bounds(
+        _fixed(0),
+        _fixed(100),
+        _("Enter a number of employers from %(low)s up to and including %(high)s."),
+        "number",
+    ),
     "percentage": Bounds(
         _fixed(Decimal("0")),
         _fixed(Decimal("100")),

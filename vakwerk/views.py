@@ -70,6 +70,9 @@ def programme_detail(request, pk):
     context = {
         "programme": programme,
         "goals": evaluation_selectors.goals_with_actuals(programme),
+        "network": evaluation_selectors.network_change(
+            evaluation_selectors.Scope(programme.municipality_id, programme)
+        ),
         "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
         "phases": Phase.choices,
     }
