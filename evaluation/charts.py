@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from funding.templatetags.money import euro
+from vakwerk import formatting
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 TEXT = "#1a1a1a"
@@ -38,17 +38,16 @@ def percent_text(value):
 
 
 def euro_text(value):
-    return "–" if value is None else euro(value)
+    return "–" if value is None else formatting.money(value)
 
 
 def number_text(value):
-    """1.234 or 2,5: whole numbers grouped, others with one decimal, the Dutch way."""
+    """1.234 or 2,5 (1,234 or 2.5 in English): whole numbers grouped, others with one
+    decimal, in the active language."""
     if value is None:
         return "–"
     value = Decimal(value)
-    if value != value.to_integral_value():
-        return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}".replace(".", ",")
-    return f"{int(value):,}".replace(",", ".")
+    return formatting.number(value, 0 if value == value.to_integral_value() else 1)
 
 
 def _n(number):
@@ -225,7 +224,7 @@ def funnel_chart(title, stages, *, colour=DEFAULT_COLOUR, description="", width=
             )
         )
         # Half up, as every percentage of the dashboard (Python's round() is half-even).
-        text = f"{count}"
+        text = formatting.number(count)
         if first:
             whole = (Decimal(count) * 100 / first).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             text += f" ({whole}%)"
@@ -299,7 +298,7 @@ def dashboard_charts(figures, colour=DEFAULT_COLOUR):
         ),
         "sessions": bar_chart(
             _("Coaching sessions per week"),
-            [(week.label, week.sessions) for week in weeks],
+            [(formatting.week(week.monday), week.sessions) for week in weeks],
             formatter=number_text,
             colour=colour,
         ),

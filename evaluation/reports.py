@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vakwerk import audit
+from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.models import Programme
 from vakwerk.roles import Role
@@ -46,11 +46,19 @@ def file_name_for(report):
     return f"reports/{report.programme_id}/{report.pk}.pdf"
 
 
+# The reports are Dutch documents, so their file names are Dutch whatever the screen's
+# language: "besparingen-…pdf", never the kind's code "savings-…pdf".
+DOWNLOAD_PREFIXES = {
+    ReportKind.MONITORING: "monitoringsrapportage",
+    ReportKind.SAVINGS: "besparingen",
+}
+
+
 def download_name(report):
     """What the browser saves the file as: kind, programme and date, nothing personal."""
-    day = (report.finished_at or report.requested_at).date()
+    day = timezone.localdate(report.finished_at or report.requested_at)
     slug = "".join(c if c.isalnum() else "-" for c in report.programme.name).strip("-")
-    return f"{report.kind}-{slug}-{day:%Y-%m-%d}.pdf".lower()
+    return f"{DOWNLOAD_PREFIXES[report.kind]}-{slug}-{day:%Y-%m-%d}.pdf".lower()
 
 
 def render_pdf(html):
@@ -130,17 +138,15 @@ def savings_context(report, today=None):
 
 
 def _assumption_display(assumptions):
-    """(label, value as text) for every assumption, formatted the Dutch way."""
-    from funding.templatetags.money import euro
-
+    """(label, value as text) for every assumption, in the language of the report."""
     rows = []
     for label, name, value in selectors.assumption_rows(assumptions):
         if name.startswith("yearly_cost"):
-            text = euro(value)
+            text = formatting.money(value)
         elif name in ("partial_benefit_share", "reference_outflow_rate"):
-            text = f"{(value * 100).normalize():f}".replace(".", ",") + "%"
+            text = formatting.percent(value)
         elif name == "remaining_duration_years":
-            text = _("%(years)s years") % {"years": f"{value.normalize():f}".replace(".", ",")}
+            text = _("%(years)s years") % {"years": formatting.number(value.normalize())}
         elif name == "sustainable_follow_up":
             text = _("%(months)s months") % {"months": value}
         else:

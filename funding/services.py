@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from employers.selectors import confirmed_job_intentions
 from participants.models import Participant
-from vakwerk import audit
+from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
@@ -132,7 +132,7 @@ def check_fund_rules(fund, participant, match=None, on_date=None):
     if on_date < fund.starts_on or (fund.ends_on and on_date > fund.ends_on):
         raise ValidationError(
             _("“%(fund)s” cannot be used on %(date)s: outside its period.")
-            % {"fund": fund.name, "date": on_date.strftime("%d-%m-%Y")},
+            % {"fund": fund.name, "date": formatting.date(on_date)},
             code="period",
         )
     if fund.target_group and participant.target_group != fund.target_group:

@@ -120,7 +120,3 @@ def week(day):
     year, number_, _weekday = day.isocalendar()
     return gettext("week %(week)s, %(year)s") % {"week": number_, "year": year}
 
-
-def short_week(day):
-    """ "wk 38": a chart's axis label, where the year is in the title."""
-    return gettext("wk %(week)s") % {"week": day.isocalendar()[1]}

@@ -8,9 +8,12 @@ neither white nor near-black text reaches 4.5:1 is refused by ``validate_readabl
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from vakwerk import formatting
 
 DEFAULT_COLOUR = "#01689b"
 WHITE = "#ffffff"
@@ -61,7 +64,7 @@ def validate_readable_colour(value):
             ),
             code="low_contrast",
             # Rounded down, so a refused 4.49 never shows as "4,5:1".
-            params={"ratio": f"{math.floor(ratio * 10) / 10:.1f}".replace(".", ",")},
+            params={"ratio": formatting.number(Decimal(math.floor(ratio * 10)) / 10, 1)},
         )
 
 
