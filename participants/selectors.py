@@ -242,12 +242,14 @@ def timeline(user, participant):
     return entries
 
 
-def participant_for_page(user, pk):
-    return (
-        Participant.objects.for_user(user)
-        .select_related("consultant", "programme", "intake", "talent_profile")
-        .get(pk=pk)
+def participant_for_page(user, pk, network=False):
+    """`network`: with the network change's annotations (`with_network_change`) too."""
+    participants = Participant.objects.for_user(user).select_related(
+        "consultant", "programme", "intake", "talent_profile"
     )
+    if network:
+        participants = with_network_change(participants)
+    return participants.get(pk=pk)
 
 
 def cohorts_for(user):
@@ -346,28 +348,31 @@ class NetworkSummary:
     def latest_label(self):
         return NetworkMoment(self.latest_moment).label if self.latest_moment else None
 
-    @property
-    def recorded_moments(self):
-        return {m.moment for m in self.measurements}
+
+NETWORK_ANNOTATIONS = (
+    "network_latest_moment",
+    *(
+        f"network_{item}_{part}"
+        for item in NETWORK_ITEMS
+        for part in ("intake", "latest", "change")
+    ),
+)
 
 
 def network_summary(user, participant):
     """The participant page's network card: every measurement, and per item the intake
-    value, the latest follow-up value and the change (`with_network_change`). Two
-    queries, however many measurements there are."""
+    value, the latest follow-up value and the change (`with_network_change`). One query
+    when the participant was fetched with `participant_for_page(network=True)`, two
+    otherwise, however many measurements there are."""
     measurements = list(NetworkMeasurement.objects.for_user(user).filter(participant=participant))
-    values = (
-        with_network_change(Participant.objects.for_user(user).filter(pk=participant.pk))
-        .values(
-            "network_latest_moment",
-            *(
-                f"network_{item}_{part}"
-                for item in NETWORK_ITEMS
-                for part in ("intake", "latest", "change")
-            ),
-        )
-        .first()
-    ) or {}
+    if hasattr(participant, "network_latest_moment"):
+        values = {name: getattr(participant, name) for name in NETWORK_ANNOTATIONS}
+    else:
+        values = (
+            with_network_change(Participant.objects.for_user(user).filter(pk=participant.pk))
+            .values(*NETWORK_ANNOTATIONS)
+            .first()
+        ) or {}
     fields = NetworkMeasurement._meta
     rows = [
         NetworkRow(

@@ -39,9 +39,9 @@ PAGE_SIZE = 25
 STAFF = (Role.CONSULTANT, Role.MANAGER)
 
 
-def _participant(request, pk):
+def _participant(request, pk, network=False):
     try:
-        return selectors.participant_for_page(request.user, pk)
+        return selectors.participant_for_page(request.user, pk, network=network)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -157,7 +157,7 @@ def participant_edit(request, pk):
 
 @role_required(*STAFF)
 def participant_detail(request, pk):
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, network=True)
     timeline = selectors.timeline(request.user, participant)
     reads = [(AuditAction.VIEW, {"obj": participant, "participant_id": pk, "detail": "page"})]
     if any(entry.kind == "session" and entry.obj.notes for entry in timeline):
