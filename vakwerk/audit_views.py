@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import audit, spreadsheets
+from . import audit, audit_text, spreadsheets
 from .audit import AuditAction
 from .audit_forms import AMSTERDAM, AuditFilterForm
 from .models import AuditEntry
@@ -39,6 +39,7 @@ def audit_list(request):
     labels = _Labels()
     for entry in page:
         entry.role_label, entry.object_label = labels.role(entry), labels.object(entry)
+        entry.detail_text = labels.detail(entry)
     query = query_without(request, "from")
     return render(request, "vakwerk/audit_list.html", {"form": form, "page": page, "query": query})
 
@@ -63,6 +64,7 @@ class _Labels:
     """Readable role, action and object names, resolved once in the language given."""
 
     def __init__(self):
+        self.language = translation.get_language()
         self.roles = {value: str(label) for value, label in Role.choices}
         self.actions = {value: str(label) for value, label in AuditAction.choices}
         self.objects = {m._meta.model_name: str(m._meta.verbose_name) for m in apps.get_models()}
@@ -75,6 +77,11 @@ class _Labels:
 
     def object(self, entry):
         return self.objects.get(entry.object_type, entry.object_type)
+
+    def detail(self, entry):
+        # Made now, in the language these labels were made in: the trail stores keys.
+        with translation.override(self.language):
+            return audit_text.describe(entry.detail, entry.object_type)
 
 
 class _Echo:
@@ -99,7 +106,7 @@ def _csv_lines(entries, labels):
             labels.object(entry),
             entry.object_id,
             entry.participant_id,
-            entry.detail,
+            labels.detail(entry),
             entry.purpose,
         ]
         yield writer.writerow(row)
