@@ -417,3 +417,11 @@ class ResearchExport(BackgroundJob):
 
     def __str__(self):
         return f"{self.project} {self.get_format_display()} {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def table_titles(self):
+        """The tables as the export builder names them, in the reader's language; a table
+        that no longer exists keeps its code name."""
+        from .research import TABLES
+
+        return [str(TABLES[name].title) if name in TABLES else name for name in self.tables]
