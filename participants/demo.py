@@ -26,13 +26,19 @@ from .models import (
     Intake,
     LadderMoment,
     LadderRung,
+    NetworkMoment,
     OutcomeMeasurement,
     Participant,
     Source,
     Status,
     StatusChange,
 )
-from .services import follow_up_due_date, save_talent_profile, schedule_follow_ups
+from .services import (
+    follow_up_due_date,
+    record_network_measurement,
+    save_talent_profile,
+    schedule_follow_ups,
+)
 from .validators import bsn_from_number
 
 FIRST_NAMES = [
@@ -321,8 +327,40 @@ def _seed_zwolle(spec, consultants, rng, today):
     StatusChange.objects.bulk_create(history)
     CoachingSession.objects.bulk_create(sessions)
     OutcomeMeasurement.objects.bulk_create(outcomes)
+    measured = {}
+    for outcome in outcomes:
+        if outcome.measured_on is not None:
+            measured.setdefault(outcome.participant_id, []).append(
+                (NetworkMoment(outcome.follow_up), outcome.measured_on)
+            )
+    for participant in participants:
+        intake = (NetworkMoment.INTAKE, participant.enrolled_on + datetime.timedelta(days=3))
+        _network(participant, [intake, *measured.get(participant.pk, [])], participant in off_at_6)
     for cohort in cohorts:
         _meetings(cohort, rng, today)
+
+
+def _network(participant, measured, thriving):
+    """The network instrument at the intake and at each measured follow-up (`measured`:
+    (moment, date) pairs), through the consultant's service. Its own generator, seeded
+    by the BSN, so the story's generator and every figure it decides stay the same; the
+    network of those who found work grows most, as the plan of approach expects."""
+    rng = random.Random(int(participant.bsn))
+    contacts, employers, rating = rng.randint(1, 6), rng.randint(0, 1), rng.randint(1, 3)
+    for step, (moment, day) in enumerate(measured):
+        if step:
+            contacts += rng.randint(1, 4) if thriving else rng.randint(0, 2)
+            employers = rng.randint(1, 4) if thriving else rng.randint(0, 2)
+            rating = min(5, rating + (1 if thriving or rng.random() < 0.4 else 0))
+        record_network_measurement(
+            participant.consultant,
+            participant,
+            moment=moment,
+            measured_on=day,
+            work_contacts=contacts,
+            employer_contacts=employers,
+            self_rating=rating,
+        )
 
 
 def _fill_outcome(outcome, participant, months, in_work_at_3, off_at_6, rng):
@@ -404,6 +442,8 @@ def _seed_kampen(spec, consultants, rng, today):
             schedule_follow_ups(participant, cohort)
             _intake(participant, participant.enrolled_on + datetime.timedelta(days=3), rng,
                     participant.consultant)  # fmt: skip
+            intake_day = participant.enrolled_on + datetime.timedelta(days=3)
+            _network(participant, [(NetworkMoment.INTAKE, intake_day)], thriving=False)
             sessions += _sessions(
                 participant, participant.consultant, start, today - datetime.timedelta(days=1),
                 rng, 4,

@@ -485,3 +485,29 @@ def test_the_research_export_holds_the_pseudonymised_table(consultant, municipal
     assert lines[2] == f"{keys.pseudonym(person.pk)},3,{shifted.isoformat()},6,2,4"
     assert str(person.pk) not in lines[1].split(",")[0]
     assert "Ik weet wie ik kan vragen om mij aan werk te helpen" in codebook
+
+
+# --- Demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_measures_the_network_at_intake_and_at_each_measured_follow_up():
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    zwolle = Participant.objects.filter(municipality__name="Demo Zwolle")
+    assert NetworkMeasurement.objects.filter(participant__in=zwolle, moment=0).count() == 72
+    # A follow-up measurement exactly where the outcome was measured, on its day.
+    measured = OutcomeMeasurement.objects.measured().filter(participant__in=zwolle)
+    pairs = set(measured.values_list("participant_id", "follow_up", "measured_on"))
+    network = NetworkMeasurement.objects.filter(participant__in=zwolle, moment__gt=0)
+    assert pairs and set(network.values_list("participant_id", "moment", "measured_on")) == pairs
+    programme = zwolle.first().programme
+    figure = evaluation_selectors.network_change(
+        evaluation_selectors.Scope(programme.municipality, programme)
+    )
+    assert figure.measured == 72
+    assert figure.work_contacts > 0 and figure.self_rating > 0
+    # Kampen's group is running: intakes only, so no change yet.
+    kampen = Participant.objects.filter(municipality__name="Demo Kampen")
+    assert NetworkMeasurement.objects.filter(participant__in=kampen, moment=0).exists()
+    assert not NetworkMeasurement.objects.filter(participant__in=kampen, moment__gt=0).exists()
