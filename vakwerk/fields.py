@@ -47,9 +47,11 @@ from decimal import Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from vakwerk import formatting
 
 # ---------------------------------------------------------------------------------------
 # Digits
@@ -289,11 +291,12 @@ class Bounds:
         return self.low(today), self.high(today)
 
     def show(self, value):
+        # The sentence is read, not typed back: in the page's language (vakwerk.formatting).
         if self.unit == "date":
-            return formats.date_format(value, "j F Y")
+            return formatting.date(value)
         if self.unit == "money":
-            return f"€ {dutch_number(value, 2)}"
-        return dutch_number(value)
+            return formatting.money(value)
+        return formatting.number(value)
 
 
 HORIZON_LOW = datetime.date(1900, 1, 1)
