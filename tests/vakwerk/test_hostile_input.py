@@ -78,6 +78,7 @@ PAGES = {
     "participants:edit": {"pk": "participant"},
     "participants:intake": {"pk": "participant"},
     "participants:talent_profile": {"pk": "participant"},
+    "participants:network": {"pk": "participant"},
     "participants:session_create": {"pk": "participant"},
     "participants:outcome": {"pk": "outcome"},
     "participants:cohort_list": {},
