@@ -87,6 +87,12 @@ def fill_everything(participant, consultant, manager, cohort, tag):
         benefit_end_reason="work",
         source="participant",
     )
+    # Network measurements at the intake and the follow-up.
+    for moment, day, contacts in ((0, datetime.date(2026, 1, 12), 3), (3, outcome.measured_on, 6)):
+        services.record_network_measurement(
+            consultant, participant, moment=moment, measured_on=day, work_contacts=contacts,
+            employer_contacts=1, self_rating=3,
+        )  # fmt: skip
 
     # Employers: a rejected match with its reason, a hired one with a placement.
     Match.objects.create(
