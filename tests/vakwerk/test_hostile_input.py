@@ -460,7 +460,7 @@ FORM_PAGES = {
     "participants:create", "participants:edit", "participants:detail", "participants:intake",
     "participants:session_create", "participants:outcome", "participants:cohort_create",
     "participants:cohort_edit", "participants:cohort_detail",
-    "participants:meeting_attendance", "participants:talent_profile",
+    "participants:meeting_attendance", "participants:talent_profile", "participants:network",
     "consultants:profile_edit", "consultants:assessment_create", "consultants:training_create",
     "consultants:intervision_create", "consultants:competency_create",
     "employers:employer_create", "employers:employer_edit", "employers:contact_create",
