@@ -44,7 +44,7 @@ def test_consultant_fills_the_talent_profile_and_sees_it_on_the_participant_page
     assert "Het talentprofiel is opgeslagen." in main
     card = page.get_by_test_id("talent-profile")
     assert "Nauwkeurige orderpicker, zoekt werk in de logistiek." in card.inner_text()
-    assert re.search(r"VCA-veiligheidscertificaat \(2 apr 2026\)", card.inner_text(), re.I)
+    assert re.search(r"VCA-veiligheidscertificaat \(2 april 2026\)", card.inner_text(), re.I)
     assert card.get_by_test_id("profile-hours").inner_text() == "32"
     skills = card.get_by_test_id("profile-skills").inner_text()
     assert "heftruck" in skills and "Orderpicken" in skills

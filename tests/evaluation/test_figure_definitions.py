@@ -291,9 +291,9 @@ def test_found_10_the_sessions_column_says_which_weeks_it_counts(client, make_us
     _figures, page = _dashboard(client, manager)
     assert "Gesprekken in de periode" not in page
     # 12 weeks up to today: from Monday 14 September.
-    assert "Gesprekken 14 sep 2026 – 30 nov 2026" in page
+    assert "Gesprekken 14 september 2026 – 30 november 2026" in page
     _figures, page = _dashboard(client, manager, date_from="2026-10-14", date_to="2026-10-31")
-    assert "Gesprekken 14 okt 2026 – 31 okt 2026" in page
+    assert "Gesprekken 14 oktober 2026 – 31 oktober 2026" in page
 
 
 def test_found_10_the_report_names_its_participants_beside_the_programmes_goal(make_user):
@@ -437,7 +437,7 @@ def test_found_5_the_caseload_is_counted_with_the_statuses_of_the_as_of_date(cli
     figures, page = _dashboard(client, manager, date_to="2026-06-30")
     [row] = [c for c in figures.activity.consultants if c.pk == consultant.pk]
     assert row.active_caseload == 1  # in the programme on 30 June
-    assert "Actieve caseload op 30 jun 2026" in page
+    assert "Actieve caseload op 30 juni 2026" in page
     figures, _page = _dashboard(client, manager)
     [row] = [c for c in figures.activity.consultants if c.pk == consultant.pk]
     assert row.active_caseload == 0  # dropped out since

@@ -141,7 +141,7 @@ def test_filling_the_profile_lifts_the_participant_on_the_board_with_a_reason_na
     # The participant's page shows the profile.
     page = client.get(reverse("participants:detail", args=[newcomer.pk])).content.decode()
     assert "Nauwkeurige orderpicker met VCA" in page
-    assert f"{certificate_nl(Certificate.VCA)} (2 apr 2026)".lower() in page.lower()
+    assert f"{certificate_nl(Certificate.VCA)} (2 april 2026)".lower() in page.lower()
 
 
 def test_a_second_save_changes_the_row_and_records_only_what_changed(client, consultant, newcomer):

@@ -149,7 +149,7 @@ def test_export_streams_the_filtered_rows_as_csv_and_is_itself_audited(client, m
         "2026-03-01 10:00:00",
         trail["anna"].email,
         "11",
-        "page",
+        "pagina",
     )
     export = AuditEntry.objects.get(detail="audit trail export")
     assert (export.action, export.user, export.municipality_id) == (
