@@ -16,6 +16,7 @@ from django.utils import timezone
 from participants.models import Participant
 from vakwerk.roles import Role
 
+from . import evaluation_session_demo
 from .models import (
     Answer,
     Audience,
@@ -91,6 +92,8 @@ def seed(spec, users):
         return
     programme = spec.programme
     _seed_stakeholders(spec, programme)
+    # Evaluation sessions need the stakeholders as attendees.
+    evaluation_session_demo.seed(spec, users)
     if Questionnaire.objects.filter(programme=programme).exists():
         return
     now = timezone.now()

@@ -27,7 +27,7 @@ from vakwerk.models import Programme
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
-from . import charts, jobs, selectors
+from . import charts, jobs, programme_evaluation, selectors
 from .models import JobStatus, Report, ReportKind, Stakeholder
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def monitoring_context(report, today=None):
         savings_chart=charts.savings_chart(figures.savings, context["colour"]),
         activities=list(programme.activities.order_by("due_date", "pk")),
         stakeholders=list(Stakeholder.objects.filter(programme=programme)),
+        evaluation=programme_evaluation.report_evaluation(programme),
     )
     return context
 

@@ -13,6 +13,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from evaluation import programme_evaluation
 from evaluation import selectors as evaluation_selectors
 from evaluation.models import Stakeholder
 
@@ -75,6 +76,8 @@ def programme_detail(request, pk):
         ),
         "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
         "phases": Phase.choices,
+        "programme_evaluation": programme_evaluation.programme_evaluation(request.user, programme),
+        "can_edit_evaluation": programme_evaluation.can_edit(request.user, programme),
     }
     return render(request, "vakwerk/programme_detail.html", context)
 
