@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -739,3 +739,107 @@ class TalentProfile(models.Model):
     def day_labels(self):
         labels = dict(Weekday.choices)
         return [labels[day] for day in self.days_available if day in labels]
+
+
+# --- Training (the plan's "vakopleiding") -----------------------------------------------
+
+
+class TrainingKind(models.TextChoices):
+    EMPLOYER = "employer", _("At an employer")
+    ROC = "roc", _("ROC (vocational college)")
+    ONLINE = "online", _("Online")
+    WORKSHOP = "workshop", _("Workshop")
+
+
+class TrainingResult(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
+
+
+# A training that was finished: the one predicate the dashboard counts as completed and
+# through which a certificate counts for the matching (selectors.held_certificates).
+TRAINING_COMPLETED = Q(result=TrainingResult.COMPLETED)
+# The most hours one course can plausibly take (a full-time year is about 1,600).
+MAX_TRAINING_HOURS = 2000
+
+
+class TrainingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Whoever may see the participant sees their trainings (`Participant.for_user`)."""
+        return self.filter(participant__in=Participant.objects.for_user(user))
+
+    def completed(self):
+        return self.filter(TRAINING_COMPLETED)
+
+    def certified(self):
+        """Completed with a certificate: what the certificate holds for the matching."""
+        return self.completed().exclude(certificate="")
+
+
+class Training(models.Model):
+    """A course or vocational training one participant follows: at an employer, at an ROC,
+    online or a workshop. A completed one with a certificate counts as that certificate."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="trainings"
+    )
+    name = models.CharField(_("course or training"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=TrainingKind.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    hours = models.PositiveSmallIntegerField(
+        _("hours"), null=True, blank=True, validators=[MaxValueValidator(MAX_TRAINING_HOURS)]
+    )
+    result = models.CharField(
+        _("result"), max_length=20, choices=TrainingResult.choices, default=TrainingResult.PLANNED
+    )
+    certificate = models.CharField(
+        _("certificate obtained"), max_length=30, choices=Certificate.choices, blank=True
+    )
+    certificate_on = models.DateField(_("certificate obtained on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        ordering = ["-start_date", "-pk"]
+        indexes = [models.Index(fields=["participant", "result"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="participant_training_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate="") | Q(result=TrainingResult.COMPLETED),
+                name="participant_training_certificate_when_completed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant}: {self.name}"
+
+    def clean(self):
+        errors = {}
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date lies before the start date.")
+        if self.result == TrainingResult.COMPLETED and not self.end_date:
+            errors["end_date"] = _("Fill in the date the training was completed.")
+        if self.certificate and self.result != TrainingResult.COMPLETED:
+            errors["certificate"] = _(
+                "A certificate is obtained with a completed training: set the result to "
+                "completed, or leave the certificate empty."
+            )
+        if self.certificate_on and not self.certificate:
+            errors["certificate_on"] = _("Choose the certificate, or clear its date.")
+        if self.certificate_on and self.start_date and self.certificate_on < self.start_date:
+            errors["certificate_on"] = _("The certificate was obtained before the training began.")
+        if errors:
+            raise ValidationError(errors)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("participants", "0006_intake_selection_motivation"),
+        ("participants", "0007_participant_training"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
