@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from evaluation import questionnaires
+from evaluation import programme_evaluation, questionnaires
 from evaluation.models import Audience, Invitation, ResearchProject, Wave
 from evaluation.questionnaires import hash_token
 from participants import services as participant_services
@@ -132,6 +132,8 @@ PAGES = {
     "evaluation:stakeholder_list": {"programme": "programme"},
     "evaluation:stakeholder_create": {"programme": "programme"},
     "evaluation:stakeholder_edit": {"programme": "programme", "pk": "stakeholder"},
+    "evaluation:evaluation_session_create": {"programme": "programme"},
+    "evaluation:evaluation_session_edit": {"programme": "programme", "pk": "evaluation_session"},
     "evaluation:questionnaire_list": {},
     "evaluation:questionnaire_create": {},
     "evaluation:questionnaire_detail": {"pk": "questionnaire"},
@@ -234,6 +236,15 @@ def world(municipality):
         manager, programme, name="Windesheim", kind="education", role="intervention",
         steering_group=True, contact_email="vak@windesheim.example",
     )  # fmt: skip
+    evaluation_session = programme_evaluation.save_session(
+        manager,
+        programme,
+        phase="execution",
+        held_on=programme.start_date,
+        attendees=[stakeholder],
+        bottlenecks="Te weinig leerwerkplaatsen",
+        actions=[programme_evaluation.ActionInput(description="Leerwerkplaatsen werven")],
+    )
     project = ResearchProject.objects.create(
         municipality=municipality,
         name="Effectstudie",
@@ -265,6 +276,7 @@ def world(municipality):
         "questionnaire": questionnaire,
         "question": questionnaire.questions.first(),
         "stakeholder": stakeholder,
+        "evaluation_session": evaluation_session,
         "project": project,
     }
     return users, objects
@@ -469,7 +481,8 @@ FORM_PAGES = {
     "employers:opportunity_review", "employers:candidate", "funding:fund_create",
     "funding:deposit", "funding:expenditure", "funding:correction",
     "funding:commitment_request", "funding:savings", "evaluation:dashboard",
-    "evaluation:stakeholder_create", "evaluation:questionnaire_create",
+    "evaluation:stakeholder_create", "evaluation:evaluation_session_create",
+    "evaluation:evaluation_session_edit", "evaluation:questionnaire_create",
     "evaluation:questionnaire_edit", "evaluation:questionnaire_question_create",
     "evaluation:questionnaire_invitations", "evaluation:answer", "evaluation:report_list",
     "evaluation:research_export_new",
