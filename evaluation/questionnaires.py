@@ -34,13 +34,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from consultants.selectors import visible_consultants
 from participants.models import Participant
-from vakwerk import audit
+from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.fields import day_after, parse_decimal
 from vakwerk.models import Programme
@@ -413,7 +413,7 @@ def invitation_email(questionnaire, invitation, link):
     language in it."""
     programme = questionnaire.programme
     with translation.override("nl"):
-        expires = formats.date_format(timezone.localtime(invitation.expires_at), "j F Y")
+        expires = formatting.date(invitation.expires_at)
         subject = _("Questionnaire: %(title)s") % {"title": questionnaire.title}
         paragraphs = [
             _("Hello,"),
