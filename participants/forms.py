@@ -339,7 +339,18 @@ class AttendanceForm(PlausibleInput, forms.Form):
 
     def __init__(self, *args, enrolled, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].choices = [(p.pk, str(p)) for p in enrolled]
+        # "Last name, first name": the order of a paper register, so a trainer finds people.
+        self.fields["present"].choices = [
+            (p.pk, f"{p.last_name}, {p.first_name}") for p in enrolled
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # The "Everyone present" button submits the same form: the usual meeting in one
+        # click, without a script.
+        if self.data.get("everyone_present"):
+            data["present"] = [str(pk) for pk, _label in self.fields["present"].choices]
+        return data
 
 
 class OutcomeForm(PlausibleInput, forms.ModelForm):
@@ -362,6 +373,9 @@ class OutcomeForm(PlausibleInput, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("measured_on", "employment", "benefit_status", "source"):
             self.fields[name].required = True
+        if self.initial.get("measured_on") is None:
+            # A follow-up is mostly recorded on the day of the call.
+            self.initial["measured_on"] = timezone.localdate()
         self.fields["benefit_end_reason"].help_text = _(
             "Only when the benefit ended. Work, education and own business count as outflow "
             "to work."

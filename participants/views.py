@@ -419,8 +419,14 @@ def meeting_attendance(request, pk):
         CohortMeeting.objects.filter(cohort__in=Cohort.objects.led_by(request.user)),
         pk=pk,
     )
-    enrolled = [e.participant for e in meeting.cohort.enrolments.select_related("participant")]
-    present = meeting.attendance.filter(present=True).values_list("participant_id", flat=True)
+    enrolled = [
+        e.participant
+        for e in meeting.cohort.enrolments.select_related("participant").order_by(
+            "participant__last_name", "participant__first_name", "participant_id"
+        )
+    ]
+    recorded = dict(meeting.attendance.values_list("participant_id", "present"))
+    present = [pk for pk, was_present in recorded.items() if was_present]
     form = AttendanceForm(
         request.POST or None,
         enrolled=enrolled,
@@ -441,4 +447,7 @@ def meeting_attendance(request, pk):
         reverse("participants:cohort_detail", args=[meeting.cohort_id]),
         template="participants/meeting_attendance.html",
         meeting=meeting,
+        recorded=bool(recorded),
+        recorded_present=[p for p in enrolled if recorded.get(p.pk)],
+        recorded_absent=[p for p in enrolled if p.pk in recorded and not recorded[p.pk]],
     )

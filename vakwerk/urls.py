@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import accessibility_views, views
 from .forms import LoginForm
 
 auth_patterns = [
@@ -51,6 +51,12 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", accessibility_views.favicon),
+    path(
+        "toegankelijkheid/",
+        accessibility_views.accessibility_statement,
+        name="accessibility_statement",
+    ),
     path("account/", include(auth_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("programmes/", views.programme_list, name="programme_list"),

@@ -61,6 +61,7 @@ PROJECT_APPS = {"vakwerk", "participants", "consultants", "employers", "funding"
 # A URL that shows no form is listed too: nothing new escapes this test unnoticed.
 PAGES = {
     "home": {},
+    "accessibility_statement": {},
     "login": {},
     "password_change": {},
     "password_reset": {},
