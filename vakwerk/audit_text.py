@@ -13,10 +13,10 @@ import re
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 
 from . import formatting
-from .models import AuditAction
 from .roles import Role
 
 # Fixed keys → text. The context keeps "page" or "status" of the trail apart from the same
@@ -107,8 +107,6 @@ def _moment(text):
         field = apps.get_model("participants.NetworkMeasurement")._meta.get_field("moment")
     except (LookupError, FieldDoesNotExist):
         return text
-    from django.utils import translation
-
     for value, label in field.flatchoices:
         with translation.override("nl"):
             dutch = str(label)
@@ -210,13 +208,8 @@ def describe(detail, object_type=""):
 
 
 def is_known(detail, object_type=""):
-    """Whether `describe` has a translation for the key (the test's question)."""
+    """Whether `describe` has Dutch words for the key (the test's question)."""
     if not detail or detail in FIXED:
         return True
-    return any(pattern.match(detail) for pattern, _text in PATTERNS[:-1]) or (
-        PATTERNS[-1][0].match(detail) is not None and describe(detail, object_type) != detail
-    )
-
-
-def action(value):
-    return str(dict(AuditAction.choices).get(value, value))
+    with translation.override("nl"):
+        return describe(detail, object_type) != detail
