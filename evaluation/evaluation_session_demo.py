@@ -4,6 +4,7 @@ the next programme. Written through the service, as the manager; called by
 questionnaire_demo once the stakeholders exist. A session already there (same phase and
 day) is left alone, so seeding again adds nothing."""
 
+import dataclasses
 import datetime
 
 from vakwerk.models import Phase
@@ -63,12 +64,21 @@ SESSIONS = [
 ]  # fmt: skip
 
 
+def programme_calendar(spec, programme):
+    """The demo calendar the programme was first seeded in. Seeding again later leaves the
+    programme where it is (vakwerk.demo), so its sessions follow the programme, not the
+    seeding day: on the first seed this is spec.calendar itself."""
+    drift = programme.start_date - spec.calendar.on(spec.programme_start)
+    return dataclasses.replace(spec.calendar, today=spec.calendar.today + drift)
+
+
 def seed(spec, users):
     programme = spec.programme
     manager = users[Role.MANAGER]
+    calendar = programme_calendar(spec, programme)
     stakeholders = {s.name: s for s in Stakeholder.objects.filter(programme=programme)}
     for story in SESSIONS:
-        held_on = spec.calendar.on(story["day"])
+        held_on = calendar.on(story["day"])
         if EvaluationSession.objects.filter(
             programme=programme, phase=story["phase"], held_on=held_on
         ).exists():

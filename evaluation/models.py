@@ -478,7 +478,8 @@ class EvaluationSession(models.Model):
         ordering = ["held_on", "pk"]
 
     def __str__(self):
-        return f"{self.programme} · {self.get_phase_display()} · {self.held_on:%Y-%m-%d}"
+        day = self.held_on.isoformat() if self.held_on else ""
+        return f"{self.get_phase_display()} {day}".strip()
 
     @property
     def municipality_id(self):

@@ -480,7 +480,7 @@ def test_a_report_without_sessions_says_so(manager, programme):
 # --- The demo ----------------------------------------------------------------------------------
 
 
-def test_the_demo_has_sessions_through_the_service_and_seeding_again_adds_none(client):
+def test_the_demo_has_sessions_through_the_service_and_seeding_later_adds_none(client):
     call_command("seed_demo")
     zwolle = Programme.objects.get(name="VAK Zwolle")
     sessions = list(EvaluationSession.objects.filter(programme=zwolle).order_by("held_on"))
@@ -492,8 +492,18 @@ def test_the_demo_has_sessions_through_the_service_and_seeding_again_adds_none(c
     assert AuditEntry.objects.filter(object_type="evaluationsession").count() == 3
     open_actions = EvaluationAction.objects.filter(session__programme=zwolle, status="open")
     assert open_actions.count() == 4
-    call_command("seed_demo")
-    assert EvaluationSession.objects.filter(programme=zwolle).count() == 3
+    days = [s.held_on for s in sessions]
+    # A year later the programme stays where it is, and so do its sessions.
+    with time_machine.travel(NOW + datetime.timedelta(days=400)):
+        call_command("seed_demo")
+    assert (
+        list(
+            EvaluationSession.objects.filter(programme=zwolle)
+            .order_by("held_on")
+            .values_list("held_on", flat=True)
+        )
+        == days
+    )
     assert EvaluationAction.objects.filter(session__programme=zwolle).count() == 5
 
     client.force_login(User.objects.get(email="wsp@zwolle.example"))
