@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Role
 
 # readable_text_colour stays importable from here for older callers.
-from .theme import DEFAULT_COLOUR, header_css, header_theme, readable_text_colour  # noqa: F401
+from .theme import (  # noqa: F401
+    DEFAULT_COLOUR,
+    button_css,
+    button_theme,
+    header_css,
+    header_theme,
+    readable_text_colour,
+)
 
 # One navigation per role: (label, url name) or (label, [(label, url name), ...]) for a
 # menu. The first entry is the role's start page.
@@ -80,13 +87,16 @@ START_PAGES = {role: items[0][1] for role, items in NAVIGATION.items()}
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        # No municipality yet: the login page's buttons get the default colour's theme.
+        return {"nav_items": [], "header_css": button_css(button_theme(DEFAULT_COLOUR))}
     municipality = user.municipality
-    theme = header_theme(municipality.colour if municipality else DEFAULT_COLOUR)
+    colour = municipality.colour if municipality else DEFAULT_COLOUR
+    theme = header_theme(colour)
     return {
         "nav_items": NAVIGATION.get(user.role, []),
         "municipality": municipality,
         "header_theme": theme,
-        "header_css": header_css(theme),
+        # The page's one <style> block: the header and the buttons (vakwerk/theme.py).
+        "header_css": header_css(theme) + button_css(button_theme(colour)),
         "can_use_two_factor": user.may_use_two_factor,
     }

@@ -138,3 +138,85 @@ def text_colour_on_white(hex_colour, minimum=TEXT_CONTRAST):
         if contrast_ratio(candidate, WHITE) >= minimum:
             return candidate
     return DARK
+
+
+def _mix(hex_colour, towards, share):
+    """The colour moved `share` (0..1) of the way to `towards`, per sRGB channel."""
+    start = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    end = [int(towards[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = (round(a + (b - a) * share) for a, b in zip(start, end, strict=True))
+    return "#" + "".join(f"{channel:02x}" for channel in mixed)
+
+
+@dataclass(frozen=True)
+class ButtonTheme:
+    """Bootstrap's primary buttons in the municipality colour."""
+
+    background: str
+    text: str
+    # Hover, active and keyboard focus: Bootstrap paints a focused button in its hover
+    # colours, so these need the same 4.5:1 as the resting button.
+    hover_background: str
+    hover_text: str
+    # An outline button is the colour on white: text and border darkened until they read.
+    outline: str
+    outline_hover_text: str
+    # The focus ring sits outside the button, on the white page: 3:1 against white.
+    focus_ring: str
+
+    @property
+    def text_contrast(self):
+        return contrast_ratio(self.text, self.background)
+
+    @property
+    def hover_contrast(self):
+        return contrast_ratio(self.hover_text, self.hover_background)
+
+    @property
+    def focus_contrast(self):
+        return contrast_ratio(self.focus_ring, WHITE)
+
+
+def button_theme(hex_colour):
+    background = safe_colour(hex_colour)
+    text = readable_text_colour(background)
+    # Moving the background away from the text colour only raises the contrast.
+    hover_background = _mix(background, "#000000" if text == WHITE else WHITE, 0.15)
+    outline = text_colour_on_white(background)
+    return ButtonTheme(
+        background=background,
+        text=text,
+        hover_background=hover_background,
+        hover_text=text,
+        outline=outline,
+        # text_colour_on_white gives 4.5:1 with white, and contrast is symmetric.
+        outline_hover_text=WHITE,
+        focus_ring=outline,
+    )
+
+
+def button_css(theme):
+    """CSS for Bootstrap's primary buttons and every button's focus ring, in the same
+    nonce'd <style> block as the header (after bootstrap.css, so equal selectors win).
+    Like the header it sets Bootstrap's --bs-btn-* properties; Bootstrap's own focus ring,
+    a translucent box-shadow, gives way to a solid outline in a computed colour."""
+    return (
+        f".btn-primary{{--bs-btn-bg:{theme.background};--bs-btn-color:{theme.text};"
+        f"--bs-btn-border-color:{theme.background};"
+        f"--bs-btn-hover-bg:{theme.hover_background};--bs-btn-hover-color:{theme.hover_text};"
+        f"--bs-btn-hover-border-color:{theme.hover_background};"
+        f"--bs-btn-active-bg:{theme.hover_background};--bs-btn-active-color:{theme.hover_text};"
+        f"--bs-btn-active-border-color:{theme.hover_background};"
+        f"--bs-btn-disabled-bg:{theme.background};--bs-btn-disabled-color:{theme.text};"
+        f"--bs-btn-disabled-border-color:{theme.background}}}"
+        f".btn-outline-primary{{--bs-btn-color:{theme.outline};"
+        f"--bs-btn-border-color:{theme.outline};--bs-btn-hover-bg:{theme.outline};"
+        f"--bs-btn-hover-color:{theme.outline_hover_text};"
+        f"--bs-btn-hover-border-color:{theme.outline};--bs-btn-active-bg:{theme.outline};"
+        f"--bs-btn-active-color:{theme.outline_hover_text};"
+        f"--bs-btn-active-border-color:{theme.outline};"
+        f"--bs-btn-disabled-color:{theme.outline};--bs-btn-disabled-border-color:{theme.outline}}}"
+        f":root{{--vw-btn-focus-ring:{theme.focus_ring}}}"
+        ".btn:focus-visible,.btn-check:focus-visible+.btn{"
+        "outline:3px solid var(--vw-btn-focus-ring);outline-offset:2px;box-shadow:none}"
+    )
