@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from participants.models import Certificate, Participant
+from participants.models import Participant
+from participants.selectors import held_certificates
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
@@ -66,9 +67,9 @@ def _candidate_name(user, match):
     return match.candidate_label if user.role == Role.EMPLOYER else str(match.participant)
 
 
-def _certificate_labels(profile):
-    labels = dict(Certificate.choices)
-    return [labels.get(value, value) for value in (profile.certificates if profile else [])]
+def _certificate_labels(participant, held=None):
+    """What the participant holds (`held_certificates`: profile and completed trainings)."""
+    return [item.label for item in (held_certificates(participant) if held is None else held)]
 
 
 @role_required(*BOARD_ROLES)
@@ -185,6 +186,7 @@ def _render_candidate(request, match, move_form=None, placement_form=None):
     # deciding on the match but no longer reads the profile.
     shows_profile = not is_employer or participant.consent_share_profile
     profile = getattr(participant, "talent_profile", None) if shows_profile else None
+    held = held_certificates(participant) if shows_profile else []
     move_form = move_form or MoveForm(user=user, match=match)
     stages = [stage for stage, _label in move_form.fields["stage"].choices]
     context = {
@@ -194,8 +196,10 @@ def _render_candidate(request, match, move_form=None, placement_form=None):
         "is_employer": is_employer,
         "shows_profile": shows_profile,
         "profile": profile,
-        "certificates": _certificate_labels(profile),
-        "fit": None if is_employer else selectors.score_candidate(match.opportunity, participant),
+        "certificates": _certificate_labels(participant, held) if shows_profile else [],
+        "fit": None
+        if is_employer
+        else selectors.score_candidate(match.opportunity, participant, held=held),
         "simple_actions": [
             (stage, STAGE_ACTIONS[stage]) for stage in stages if stage not in STAGES_WITH_DETAILS
         ],
@@ -223,7 +227,7 @@ def _page_counter_css():
     return f'"{text}"'
 
 
-def _pdf(request, *, name, profile, opportunity=None, consents=None):
+def _pdf(request, *, name, participant, opportunity=None, consents=None):
     import weasyprint  # heavy import (Pango); only the PDF paths need it
 
     municipality = request.user.municipality
@@ -233,8 +237,8 @@ def _pdf(request, *, name, profile, opportunity=None, consents=None):
         "employers/talent_profile_pdf.html",
         {
             "name": name,
-            "profile": profile,
-            "certificates": _certificate_labels(profile),
+            "profile": getattr(participant, "talent_profile", None),
+            "certificates": _certificate_labels(participant),
             "opportunity": opportunity,
             "consents": consents,
             "municipality": municipality,
@@ -266,7 +270,7 @@ def candidate_pdf(request, pk):
     content = _pdf(
         request,
         name=match.candidate_label,
-        profile=getattr(participant, "talent_profile", None),
+        participant=participant,
         opportunity=match.opportunity,
     )
     audit.record(request.user, AuditAction.DOWNLOAD, obj=match, participant_id=participant.pk,
@@ -284,7 +288,7 @@ def talent_profile_pdf(request, participant_pk):
     content = _pdf(
         request,
         name=str(participant),
-        profile=getattr(participant, "talent_profile", None),
+        participant=participant,
         consents=participant,
     )
     audit.record(request.user, AuditAction.DOWNLOAD, obj=participant,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Certificate, Participant, Status, TargetGroup
+from participants.selectors import held_certificates, with_held_certificates
 
 from .models import Match, MatchStage, OpportunityKind, OpportunityStatus
 
@@ -45,14 +46,18 @@ def _words(text):
     return {word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()}
 
 
-def score_candidate(opportunity, participant, explain=True):
+def score_candidate(opportunity, participant, explain=True, held=None):
     """Fit of one participant for one opportunity, 0–100, with a reason for every part:
-    conditions met, target group, skills from the talent profile, hours available.
-    `explain=False` leaves the reasons out: the board ranks thousands of candidates and
-    words only the few it shows."""
+    conditions met (the certificates `participants.selectors.held_certificates` says the
+    participant holds: talent profile and completed trainings), target group, skills from
+    the talent profile, hours available. `explain=False` leaves the reasons out: the board
+    ranks thousands of candidates and words only the few it shows. `held`: that list, when
+    the caller has it already."""
     suggestion = Suggestion(participant)
     profile = getattr(participant, "talent_profile", None)
-    held = set(profile.certificates if profile else [])
+    if held is None:
+        held = held_certificates(participant)
+    held = {item.code: item for item in held}
     reasons = []
 
     if opportunity.conditions:
@@ -61,11 +66,18 @@ def score_candidate(opportunity, participant, explain=True):
         if explain:
             labels = dict(Certificate.choices)
             for condition in opportunity.conditions:
-                template = _("meets: %(c)s") if condition in held else _("lacks: %(c)s")
-                sign = "+" if condition in held else "-"
-                reasons.append(
-                    Reason(sign, template % {"c": labels.get(condition)}, "certificates")
-                )
+                certificate = held.get(condition)
+                if certificate is None:
+                    sign, text = "-", _("lacks: %(c)s") % {"c": labels.get(condition)}
+                elif certificate.from_training:
+                    # Named as the training gave it: the consultant sees what changed.
+                    sign, text = (
+                        "+",
+                        _("meets: %(c)s (completed training)") % {"c": certificate.label},
+                    )
+                else:
+                    sign, text = "+", _("meets: %(c)s") % {"c": certificate.label}
+                reasons.append(Reason(sign, text, "certificates"))
             # Met conditions first, as before: the reader sees what fits, then what lacks.
             reasons.sort(key=lambda reason: reason[0] != "+")
     else:
@@ -129,8 +141,9 @@ def suggest_candidates(user, opportunity, limit=20):
         Participant.objects.for_matching(user)
         .filter(status__in=MATCHABLE_STATUSES)
         .exclude(pk__in=already)
-        .select_related("talent_profile")
     )
+    # The certificates of completed trainings come in the same query (no query per row).
+    candidates = with_held_certificates(candidates)
     scored = [score_candidate(opportunity, p, explain=False) for p in candidates]
     scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
     return [score_candidate(opportunity, s.participant) for s in scored[:limit]]

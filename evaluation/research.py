@@ -44,6 +44,7 @@ from participants.models import (
     BenefitEndReason,
     BenefitStatus,
     BenefitType,
+    Certificate,
     Contract,
     DevelopmentPotential,
     Employment,
@@ -60,6 +61,9 @@ from participants.models import (
     Source,
     Status,
     TargetGroup,
+    Training,
+    TrainingKind,
+    TrainingResult,
 )
 from vakwerk import spreadsheets
 
@@ -536,6 +540,48 @@ NETWORK = Table(
 )
 
 
+def _training_rows(project):
+    # Never the course's name or provider: free text that can name an employer or a place.
+    return (
+        Training.objects.filter(participant__in=consenting_participants(project))
+        .order_by("participant_id", "start_date", "pk")
+        .values(
+            "participant_id",
+            "kind",
+            "start_date",
+            "end_date",
+            "hours",
+            "result",
+            "certificate",
+            "certificate_on",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+TRAININGS = Table(
+    "trainings",
+    _("Trainings (vocational training and courses)"),
+    "Opleidingen en cursussen (vakopleiding)",
+    (
+        _pseudonym(),
+        Column("kind", "Soort opleiding", CODE, _value("kind"), TrainingKind),
+        Column("start_date", "Begonnen op (verschoven datum)", DATE, _shifted("start_date")),
+        Column("end_date", "Geëindigd op (verschoven datum)", DATE, _shifted("end_date")),
+        Column("hours", "Uren (totaal)", INTEGER, _value("hours")),
+        Column("result", "Resultaat", CODE, _value("result"), TrainingResult),
+        Column("certificate", "Behaald certificaat", CODE, _value("certificate"), Certificate),
+        Column(
+            "certificate_on",
+            "Certificaat behaald op (verschoven datum)",
+            DATE,
+            _shifted("certificate_on"),
+        ),
+    ),
+    _training_rows,
+)
+
+
 def _match_rows(project):
     # Never the employer's name or contacts, the rejection reason or the handover.
     return (
@@ -696,7 +742,16 @@ ANSWERS = Table(
 
 TABLES = {
     table.name: table
-    for table in (PARTICIPANTS, COACHING_SESSIONS, OUTCOMES, LADDER, NETWORK, MATCHES, ANSWERS)
+    for table in (
+        PARTICIPANTS,
+        COACHING_SESSIONS,
+        OUTCOMES,
+        LADDER,
+        NETWORK,
+        TRAININGS,
+        MATCHES,
+        ANSWERS,
+    )
 }
 
 

@@ -83,8 +83,9 @@ from participants.models import (
     Status,
     StatusChange,
     TargetGroup,
+    Training,
 )
-from participants.selectors import network_change_figure
+from participants.selectors import network_change_figure, training_counts
 from vakwerk.models import GoalMetric, Programme, ProgrammeGoal, User
 from vakwerk.roles import Role
 
@@ -985,6 +986,18 @@ def network_change(scope, period=Period(), on_date=None):
     return network_change_figure(scope.participants().filter(period.entered(on_date)), on_date)
 
 
+# Training (the plan's "vakopleiding")
+
+
+def trainings(scope, period=Period(), on_date=None):
+    """Per kind, the scope's trainings started and completed from the period's start up
+    to the as-of date: `participants.selectors.training_counts`, the one definition."""
+    on_date = on_date or period.on_date()
+    return training_counts(
+        Training.objects.filter(participant__in=scope.participants()), period.start, on_date
+    )
+
+
 # Everything on one page
 
 
@@ -1004,6 +1017,8 @@ class Dashboard:
     as_of_today: bool = True
     # The cohort's network change (`network_change`); None where it was not computed.
     network: object = None
+    # Trainings started and completed in the period, per kind (`trainings`).
+    trainings: object = None
 
     @property
     def participants(self):
@@ -1078,4 +1093,5 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
                                      caseload=people.caseload),
         as_of_today=on_date == today,
         network=network_change(scope, period, on_date),
+        trainings=trainings(scope, period, on_date),
     )  # fmt: skip

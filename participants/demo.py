@@ -32,8 +32,11 @@ from .models import (
     Source,
     Status,
     StatusChange,
+    TrainingKind,
+    TrainingResult,
 )
 from .services import (
+    add_training,
     follow_up_due_date,
     record_network_measurement,
     save_talent_profile,
@@ -336,8 +339,83 @@ def _seed_zwolle(spec, consultants, rng, today):
     for participant in participants:
         intake = (NetworkMoment.INTAKE, participant.enrolled_on + datetime.timedelta(days=3))
         _network(participant, [intake, *measured.get(participant.pk, [])], participant in off_at_6)
+    for index, participant in enumerate(participants):
+        # The story's group start, as the loop above creates the groups.
+        story_start = datetime.date(2025, 2, 3) + datetime.timedelta(weeks=7 * (index // 12))
+        _zwolle_training(spec, participant, story_start)
     for cohort in cohorts:
         _meetings(cohort, rng, today)
+
+
+# Courses a participant follows beside the group (the plan's "vakopleiding"): name,
+# provider, kind, hours, and the certificate a completed one gives (or none).
+COURSES = [
+    ("Heftruckcursus", "Logistiek Opleidingscentrum Zwolle", TrainingKind.ONLINE, 16,
+     Certificate.VOCATIONAL_COURSE),
+    ("VCA Basisveiligheid", "Veiligheidsinstituut Oost", TrainingKind.WORKSHOP, 8,
+     Certificate.VCA),
+    ("Mbo-2 Logistiek (bbl)", "ROC Deltion", TrainingKind.ROC, 320,
+     Certificate.VOCATIONAL_COURSE),
+    ("Nederlands op de werkvloer", "Taalhuis Zwolle", TrainingKind.ONLINE, 40,
+     Certificate.DUTCH_B1),
+    ("Inwerktraject zorgassistent", "Zorggroep Noordoost", TrainingKind.EMPLOYER, 60, ""),
+    ("Rijlessen (rijbewijs B)", "Rijschool Vechtdal", TrainingKind.WORKSHOP, 30,
+     Certificate.DRIVING_LICENCE),
+]  # fmt: skip
+
+
+def _course(rng):
+    name, provider, kind, hours, certificate = rng.choice(COURSES)
+    return {"name": name, "provider": provider, "kind": kind, "hours": hours}, certificate
+
+
+def _zwolle_training(spec, participant, story_start):
+    """About half of Zwolle's participants followed a course during or after their group,
+    through the consultant's service. Its own generator, seeded by the BSN, so the story's
+    generator and every figure it decides stay the same. Every date is a story date moved
+    by the calendar; the groups ended long before the reference day, so the courses are
+    done: completed (most with their certificate) or stopped."""
+    rng = random.Random(int(participant.bsn) * 7 + 1)
+    if rng.random() >= 0.5:
+        return
+    fields, certificate = _course(rng)
+    start = story_start + datetime.timedelta(days=14 + rng.randint(0, 70))
+    end = start + datetime.timedelta(days=14 + fields["hours"] // 4 + rng.randint(0, 30))
+    stopped = participant.status == Status.DROPPED_OUT or rng.random() < 0.15
+    add_training(
+        participant.consultant,
+        participant,
+        **fields,
+        start_date=spec.calendar.on(start),
+        end_date=spec.calendar.on(end),
+        result=TrainingResult.STOPPED if stopped else TrainingResult.COMPLETED,
+        certificate="" if stopped else certificate,
+    )
+
+
+def _kampen_training(spec, participant, number):
+    """Kampen's group is running: some members follow a course now, one finished one
+    with a certificate, one has one planned after the group (story dates, moved)."""
+    rng = random.Random(int(participant.bsn) * 7 + 1)
+    fields, certificate = _course(rng)
+    if number == 0:
+        start, end = datetime.date(2026, 9, 21), datetime.date(2026, 11, 13)
+        result = TrainingResult.COMPLETED
+    elif number == 3:
+        start, end = datetime.date(2027, 1, 11), None
+        result, certificate = TrainingResult.PLANNED, ""
+    else:
+        start, end = datetime.date(2026, 10, 5), datetime.date(2026, 12, 11)
+        result, certificate = TrainingResult.IN_PROGRESS, ""
+    add_training(
+        participant.consultant,
+        participant,
+        **fields,
+        start_date=spec.calendar.on(start),
+        end_date=spec.calendar.on(end) if end else None,
+        result=result,
+        certificate=certificate or "",
+    )
 
 
 def _network(participant, measured, thriving):
@@ -427,6 +505,7 @@ def _seed_kampen(spec, consultants, rng, today):
         lambda index: (BenefitType.BIJSTAND, BenefitType.WW, BenefitType.BOTH)[index % 3],
     )
     history, sessions = [], []
+    trained = 0
     plan = [Status.IN_PROGRAMME] * 10 + [Status.SELECTED] * 6 + [Status.INTAKE] * 4
     plan += [Status.REGISTERED] * 4
     flow = [Status.REGISTERED, Status.INTAKE, Status.SELECTED, Status.IN_PROGRAMME]
@@ -444,6 +523,9 @@ def _seed_kampen(spec, consultants, rng, today):
                     participant.consultant)  # fmt: skip
             intake_day = participant.enrolled_on + datetime.timedelta(days=3)
             _network(participant, [(NetworkMoment.INTAKE, intake_day)], thriving=False)
+            if trained < 4:
+                _kampen_training(spec, participant, trained)
+                trained += 1
             sessions += _sessions(
                 participant, participant.consultant, start, today - datetime.timedelta(days=1),
                 rng, 4,

@@ -247,6 +247,31 @@ DECLARATIONS = [
         ),
     ),
     Holds(
+        "participants.Training",
+        path="participant",
+        section="trainings",
+        label=_("Training"),
+        order_by=("start_date", "pk"),
+        select_related=("recorded_by",),
+        # The course's name and provider can say where the person worked or learned; the
+        # kind, dates, hours, result and certificate are what the evaluation counts.
+        blank={"name": "", "provider": ""},
+        keep=(
+            "id",
+            "participant",
+            "kind",
+            "start_date",
+            "end_date",
+            "hours",
+            "result",
+            "certificate",
+            "certificate_on",
+            "recorded_by",
+            "created_at",
+        ),
+        timeline="training",
+    ),
+    Holds(
         "participants.TalentProfile",
         path="participant",
         section="talent_profile",

@@ -27,6 +27,8 @@ from vakwerk.models import FieldChange
 
 from .models import (
     ACTIVE_STATUSES,
+    TRAINING_COMPLETED,
+    Certificate,
     Cohort,
     DevelopmentPotential,
     Enrolment,
@@ -36,6 +38,9 @@ from .models import (
     OutcomeMeasurement,
     Participant,
     StatusChange,
+    Training,
+    TrainingKind,
+    TrainingResult,
 )
 from .validators import normalise_bsn
 
@@ -233,6 +238,10 @@ def timeline(user, participant):
         .select_related("fund")
     ]
     entries += [
+        TimelineEntry(training.start_date, "training", training)
+        for training in Training.objects.filter(participant=participant)
+    ]
+    entries += [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
         for change in FieldChange.objects.filter(participant_id=participant.pk).select_related(
             "changed_by"
@@ -242,13 +251,16 @@ def timeline(user, participant):
     return entries
 
 
-def participant_for_page(user, pk, network=False):
-    """`network`: with the network change's annotations (`with_network_change`) too."""
+def participant_for_page(user, pk, network=False, certificates=False):
+    """`network`: with the network change's annotations (`with_network_change`) too;
+    `certificates`: with those of `with_held_certificates`."""
     participants = Participant.objects.for_user(user).select_related(
         "consultant", "programme", "intake", "talent_profile"
     )
     if network:
         participants = with_network_change(participants)
+    if certificates:
+        participants = with_held_certificates(participants)
     return participants.get(pk=pk)
 
 
@@ -384,3 +396,113 @@ def network_summary(user, participant):
         for item in NETWORK_ITEMS
     ]
     return NetworkSummary(measurements, rows, values.get("network_latest_moment"))
+
+
+# --- Training and the certificates a participant holds ---------------------------------
+
+
+def trainings_for(user, participant):
+    """The participant's courses, newest first, as the participant page lists them."""
+    return list(Training.objects.for_user(user).filter(participant=participant))
+
+
+def _training_certificate(code):
+    return f"training_certificate_{code}"
+
+
+def with_held_certificates(participants):
+    """The talent profile, and per certificate the date a completed training gave it
+    (None when none did), in the same query: `held_certificates` then costs no query, so
+    the board ranks thousands of candidates in one."""
+    certified = Training.objects.certified().filter(participant=OuterRef("pk"))
+    return participants.select_related("talent_profile").annotate(
+        **{
+            _training_certificate(code): Subquery(
+                certified.filter(certificate=code)
+                .order_by("certificate_on", "pk")
+                .values("certificate_on")[:1]
+            )
+            for code in Certificate.values
+        }
+    )
+
+
+@dataclass(frozen=True)
+class HeldCertificate:
+    code: str
+    label: str
+    obtained_on: datetime.date | None
+    # Held through a completed training only (the talent profile does not list it).
+    from_training: bool = False
+
+
+def held_certificates(participant):
+    """THE certificates a participant holds: those of their talent profile and those of
+    their completed trainings, each once (the profile's date first). The matching, the
+    candidate page, the talent-profile card and its PDF read this and nothing else. No
+    query for a participant from `with_held_certificates`; one otherwise."""
+    labels = dict(Certificate.choices)
+    profile = getattr(participant, "talent_profile", None)
+    held = {}
+    for code in profile.certificates if profile else []:
+        day = (profile.certificate_dates or {}).get(code)
+        held[code] = HeldCertificate(
+            code, labels.get(code, code), datetime.date.fromisoformat(day) if day else None
+        )
+    if hasattr(participant, _training_certificate(Certificate.values[0])):
+        from_trainings = [
+            (code, getattr(participant, _training_certificate(code)))
+            for code in Certificate.values
+        ]
+    else:
+        earliest = {}
+        for code, day in (
+            Training.objects.certified()
+            .filter(participant_id=participant.pk)
+            .order_by("certificate_on", "pk")
+            .values_list("certificate", "certificate_on")
+        ):
+            earliest.setdefault(code, day)
+        from_trainings = [(code, earliest.get(code)) for code in Certificate.values]
+    for code, day in from_trainings:
+        if day is not None and code not in held:
+            held[code] = HeldCertificate(code, labels.get(code, code), day, from_training=True)
+    return list(held.values())
+
+
+@dataclass(frozen=True)
+class TrainingCount:
+    kind: str
+    label: str
+    started: int
+    completed: int
+
+
+def training_counts(trainings, start=None, end=None):
+    """THE dashboard's training figure, in one SQL aggregate: per kind, the trainings
+    that started in the period (start date within it, and no longer only planned) and
+    those completed in it (result completed, end date within it). `start` and `end` are
+    inclusive; None leaves that side open."""
+    started = ~Q(result=TrainingResult.PLANNED)
+    completed = TRAINING_COMPLETED
+    if start is not None:
+        started &= Q(start_date__gte=start)
+        completed &= Q(end_date__gte=start)
+    if end is not None:
+        started &= Q(start_date__lte=end)
+        completed &= Q(end_date__lte=end)
+    rows = {
+        row["kind"]: row
+        for row in trainings.order_by()
+        .values("kind")
+        .annotate(started=Count("pk", filter=started), completed=Count("pk", filter=completed))
+    }
+    return [
+        TrainingCount(
+            kind,
+            label,
+            rows.get(kind, {}).get("started", 0),
+            rows.get(kind, {}).get("completed", 0),
+        )
+        for kind, label in TrainingKind.choices
+    ]

@@ -33,6 +33,7 @@ from .models import (
     Status,
     StatusChange,
     TalentProfile,
+    Training,
     Weekday,
 )
 from .validators import normalise_bsn
@@ -431,3 +432,84 @@ def record_network_measurement(user, participant, *, moment, **fields):
             detail=f"network measurement: {measurement.get_moment_display()}"[:100],
         )
     return measurement
+
+
+# --- Training (the plan's "vakopleiding") -----------------------------------------------
+
+TRAINING_FIELDS = (
+    "name",
+    "provider",
+    "kind",
+    "start_date",
+    "end_date",
+    "hours",
+    "result",
+    "certificate",
+    "certificate_on",
+)
+
+
+def _require_training_writer(user, participant):
+    """The consultant records the participant's courses; managers read them."""
+    if user.role != Role.CONSULTANT or participant.municipality_id != user.municipality_id:
+        raise PermissionDenied
+
+
+def _training_fields(fields):
+    unknown = set(fields) - set(TRAINING_FIELDS)
+    if unknown:
+        raise TypeError(f"not training fields: {sorted(unknown)}")
+    fields = dict(fields)
+    # A certificate is dated: without a date of its own, the day the training ended. The
+    # matching counts it from then on (selectors.held_certificates).
+    if fields.get("certificate") and not fields.get("certificate_on"):
+        fields["certificate_on"] = fields.get("end_date")
+    if "certificate" in fields and not fields["certificate"]:
+        fields["certificate_on"] = None
+    return fields
+
+
+@transaction.atomic
+def add_training(user, participant, **fields):
+    """Records a course or vocational training of the participant. A completed one with a
+    certificate counts as that certificate for the matching from now on."""
+    _require_training_writer(user, participant)
+    training = Training(participant=participant, recorded_by=user, **_training_fields(fields))
+    training.full_clean()
+    training.save()
+    audit.record(
+        user,
+        AuditAction.CREATE,
+        obj=training,
+        participant_id=participant.pk,
+        detail=f"training: {training.kind}, {training.result}"[:100],
+    )
+    return training
+
+
+@transaction.atomic
+def update_training(user, training, **fields):
+    """Corrects a training or records its progress (in progress, completed, stopped).
+    Each changed field goes into the field history, named after the training, so the
+    timeline says which course changed."""
+    participant = training.participant
+    _require_training_writer(user, participant)
+    fields = _training_fields(fields)
+    before = audit.snapshot(training, fields)
+    for name, value in fields.items():
+        setattr(training, name, value)
+    training.full_clean()
+    training.save()
+    changed = audit.record_field_changes(user, training, before, participant.pk)
+    for change in changed:
+        change.field_label = f"{training.name}: {change.field_label}"[:100]
+    if changed:
+        FieldChange.objects.bulk_update(changed, ["field_label"])
+        audit.record(
+            user,
+            AuditAction.UPDATE,
+            obj=training,
+            participant_id=participant.pk,
+            detail=("training: " + ", ".join(c.field for c in changed))[:100],
+        )
+    return training

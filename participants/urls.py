@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import import_views, network_views, views
+from . import import_views, network_views, training_views, views
 
 app_name = "participants"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("<int:pk>/talent-profile/", views.talent_profile_edit, name="talent_profile"),
     path("<int:pk>/ladder/", views.ladder_add, name="ladder"),
     path("<int:pk>/network/", network_views.network_measurement, name="network"),
+    path("<int:pk>/trainings/new/", training_views.training_create, name="training_create"),
+    path("trainings/<int:pk>/", training_views.training_edit, name="training_edit"),
     path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
     path("outcomes/<int:pk>/", views.outcome_edit, name="outcome"),
     path("groups/", views.cohort_list, name="cohort_list"),

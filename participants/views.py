@@ -39,9 +39,9 @@ PAGE_SIZE = 25
 STAFF = (Role.CONSULTANT, Role.MANAGER)
 
 
-def _participant(request, pk, network=False):
+def _participant(request, pk, **options):
     try:
-        return selectors.participant_for_page(request.user, pk, network=network)
+        return selectors.participant_for_page(request.user, pk, **options)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -157,7 +157,7 @@ def participant_edit(request, pk):
 
 @role_required(*STAFF)
 def participant_detail(request, pk):
-    participant = _participant(request, pk, network=True)
+    participant = _participant(request, pk, network=True, certificates=True)
     timeline = selectors.timeline(request.user, participant)
     reads = [(AuditAction.VIEW, {"obj": participant, "participant_id": pk, "detail": "page"})]
     if any(entry.kind == "session" and entry.obj.notes for entry in timeline):
@@ -172,6 +172,8 @@ def participant_detail(request, pk):
         "status_form": StatusChangeForm(participant=participant),
         "ladder_form": LadderRungForm(),
         "network": selectors.network_summary(request.user, participant),
+        "trainings": [entry.obj for entry in timeline if entry.kind == "training"],
+        "held_certificates": selectors.held_certificates(participant),
         "pending_outcomes": OutcomeMeasurement.objects.pending()
         .filter(participant=participant)
         .select_related("cohort")[:4],

@@ -94,6 +94,13 @@ def fill_everything(participant, consultant, manager, cohort, tag):
             employer_contacts=1, self_rating=3,
         )  # fmt: skip
 
+    # A completed training with a certificate; its name and provider are free text.
+    services.add_training(
+        consultant, participant, name=f"training name {tag}", provider=f"provider {tag}",
+        kind="roc", start_date=datetime.date(2026, 2, 2), end_date=datetime.date(2026, 5, 29),
+        hours=120, result="completed", certificate="vca",
+    )  # fmt: skip
+
     # Employers: a rejected match with its reason, a hired one with a placement.
     Match.objects.create(
         participant=participant,
