@@ -156,7 +156,7 @@ def test_a_manager_records_a_session_and_it_shows_on_the_programme_page(
     page = client.get(page_url(programme)).content.decode()
     assert "Evaluatie en knelpunten" in page
     assert 'data-testid="evaluation-phase-execution"' in page
-    assert BOTTLENECK in page and "Windesheim, Zorggroep" in page
+    assert BOTTLENECK in page and "Windesheim; Zorggroep" in page
     assert f'data-testid="open-action-{session.actions.get().pk}"' in page
 
 
@@ -466,7 +466,7 @@ def test_the_monitoring_pdf_lists_sessions_bottlenecks_and_actions(manager, prog
     assert text.index("Voorbereiding") < text.index("Te weinig tijd voor de leergang.")
     assert text.index("Te weinig tijd voor de leergang.") < text.index(BOTTLENECK)
     assert "Evaluatiesessie van 12 oktober 2026" in text
-    assert "Aanwezigen: Windesheim, Zorggroep" in text
+    assert "Aanwezigen: Windesheim; Zorggroep" in text
     assert "Acties voor het volgende programma" in text
     assert f"{ACTION} WSP Open Uitvoering, 12 oktober 2026" in text
     assert "Caseload verlagen Teamleider Gereed Voorbereiding, 2 februari 2026" in text
