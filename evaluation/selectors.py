@@ -981,7 +981,8 @@ def consultant_activity(scope, period=Period(), today=None, on_date=None, caselo
 def network_change(scope, period=Period(), on_date=None):
     """The average network change of the scope's cohort (who entered in the period), from
     the measurements made by the as-of date: `participants.selectors.network_change_figure`,
-    the one definition, which the programme page shows as well."""
+    the one definition. The programme page shows it; the dashboard does not, to stay within
+    its 20 queries (README, "Scale")."""
     on_date = on_date or period.on_date()
     return network_change_figure(scope.participants().filter(period.entered(on_date)), on_date)
 
@@ -1015,8 +1016,6 @@ class Dashboard:
     activity: ConsultantActivity
     # Whether the as-of date is today (no period, or one that has not ended yet).
     as_of_today: bool = True
-    # The cohort's network change (`network_change`); None where it was not computed.
-    network: object = None
     # Trainings started and completed in the period, per kind (`trainings`).
     trainings: object = None
 
@@ -1092,6 +1091,5 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         activity=consultant_activity(scope, period, today, on_date=on_date,
                                      caseload=people.caseload),
         as_of_today=on_date == today,
-        network=network_change(scope, period, on_date),
         trainings=trainings(scope, period, on_date),
     )  # fmt: skip
