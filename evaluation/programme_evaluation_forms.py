@@ -69,8 +69,12 @@ class ActionForm(forms.Form):
     id = forms.TypedChoiceField(
         choices=[], coerce=int, required=False, empty_value=None, widget=forms.HiddenInput
     )
+    # Required only on a row in use (see clean): an empty row is left out, and an asterisk
+    # on it would say otherwise.
     description = forms.CharField(
-        label=_("Action"), max_length=EvaluationAction._meta.get_field("description").max_length
+        label=_("Action"),
+        required=False,
+        max_length=EvaluationAction._meta.get_field("description").max_length,
     )
     who = forms.CharField(
         label=_("Who"),
@@ -84,6 +88,14 @@ class ActionForm(forms.Form):
     def __init__(self, *args, action_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["id"].choices = [("", "")] + [(str(pk), str(pk)) for pk in action_ids]
+
+    def clean(self):
+        data = super().clean()
+        in_use = data.get("who") or data.get("id") is not None
+        missing = not data.get("description") and "description" not in self.errors
+        if in_use and missing and not data.get("DELETE"):
+            self.add_error("description", self.fields["description"].error_messages["required"])
+        return data
 
 
 class BaseActionFormSet(forms.BaseFormSet):
@@ -110,7 +122,7 @@ class BaseActionFormSet(forms.BaseFormSet):
         result = []
         for form in self.forms:
             data = form.cleaned_data
-            if not data:
+            if not data or not (data.get("description") or data.get("id") is not None):
                 continue
             result.append(
                 programme_evaluation.ActionInput(

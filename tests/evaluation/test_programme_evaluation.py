@@ -134,14 +134,17 @@ def test_a_manager_records_a_session_and_it_shows_on_the_programme_page(
     client, manager, programme, attendees
 ):
     client.force_login(manager)
-    response = client.post(create_url(programme), form_data(attendees))
+    # A row with only its status changed holds no action: it is left out, as empty rows are.
+    response = client.post(
+        create_url(programme), form_data(attendees, **{"actions-1-status": "done"})
+    )
     assert response.status_code == 302
     assert response["Location"] == f"{page_url(programme)}#evaluation"
     session = EvaluationSession.objects.get(programme=programme)
     assert (session.phase, session.held_on) == (Phase.EXECUTION, datetime.date(2026, 10, 12))
     assert set(session.attendees.all()) == set(attendees)
     assert session.bottlenecks == BOTTLENECK
-    # The two untouched empty rows are left out.
+    # The empty rows are left out.
     assert [(a.description, a.who, a.status) for a in session.actions.all()] == [
         (ACTION, "WSP", ActionStatus.OPEN)
     ]
@@ -459,7 +462,8 @@ def test_the_monitoring_pdf_lists_sessions_bottlenecks_and_actions(manager, prog
     record(manager, programme, attendees, phase=Phase.PREPARATION, day=datetime.date(2026, 2, 2),
            actions=[("Caseload verlagen", "Teamleider", "done")],
            bottlenecks="Te weinig tijd voor de leergang.")  # fmt: skip
-    record(manager, programme, attendees[:1])
+    # Short actions: a long one wraps in its cell, and the text then interleaves the lines.
+    record(manager, programme, attendees[:1], actions=[("Leerwerkplaatsen werven", "WSP", "open")])
     text = monitoring_text(manager, programme)
     assert "Evaluatie en knelpunten" in text
     # Grouped by phase, in the plan's order.
@@ -468,7 +472,7 @@ def test_the_monitoring_pdf_lists_sessions_bottlenecks_and_actions(manager, prog
     assert "Evaluatiesessie van 12 oktober 2026" in text
     assert "Aanwezigen: Windesheim; Zorggroep" in text
     assert "Acties voor het volgende programma" in text
-    assert f"{ACTION} WSP Open Uitvoering, 12 oktober 2026" in text
+    assert "Leerwerkplaatsen werven WSP Open Uitvoering, 12 oktober 2026" in text
     assert "Caseload verlagen Teamleider Gereed Voorbereiding, 2 februari 2026" in text
 
 
