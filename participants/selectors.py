@@ -19,6 +19,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultants.models import CoachingSession
 from employers.models import Match
@@ -278,6 +279,12 @@ def cohorts_for(user):
 
 # The instrument's items, in the order the pages show them.
 NETWORK_ITEMS = ("work_contacts", "employer_contacts", "self_rating")
+# Short names for the participant page's narrow card; the form asks the full questions.
+NETWORK_SHORT_LABELS = {
+    "work_contacts": _("Work-relevant contacts"),
+    "employer_contacts": _("Employers contacted (3 months)"),
+    "self_rating": _("Knows whom to ask (1–5)"),
+}
 
 
 def with_network_change(participants, on_date=None):
@@ -345,6 +352,7 @@ def network_change_figure(participants, on_date=None):
 @dataclass(frozen=True)
 class NetworkRow:
     label: str
+    question: str
     intake: int | None
     latest: int | None
     change: int | None
@@ -388,7 +396,8 @@ def network_summary(user, participant):
     fields = NetworkMeasurement._meta
     rows = [
         NetworkRow(
-            label=fields.get_field(item).verbose_name,
+            label=NETWORK_SHORT_LABELS[item],
+            question=fields.get_field(item).verbose_name,
             intake=values.get(f"network_{item}_intake"),
             latest=values.get(f"network_{item}_latest"),
             change=values.get(f"network_{item}_change"),
@@ -468,6 +477,17 @@ def held_certificates(participant):
         if day is not None and code not in held:
             held[code] = HeldCertificate(code, labels.get(code, code), day, from_training=True)
     return list(held.values())
+
+
+def profile_trainings(participant):
+    """The trainings the talent profile shows, employers included: completed and running
+    ones, newest first (never the provider, which can name a former employer)."""
+    return list(
+        Training.objects.filter(
+            participant_id=participant.pk,
+            result__in=(TrainingResult.COMPLETED, TrainingResult.IN_PROGRESS),
+        ).only("name", "kind", "result", "start_date", "end_date", "participant_id")
+    )
 
 
 @dataclass(frozen=True)
