@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from participants.models import Participant
-from participants.selectors import held_certificates
+from participants.selectors import held_certificates, profile_trainings
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
@@ -197,6 +197,7 @@ def _render_candidate(request, match, move_form=None, placement_form=None):
         "shows_profile": shows_profile,
         "profile": profile,
         "certificates": _certificate_labels(participant, held) if shows_profile else [],
+        "trainings": profile_trainings(participant) if profile else [],
         "fit": None
         if is_employer
         else selectors.score_candidate(match.opportunity, participant, held=held),
@@ -239,6 +240,7 @@ def _pdf(request, *, name, participant, opportunity=None, consents=None):
             "name": name,
             "profile": getattr(participant, "talent_profile", None),
             "certificates": _certificate_labels(participant),
+            "trainings": profile_trainings(participant),
             "opportunity": opportunity,
             "consents": consents,
             "municipality": municipality,
