@@ -80,6 +80,8 @@ PAGES = {
     "participants:intake": {"pk": "participant"},
     "participants:talent_profile": {"pk": "participant"},
     "participants:network": {"pk": "participant"},
+    "participants:training_create": {"pk": "participant"},
+    "participants:training_edit": {"pk": "training"},
     "participants:session_create": {"pk": "participant"},
     "participants:outcome": {"pk": "outcome"},
     "participants:cohort_list": {},
@@ -279,6 +281,10 @@ def world(municipality):
         "stakeholder": stakeholder,
         "evaluation_session": evaluation_session,
         "project": project,
+        "training": participant_services.add_training(
+            consultant, participant, name="Heftruckcursus", provider="ROC Deltion", kind="roc",
+            start_date=datetime.date(2026, 9, 1), result="in_progress",
+        ),  # fmt: skip
     }
     return users, objects
 
@@ -474,6 +480,7 @@ FORM_PAGES = {
     "participants:session_create", "participants:outcome", "participants:cohort_create",
     "participants:cohort_edit", "participants:cohort_detail",
     "participants:meeting_attendance", "participants:talent_profile", "participants:network",
+    "participants:training_create", "participants:training_edit",
     "consultants:profile_edit", "consultants:assessment_create", "consultants:training_create",
     "consultants:intervision_create", "consultants:competency_create",
     "employers:employer_create", "employers:employer_edit", "employers:contact_create",
