@@ -501,8 +501,19 @@ def test_the_dashboard_figure_equals_plain_sql(client, make_user, municipality, 
 def test_the_research_export_holds_the_training_table_without_free_text(
     consultant, municipality, programme, participant
 ):
-    add(consultant, participant, name="Cursus bij Bouwbedrijf Jansen",
-        provider="Bouwbedrijf Jansen BV", kind=TrainingKind.EMPLOYER)  # fmt: skip
+    # Six alike, so that no disclosure control (k = 5 by default) has to leave them out.
+    people = [participant] + [
+        ParticipantFactory(
+            municipality=municipality,
+            consultant=consultant,
+            programme=programme,
+            consent_research=True,
+        )  # fmt: skip
+        for _ in range(5)
+    ]
+    for person in people:
+        add(consultant, person, name="Cursus bij Bouwbedrijf Jansen",
+            provider="Bouwbedrijf Jansen BV", kind=TrainingKind.EMPLOYER)  # fmt: skip
     refuser = ParticipantFactory(municipality=municipality, consultant=consultant,
                                  programme=programme, consent_research=False)  # fmt: skip
     add(consultant, refuser)
@@ -518,17 +529,18 @@ def test_the_research_export_holds_the_training_table_without_free_text(
     assert "trainings" in dict(research.table_choices())
     buffer = io.BytesIO()
     counts = research.write_export(project, ["trainings"], "csv", buffer)
-    assert counts == {"trainings": 1}
+    assert counts == {"trainings": 6}
     with zipfile.ZipFile(buffer) as archive:
         content = archive.read("trainings.csv").decode()
         codebook = archive.read("codebook.csv").decode()
     rows = list(csv.DictReader(io.StringIO(content)))
-    assert len(rows) == 1
+    assert len(rows) == 6
     row = rows[0]
     assert (row["kind"], row["hours"], row["result"], row["certificate"]) == (
         "employer", "8", "completed", "vca"
     )  # fmt: skip
-    assert row["pseudonym"] and row["pseudonym"] != str(participant.pk)
+    assert len({item["pseudonym"] for item in rows}) == 6
+    assert not {str(person.pk) for person in people} & {item["pseudonym"] for item in rows}
     # Never the course's name or provider.
     assert not {"name", "provider"} & set(row)
     assert "Jansen" not in content and "Cursus" not in content
