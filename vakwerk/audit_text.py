@@ -166,6 +166,24 @@ PATTERNS = [
         ),
     ),
     (
+        re.compile(
+            r"^evaluation session: (?P<phase>\w+); "
+            r"actions \+(?P<added>\d+) ~(?P<changed>\d+) -(?P<removed>\d+)$"
+        ),
+        lambda m, _t: (
+            gettext(
+                "evaluation session: %(phase)s; actions: %(added)s added, %(changed)s "
+                "changed, %(removed)s removed"
+            )
+            % {
+                "phase": _choice("evaluation.EvaluationSession", "phase", m["phase"]),
+                "added": m["added"],
+                "changed": m["changed"],
+                "removed": m["removed"],
+            }
+        ),
+    ),
+    (
         re.compile(r"^savings assumptions version (?P<version>\d+)$"),
         lambda m, _t: (
             gettext("savings assumptions version %(version)s") % {"version": m["version"]}

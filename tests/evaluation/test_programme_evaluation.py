@@ -28,7 +28,7 @@ from evaluation.models import (
 )
 from evaluation.programme_evaluation import ActionInput
 from tests.vakwerk.factories import ProgrammeFactory
-from vakwerk import idempotency
+from vakwerk import audit_text, idempotency
 from vakwerk.models import AuditAction, AuditEntry, Phase, Programme, User
 from vakwerk.roles import Role
 
@@ -155,6 +155,11 @@ def test_a_manager_records_a_session_and_it_shows_on_the_programme_page(
         manager,
     )
     assert entry.municipality_id == programme.municipality_id
+    # The audit page reads the stored key as Dutch words.
+    with translation.override("nl"):
+        assert audit_text.describe(entry.detail) == (
+            "evaluatiesessie: Uitvoering; acties: 1 nieuw, 0 gewijzigd, 0 verwijderd"
+        )
 
     page = client.get(page_url(programme)).content.decode()
     assert "Evaluatie en knelpunten" in page
