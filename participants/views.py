@@ -232,7 +232,7 @@ def intake_edit(request, pk):
 @role_required(*STAFF)
 def talent_profile_edit(request, pk):
     """The talent profile the matching and the employer read, kept by the consultant."""
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, certificates=True)
     profile = getattr(participant, "talent_profile", None)
     if profile is not None and request.method == "GET":
         audit.record(
@@ -256,6 +256,9 @@ def talent_profile_edit(request, pk):
         participant_url(participant),
         template="participants/talent_profile_form.html",
         participant=participant,
+        training_certificates=[
+            held for held in selectors.held_certificates(participant) if held.from_training
+        ],
     )
 
 

@@ -251,6 +251,11 @@ def test_the_talent_profile_card_shows_the_certificate_of_a_completed_training(
     card = page.content.decode().split('data-testid="profile-certificates">')[1].split("</dd>")[0]
     assert certificate_nl("goed_werknemer") in card
     assert certificate_nl("vca") in card and nl("through a training") in card
+    # The talent profile's own page says which certificates a training gave.
+    form_page = client.get(reverse("participants:talent_profile", args=[participant.pk]),
+                           HTTP_ACCEPT_LANGUAGE="nl").content.decode()  # fmt: skip
+    note = form_page.split('data-testid="training-certificates">')[1].split("</p>")[0]
+    assert certificate_nl("vca") in note and certificate_nl("goed_werknemer") not in note
     held = selectors.held_certificates(participant)
     assert [(item.code, item.from_training) for item in held] == [
         ("goed_werknemer", False),
