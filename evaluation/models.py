@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,22 @@ class ResearchProject(models.Model):
     secret = models.CharField(max_length=64, default=_new_secret, editable=False)
     export_retention_days = models.PositiveSmallIntegerField(
         _("export files are kept (days)"), default=14
+    )
+    # Disclosure control (evaluation/research.py, `measure`): every export generalises the
+    # quasi-identifiers until each combination is shared by at least this many people.
+    k_threshold = models.PositiveSmallIntegerField(
+        _("smallest group in an export (k)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Every combination of quasi-identifiers in an export is shared by at least this "
+            "many participants. 5 unless the agreement says otherwise."
+        ),
+    )
+    # Quasi-identifiers (research.QUASI_IDENTIFIERS names) the agreement allows in full
+    # detail; they are never generalised, others give way instead.
+    detail_allowed = models.JSONField(
+        _("quasi-identifiers in full detail (per the agreement)"), default=list, blank=True
     )
 
     objects = ResearchProjectQuerySet.as_manager()
@@ -408,6 +425,12 @@ class ResearchExport(BackgroundJob):
     file_name = models.CharField(max_length=200, blank=True)
     # The kind of exception only, for the admin; its message and traceback go to the log.
     error = models.TextField(_("error"), blank=True)
+    # The disclosure report the file was written under (research.DisclosureReport.summary).
+    k_anonymity = models.PositiveIntegerField(_("smallest group (k)"), null=True, blank=True)
+    unique_participants = models.PositiveIntegerField(_("unique"), null=True, blank=True)
+    suppressed_participants = models.PositiveIntegerField(_("left out"), null=True, blank=True)
+    k_threshold = models.PositiveSmallIntegerField(_("threshold (k)"), null=True, blank=True)
+    generalisation = models.JSONField(_("generalisation"), default=dict, blank=True)
 
     objects = ResearchExportQuerySet.as_manager()
 

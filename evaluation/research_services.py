@@ -152,6 +152,9 @@ def _finish(export_id, attempt, scratch, counts, digest):
         export.finished_at = now
         export.expires_at = now + datetime.timedelta(days=project.export_retention_days)
         export.error = ""
+        # The disclosure report the file was written under, for the list of exports.
+        for name, value in counts.report.summary().items():
+            setattr(export, name, value)
         export.save()
         # One entry per export, none per participant: the trail holds who exported what
         # under which agreement; the rows and hash are on the export it points to.

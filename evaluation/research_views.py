@@ -67,12 +67,16 @@ def research_export_list(request, pk):
 @role_required(Role.RESEARCHER)
 @idempotent
 def research_export_new(request, pk):
+    """The export builder. Before anything is requested it shows what an export of the
+    chosen tables would disclose (k, uniques, generalisation, left out); "Show" measures
+    again for another choice of tables without making an export."""
     project = _project(request, pk)
     if not research_services.project_is_valid(project):
         messages.error(request, _("This research project has ended; no new exports can be made."))
         return redirect("evaluation:research_project_detail", project.pk)
     form = ResearchExportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    chosen = [name for name in request.POST.getlist("tables") if name in research.TABLES]
+    if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
             export = research_services.request_export(
                 request.user, project, form.cleaned_data["tables"], form.cleaned_data["format"]
@@ -89,8 +93,11 @@ def research_export_new(request, pk):
                     request, _("The export has been requested. Reload this page to see it.")
                 )
             return redirect("evaluation:research_export_list", project.pk)
+    report = research.disclosure_report(project, chosen or list(research.TABLES))
     return render(
-        request, "evaluation/research_export_new.html", _context(request, project, form=form)
+        request,
+        "evaluation/research_export_new.html",
+        _context(request, project, form=form, report=report),
     )
 
 

@@ -85,15 +85,6 @@ class World:
     identifying: list  # strings that must appear in no export
 
 
-def _secret_moving(participant_pk):
-    """A project secret whose offset for this participant is not zero, so that the test
-    can see the dates move (a zero offset would be a legitimate 1-in-365 outcome)."""
-    while True:
-        secret = secrets.token_hex(32)
-        if research.Keys(secret).offset(participant_pk) != 0:
-            return secret
-
-
 def _answer(questionnaire, participant, email, answers):
     invitation = Invitation.objects.create(
         questionnaire=questionnaire,
@@ -259,7 +250,11 @@ def world(municipality, make_user):
             institution="ROA, Maastricht University",
             agreement_reference=f"ROA-{name}",
             valid_until=timezone.localdate() + datetime.timedelta(days=365),
-            secret=_secret_moving(alice.pk),
+            secret=secrets.token_hex(32),
+            # Two consenting people: these tests are about what a row may hold, so the
+            # agreement allows individual records (k = 1); disclosure control has its own
+            # tests (test_disclosure.py).
+            k_threshold=1,
         )
         made.programmes.add(programme)
         made.researchers.add(who)
@@ -428,24 +423,23 @@ def test_export_follows_the_rules(fmt, world, tmp_path, django_capture_on_commit
     assert {row["pseudonym"] for row in answers} == {alice, None}  # None: the consultant
     assert len(answers) == 3  # alice's likert and choice, the consultant's likert
 
-    # Birth year and the postcode's four digits.
+    # Birth year and the postcode's four digits (k = 1: nothing needs generalising).
     (person,) = rows_of(contents, "participants", alice)
     assert as_int(person["birth_year"]) == 1987
-    assert str(person["postcode4"]) == "8017"
+    assert str(person["postcode_area"]) == "8017"
+    assert person["enrolled_month"] == "2025-02"
+    assert as_int(person["benefit_months"]) == 20  # 2023-06-01 to 2025-02-03
 
-    # Dates shift by one offset per participant: intervals stay exact.
-    offset = datetime.timedelta(days=keys.offset(world.alice.pk))
-    assert offset.days != 0
-    enrolled = as_date(person["enrolled_on"])
-    assert enrolled == world.alice.enrolled_on - offset
-    (placed,) = [r for r in rows_of(contents, "matches_placements", alice) if r["placement_start"]]
-    start = as_date(placed["placement_start"])
-    assert start == world.placement.start_date - offset
-    assert start - enrolled == world.placement.start_date - world.alice.enrolled_on
+    # Dates are days since the group's start (2025-03-03): intervals stay exact.
+    assert as_int(person["intake_day"]) == -21  # 2025-02-10
+    (placed,) = [
+        r for r in rows_of(contents, "matches_placements", alice) if r["placement_start_day"]
+    ]
+    assert as_int(placed["placement_start_day"]) == 91  # 2025-06-02
     (session,) = rows_of(contents, "coaching_sessions", alice)
-    assert as_date(session["held_on"]) == datetime.date(2025, 3, 10) - offset
+    assert as_int(session["held_day"]) == 7  # 2025-03-10
     (outcome,) = rows_of(contents, "outcome_measurements", alice)
-    assert as_date(outcome["measured_on"]) == datetime.date(2025, 9, 2) - offset
+    assert as_int(outcome["measured_day"]) == 183  # 2025-09-02
     assert as_int(outcome["hours_per_week"]) == 24
     assert as_int(outcome["outflow_to_work"]) == 1
 
@@ -459,12 +453,13 @@ def test_export_follows_the_rules(fmt, world, tmp_path, django_capture_on_commit
     )
     benefit = next(r for r in contents.codebook if r["variabele"] == "benefit_type")
     assert "Bijstand (Participatiewet)" in benefit["waardelabels"]
-    assert "pseudoniem" in contents.readme and "verschoven" in contents.readme
+    assert "pseudoniem" in contents.readme and "dagen sinds dag 0" in contents.readme
+    assert "kleinste groep k = 1" in contents.readme
 
     if fmt in (ExportFormat.SPSS, ExportFormat.STATA):
         meta = contents.meta["participants"]
         labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-        assert labels["birth_year"] == "Geboortejaar"
+        assert labels["birth_year"].startswith("Geboortejaar")
         value_labels = meta.variable_value_labels
         code = as_int(person["benefit_type"])
         assert value_labels["benefit_type"][code] == "Bijstand (Participatiewet)"
@@ -523,12 +518,14 @@ def test_an_anonymised_participant_keeps_pseudonym_and_figures(
     for table in ("outcome_measurements", "ladder_rungs", "coaching_sessions"):
         assert rows_of(after, table, alice) == rows_of(before, table, alice), table
         assert rows_of(after, table, alice)
-    placements = [r for r in rows_of(after, "matches_placements", alice) if r["placement_start"]]
+    placements = [
+        r for r in rows_of(after, "matches_placements", alice) if r["placement_start_day"]
+    ]
     assert len(placements) == 1
     (person,) = rows_of(after, "participants", alice)
     assert person["anonymised"] == "1"
-    assert person["birth_year"] is None and person["postcode4"] is None
-    assert person["enrolled_on"] == rows_of(before, "participants", alice)[0]["enrolled_on"]
+    assert person["birth_year"] is None and person["postcode_area"] is None
+    assert person["enrolled_month"] == rows_of(before, "participants", alice)[0]["enrolled_month"]
     assert person["target_group"] == rows_of(before, "participants", alice)[0]["target_group"]
 
 
@@ -736,8 +733,9 @@ def _python_session_csv(project):
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow([p.column.name for p in prepared])
+    context = research.ExportContext(project, [research.COACHING_SESSIONS])
     count = research._python_csv(
-        research.COACHING_SESSIONS, project, ExportFormat.CSV, prepared, writer
+        research.COACHING_SESSIONS, context, ExportFormat.CSV, prepared, writer
     )
     return count, text.getvalue().encode()
 
@@ -763,12 +761,12 @@ def test_the_copy_path_writes_exactly_what_the_python_path_writes(world):
         )
     expected_count, expected = _python_session_csv(world.project)
     member = io.BytesIO()
-    header = b"pseudonym,held_on,minutes,kind,group_meeting," + b",".join(
+    header = b"pseudonym,held_day,minutes,kind,group_meeting," + b",".join(
         f"theme_{theme.value}".encode() for theme in research.Theme
     )
     member.write(header + b"\r\n")
-    keys = research.keys_for(world.project)
-    count = research._copy_csv(research._session_copy(world.project, keys), member)
+    context = research.ExportContext(world.project, [research.COACHING_SESSIONS])
+    count = research._copy_csv(research._session_copy(world.project, context), member)
     assert count == expected_count >= 5
     assert member.getvalue() == expected
     assert expected.count(b"\r\n") == count + 1
