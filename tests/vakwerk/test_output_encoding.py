@@ -134,6 +134,7 @@ def hostile_answers(municipality, make_user):
         agreement_reference="ROA-1",
         valid_until=timezone.localdate() + datetime.timedelta(days=365),
         secret=secrets.token_hex(32),
+        k_threshold=1,  # one respondent; disclosure control has its own tests
     )
     project.programmes.add(programme)
     return project
