@@ -468,6 +468,7 @@ def test_the_research_export_holds_the_pseudonymised_table(consultant, municipal
         agreement_reference="ROA-1",
         valid_until=datetime.date(2099, 1, 1),
         secret="x" * 40,
+        k_threshold=1,  # one person: disclosure control has its own tests (test_disclosure)
     )
     project.programmes.add(programme)
     assert "network_measurements" in dict(research.table_choices())
@@ -478,10 +479,12 @@ def test_the_research_export_holds_the_pseudonymised_table(consultant, municipal
         lines = archive.read("network_measurements.csv").decode().splitlines()
         codebook = archive.read("codebook.csv").decode()
     keys = research.keys_for(project)
-    shifted = FOLLOW_UP_DAY - datetime.timedelta(days=keys.offset(person.pk))
-    assert lines[0] == "pseudonym,moment,measured_on,work_contacts,employer_contacts,self_rating"
-    assert lines[2] == f"{keys.pseudonym(person.pk)},3,{shifted.isoformat()},6,2,4"
-    assert str(person.pk) not in lines[1].split(",")[0]
+    # Days since the participant's day 0 (no group: the programme's start).
+    day = (FOLLOW_UP_DAY - programme.start_date).days
+    assert lines[0] == "pseudonym,moment,measured_day,work_contacts,employer_contacts,self_rating"
+    assert lines[2] == f"{keys.pseudonym(person.pk)},3,{day},6,2,4"
+    # Known by the pseudonym only, never the participant number; the refuser is left out.
+    assert {line.split(",")[0] for line in lines[1:]} == {keys.pseudonym(person.pk)}
     assert "Ik weet wie ik kan vragen om mij aan werk te helpen" in codebook
 
 
