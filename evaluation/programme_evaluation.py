@@ -131,13 +131,10 @@ def save_session(user, programme, session=None, *, phase, held_on, attendees=(),
     session.save()
     session.attendees.set(chosen)
     added, changed, removed = _save_actions(session, actions, created)
+    # A key vakwerk.audit_text reads as words in the reader's language.
+    detail = f"evaluation session: {session.phase}; actions +{added} ~{changed} -{removed}"
     audit.record(
-        user,
-        AuditAction.CREATE if created else AuditAction.UPDATE,
-        obj=session,
-        detail=(f"evaluation session: {session.phase}; actions +{added} ~{changed} -{removed}")[
-            :100
-        ],
+        user, AuditAction.CREATE if created else AuditAction.UPDATE, obj=session, detail=detail
     )
     return session
 

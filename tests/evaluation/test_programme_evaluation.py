@@ -298,6 +298,19 @@ def test_an_attendee_of_another_municipality_is_refused(
     assert not EvaluationSession.objects.exists()
 
 
+def test_an_action_of_another_session_is_refused_and_nothing_is_saved(manager, programme):
+    first = record(manager, programme)
+    theirs = ActionInput(description="Overgenomen", pk=first.actions.get().pk)
+    with pytest.raises(ValidationError) as error:
+        programme_evaluation.save_session(
+            manager, programme, phase=Phase.EVALUATION, held_on=datetime.date(2026, 11, 2),
+            actions=[ActionInput(description="Nieuw"), theirs],
+        )  # fmt: skip
+    assert error.value.messages == ["Deze actie hoort niet bij deze sessie."]
+    assert EvaluationSession.objects.count() == 1
+    assert [a.description for a in EvaluationAction.objects.all()] == [ACTION]
+
+
 def test_stakeholders_of_another_programme_of_the_municipality_may_attend(
     client, manager, programme, municipality
 ):
