@@ -332,6 +332,29 @@ class MeetingForm(PlausibleInput, forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
+def _split_prefix(last_name):
+    """("van der", "Berg") from "van der Berg": the lowercase words before the surname
+    (tussenvoegsels), which a Dutch register files behind it."""
+    words = (last_name or "").split()
+    index = 0
+    while index < len(words) - 1 and words[index].islower():
+        index += 1
+    return " ".join(words[:index]), " ".join(words[index:])
+
+
+def register_name(participant):
+    """How a paper register lists a person: "Dijk, Nadia van"."""
+    prefix, surname = _split_prefix(participant.last_name)
+    name = f"{surname}, {participant.first_name}"
+    return f"{name} {prefix}" if prefix else name
+
+
+def register_key(participant):
+    """Sorts by surname (van Dijk under D), then first name."""
+    prefix, surname = _split_prefix(participant.last_name)
+    return (surname.casefold(), participant.first_name.casefold(), prefix, participant.pk)
+
+
 class AttendanceForm(PlausibleInput, forms.Form):
     present = forms.MultipleChoiceField(
         label=_("Present"), required=False, widget=forms.CheckboxSelectMultiple
@@ -339,9 +362,9 @@ class AttendanceForm(PlausibleInput, forms.Form):
 
     def __init__(self, *args, enrolled, **kwargs):
         super().__init__(*args, **kwargs)
-        # "Last name, first name": the order of a paper register, so a trainer finds people.
+        # In the order of a paper register, so a trainer finds people.
         self.fields["present"].choices = [
-            (p.pk, f"{p.last_name}, {p.first_name}") for p in enrolled
+            (p.pk, register_name(p)) for p in sorted(enrolled, key=register_key)
         ]
 
     def clean(self):

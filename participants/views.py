@@ -32,6 +32,8 @@ from .forms import (
     ParticipantForm,
     StatusChangeForm,
     TalentProfileForm,
+    register_key,
+    register_name,
 )
 from .models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 
@@ -424,12 +426,10 @@ def meeting_attendance(request, pk):
         CohortMeeting.objects.filter(cohort__in=Cohort.objects.led_by(request.user)),
         pk=pk,
     )
-    enrolled = [
-        e.participant
-        for e in meeting.cohort.enrolments.select_related("participant").order_by(
-            "participant__last_name", "participant__first_name", "participant_id"
-        )
-    ]
+    enrolled = sorted(
+        (e.participant for e in meeting.cohort.enrolments.select_related("participant")),
+        key=register_key,
+    )
     recorded = dict(meeting.attendance.values_list("participant_id", "present"))
     present = [pk for pk, was_present in recorded.items() if was_present]
     form = AttendanceForm(
@@ -454,5 +454,7 @@ def meeting_attendance(request, pk):
         meeting=meeting,
         recorded=bool(recorded),
         recorded_present=[p for p in enrolled if recorded.get(p.pk)],
-        recorded_absent=[p for p in enrolled if p.pk in recorded and not recorded[p.pk]],
+        recorded_absent=[
+            register_name(p) for p in enrolled if p.pk in recorded and not recorded[p.pk]
+        ],
     )

@@ -55,7 +55,7 @@ def meeting(consultant, municipality, cohort):
         ("Zoë", "Aalders"),
         ("Bram", "Visser"),
         ("Anna", "Visser"),
-        ("Piet", "Bakker"),
+        ("Nadia", "van Dijk"),
     ]:
         person = ParticipantFactory(
             municipality=municipality, consultant=consultant, first_name=first, last_name=last
@@ -70,7 +70,8 @@ def test_attendance_lists_people_by_last_name_then_first_name(client, consultant
     client.force_login(consultant)
     page = client.get(reverse("participants:meeting_attendance", args=[meeting.pk]))
     labels = [label for _pk, label in page.context["form"].fields["present"].choices]
-    assert labels == ["Aalders, Zoë", "Bakker, Piet", "Visser, Anna", "Visser, Bram"]
+    # "van Dijk" is filed under D, its prefix behind the first name, as in a paper register.
+    assert labels == ["Aalders, Zoë", "Dijk, Nadia van", "Visser, Anna", "Visser, Bram"]
     html = page.content.decode()
     # Before anything is recorded, the page says that nobody is ticked.
     assert "Nog niets vastgelegd voor deze bijeenkomst: niemand is aangevinkt." in html
@@ -99,4 +100,4 @@ def test_attendance_page_states_who_was_absent(client, consultant, meeting):
     client.post(url, {"present": [ids["Aalders, Zoë"], ids["Visser, Anna"]]})
     html = client.get(url).content.decode()
     assert "Vastgelegd: 2 van 4 aanwezig." in html
-    assert "Afwezig: Bakker, Piet; Visser, Bram" in html
+    assert "Afwezig: Dijk, Nadia van; Visser, Bram" in html
