@@ -292,3 +292,17 @@ def test_a_report_downloads_under_a_dutch_name(client, make_user, municipality, 
 
     assert response.status_code == 200
     assert f'filename="{prefix}vak-zwolle-2026-11-30.pdf"' in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nl", "1.234,6 · 1.234,567 · geen"), ("en", "1,234.6 · 1,234.567 · geen")],
+)
+def test_template_filters_take_their_argument_and_leave_odd_values_alone(language, expected):
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        "{{ v|number:1 }} · {{ v|number }} · {{ w|number:1 }}"
+    )
+    with translation.override(language):
+        assert template.render({"v": Decimal("1234.567"), "w": "geen"}) == expected

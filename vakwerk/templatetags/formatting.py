@@ -4,6 +4,7 @@
 `{{ at|weekday_date_time }}`. Plain dates use Django's `date:"DATE_FORMAT"`. Each follows
 the active language (vakwerk/formatting.py)."""
 
+import functools
 from decimal import InvalidOperation
 
 from django import template
@@ -14,15 +15,16 @@ register = template.Library()
 
 
 def _safe(function):
-    """A value that is not a number shows as it is, never as a 500."""
+    """A value that is not a number shows as it is, never as a 500. `wraps` lets Django see
+    the filter's own arguments (it checks them through `inspect.unwrap`)."""
 
+    @functools.wraps(function)
     def apply(value, *args):
         try:
             return function(value, *args)
         except (InvalidOperation, TypeError, ValueError, AttributeError):
             return value
 
-    apply.__name__ = function.__name__
     return apply
 
 
