@@ -57,6 +57,7 @@ class Statement:
     status_label: str
     statuses: tuple
     tags: list
+    extra_rules: tuple
     widths: tuple
     roles: list
     shortcomings: list
@@ -93,6 +94,7 @@ def statement(user=None):
         status_label=dict(STATUSES)[STATUS],
         statuses=STATUSES,
         tags=[_TAG_NAMES.get(tag, tag) for tag in accessibility.AXE_TAGS],
+        extra_rules=accessibility.AXE_EXTRA_RULES,
         widths=accessibility.AUDIT_WIDTHS,
         roles=[label for _value, label in Role.choices],
         shortcomings=shortcomings(),

@@ -32,6 +32,8 @@ def test_statement_describes_the_test_from_the_shared_module(client, monkeypatch
     page = client.get(URL).content.decode()
     method = page.split('data-testid="statement-method"')[1].split("</ul>")[0]
     assert "WCAG 2.1 niveau AA" in method
+    for rule in accessibility.AXE_EXTRA_RULES:
+        assert f"<code>{rule}</code>" in method
     assert "1280 pixels, 390 pixels, 320 pixels" in method
     assert "Functioneel beheerder" in method  # every role is audited
 
