@@ -15,12 +15,27 @@ from .models import (
 )
 
 
+def _quasi_identifier_choices():
+    from .research import QUASI_IDENTIFIERS
+
+    return [(qi.name, qi.label) for qi in QUASI_IDENTIFIERS.values()]
+
+
 class ResearchProjectForm(forms.ModelForm):
+    # Only names the export knows: a typo would otherwise silently allow nothing.
+    detail_allowed = forms.TypedMultipleChoiceField(
+        label=_("quasi-identifiers in full detail (per the agreement)"),
+        choices=_quasi_identifier_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = ResearchProject
         fields = [
             "municipality", "name", "institution", "agreement_reference", "valid_until",
-            "programmes", "researchers", "export_retention_days",
+            "programmes", "researchers", "export_retention_days", "k_threshold",
+            "detail_allowed",
         ]  # fmt: skip
 
     def clean(self):

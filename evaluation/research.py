@@ -38,7 +38,6 @@ import itertools
 import os
 import tempfile
 import zipfile
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1214,7 +1213,8 @@ def measure(project, tables):
     from one pass over the participants' rows (the same query the participants table
     is written from). Generalises greedily: while more participants sit in groups
     smaller than the threshold than may be left out, it takes the one step up a
-    hierarchy that leaves the fewest at risk; those still at risk are left out."""
+    hierarchy that leaves the fewest at risk, then gives back any detail that is not
+    needed after all; those still at risk are left out."""
     threshold = project.k_threshold
     pinned = tuple(name for name in project.detail_allowed or () if name in QUASI_IDENTIFIERS)
     qis = quasi_identifiers_of(tables)
@@ -1226,60 +1226,91 @@ def measure(project, tables):
         for values, get in zip(raw, getters, strict=True):
             values.append(get(row, None))
     n = len(ids)
-    generalised = {}
+    np = _numpy()
+    coded = {}
 
     def column(index, level):
-        if (index, level) not in generalised:
-            qi = qis[index]
-            generalised[index, level] = [qi.generalise(level, v) for v in raw[index]]
-        return generalised[index, level]
+        """The quasi-identifier at this level as integer codes (equal values, equal
+        codes): grouping integers is many times faster than grouping dates and texts."""
+        if (index, level) not in coded:
+            qi, numbering = qis[index], {}
+            values = (qi.generalise(level, v) for v in raw[index])
+            codes = np.fromiter(
+                (numbering.setdefault(v, len(numbering)) for v in values), np.int64, n
+            )
+            coded[index, level] = (codes, max(len(numbering), 1))
+        return coded[index, level]
 
     def groups(levels):
-        if not qis:
-            return Counter({(): n}) if n else Counter()
-        return Counter(zip(*(column(i, level) for i, level in enumerate(levels)), strict=True))
+        """(group of each participant, size of each group)."""
+        key, span = np.zeros(n, np.int64), 1
+        for index, level in enumerate(levels):
+            codes, size = column(index, level)
+            if span * size >= 1 << 62:  # renumber before the key could overflow
+                _unique, key = np.unique(key, return_inverse=True)
+                span = int(key.max(initial=0)) + 1
+            key, span = key * size + codes, span * size
+        _unique, group, sizes = np.unique(key, return_inverse=True, return_counts=True)
+        return group, sizes
 
-    def at_risk(counts):
-        return sum(size for size in counts.values() if size < threshold)
+    def at_risk(sizes):
+        return int(sizes[sizes < threshold].sum())
 
     levels = [0] * len(qis)
-    counts = groups(levels)
-    k_before = min(counts.values(), default=None)
-    uniques_before = sum(1 for size in counts.values() if size == 1)
+    group, sizes = groups(levels)
+    k_before = int(sizes.min()) if n else None
+    uniques_before = int((sizes == 1).sum())
     limit = int(n * SUPPRESSION_LIMIT)
-    while at_risk(counts) > limit:
+    while at_risk(sizes) > limit:
         best = None
         for index, qi in enumerate(qis):
             if qi.name in pinned or levels[index] + 1 >= len(qi.levels):
                 continue
             trial = [*levels]
             trial[index] += 1
-            trial_counts = groups(trial)
-            risk = at_risk(trial_counts)
+            trial_group, trial_sizes = groups(trial)
+            risk = at_risk(trial_sizes)
             if best is None or risk < best[0]:
-                best = (risk, trial, trial_counts)
+                best = (risk, trial, trial_group, trial_sizes)
         if best is None:
             break
-        _risk, levels, counts = best
-    if qis:
-        keys = zip(*(column(i, level) for i, level in enumerate(levels)), strict=True)
-    else:
-        keys = itertools.repeat(())
-    kept = frozenset(pk for pk, key in zip(ids, keys, strict=False) if counts[key] >= threshold)
-    sizes = [size for size in counts.values() if size >= threshold]
+        _risk, levels, group, sizes = best
+    # A later step can make an earlier one unnecessary: give detail back where the
+    # threshold still holds, the quasi-identifiers researchers miss most first.
+    refined = True
+    while refined:
+        refined = False
+        for index in reversed(range(len(qis))):
+            if levels[index] == 0:
+                continue
+            trial = [*levels]
+            trial[index] -= 1
+            trial_group, trial_sizes = groups(trial)
+            if at_risk(trial_sizes) <= limit:
+                levels, group, sizes, refined = trial, trial_group, trial_sizes, True
+    safe = sizes[group] >= threshold if n else np.zeros(0, bool)
+    kept = frozenset(pk for pk, ok in zip(ids, safe.tolist(), strict=True) if ok)
+    big = sizes[sizes >= threshold]
     report = DisclosureReport(
         threshold=threshold,
         participants=n,
         k_before=k_before,
         uniques_before=uniques_before,
-        k=min(sizes, default=None),
-        uniques=sum(1 for size in sizes if size == 1),
+        k=int(big.min()) if big.size else None,
+        uniques=int((big == 1).sum()),
         suppressed=n - len(kept),
         levels={qi.name: level for qi, level in zip(qis, levels, strict=True)},
         pinned=pinned,
         kept=kept,
     )
     return report, day0
+
+
+def _numpy():
+    # Imported when an export is measured, not when the module loads (like pandas).
+    import numpy
+
+    return numpy
 
 
 def disclosure_report(project, table_names):
