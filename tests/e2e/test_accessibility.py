@@ -80,7 +80,7 @@ MUST_AUDIT = {
     Role.EMPLOYER: {"employers:opportunity_list", "employers:opportunity_detail"},
     Role.RESEARCHER: {"evaluation:research_projects", "evaluation:research_export_list"},
     Role.ADMIN: {"user_list", "user_edit"},
-    ANONYMOUS: {"login", "password_reset", "evaluation:answer"},
+    ANONYMOUS: {"login", "password_reset", "evaluation:answer", "accessibility_statement"},
 }
 # Height of the viewport at each width: a common desktop and a common phone.
 HEIGHTS = {1280: 800, 390: 844}
@@ -289,18 +289,21 @@ def demo_site(django_db_setup, django_db_blocker):
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
-        call_command("seed_demo")
-        Invitation.objects.create(
-            questionnaire=Questionnaire.objects.filter(questions__isnull=False).first(),
-            token_hash=hash_token(TOKEN),
-            email="iemand@post.example",
-            expires_at=timezone.now() + datetime.timedelta(days=7),
-        )
-        server = LiveServer("localhost")
+        # The next test on this worker expects an empty database, whatever happens here.
         try:
-            yield server.url
+            call_command("seed_demo")
+            Invitation.objects.create(
+                questionnaire=Questionnaire.objects.filter(questions__isnull=False).first(),
+                token_hash=hash_token(TOKEN),
+                email="iemand@post.example",
+                expires_at=timezone.now() + datetime.timedelta(days=7),
+            )
+            server = LiveServer("localhost")
+            try:
+                yield server.url
+            finally:
+                server.stop()
         finally:
-            server.stop()
             call_command("flush", interactive=False, verbosity=0)
 
 
