@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,14 +38,18 @@ def log_coaching_session(user, participant, **fields):
 
 
 def usual_session_minutes(user, default=45):
-    """The duration a consultant most often logs, to pre-fill the form."""
-    last = (
+    """The duration a consultant most often logs, to pre-fill the form; of durations
+    logged equally often, the one logged last."""
+    usual = (
         CoachingSession.objects.filter(consultant=user)
-        .order_by("-created_at")
+        .order_by()
+        .values("minutes")
+        .annotate(times=Count("pk"), last_logged=Max("created_at"), last_pk=Max("pk"))
+        .order_by("-times", "-last_logged", "-last_pk")
         .values_list("minutes", flat=True)
         .first()
     )
-    return last or default
+    return usual or default
 
 
 # --- Professional development ----------------------------------------------------------

@@ -24,6 +24,7 @@ from tests.consultants.factories import (
     IntervisionSessionFactory,
     TrainingRecordFactory,
 )
+from tests.participants.factories import ParticipantFactory
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -348,3 +349,25 @@ def test_for_user_scopes_every_model(make_user, municipality, other_municipality
 def test_an_assessment_factory_stays_in_one_municipality(municipality):
     assessment = CompetencyAssessmentFactory(consultant__municipality=municipality)
     assert assessment.assessor.municipality == municipality
+
+
+# --- the usual session length -----------------------------------------------------------
+
+
+def test_the_form_is_prefilled_with_the_duration_logged_most_often(
+    make_user, django_assert_num_queries
+):
+    """Issue 19, found 5: it returned the duration of the last session logged."""
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=consultant.municipality, consultant=consultant)
+    assert services.usual_session_minutes(consultant) == 45
+    for minutes in (60, 30, 60, 30, 90):
+        services.log_coaching_session(
+            consultant, participant, held_on=days_ago(3), minutes=minutes
+        )
+    with django_assert_num_queries(1):
+        # 60 and 30 twice each: the one logged last of those wins, not the last (90).
+        assert services.usual_session_minutes(consultant) == 30
+    services.log_coaching_session(consultant, participant, held_on=days_ago(2), minutes=60)
+    assert services.usual_session_minutes(consultant) == 60
+    assert services.usual_session_minutes(make_user(Role.CONSULTANT)) == 45
