@@ -1,6 +1,6 @@
 """Pseudonymised research exports: what goes into them and how files are written.
 
-The rules (issue 7 and issue 18, DESIGN.md "Research exports"):
+The rules (issue 7 and issue 18; ../shared/DESIGN.md, "Domain", the item "Research exports"):
 
 - only participants of the project's programmes who consented to research use;
 - a participant is known by a pseudonym, an HMAC of their id keyed with the project's

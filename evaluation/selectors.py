@@ -89,8 +89,8 @@ from participants.selectors import network_change_figure, training_counts
 from vakwerk.models import GoalMetric, Programme, ProgrammeGoal, User
 from vakwerk.roles import Role
 
-# The Zwolle trial's results (DESIGN.md, "Reference figures"): every programme is shown
-# against them beside its own goals.
+# The Zwolle trial's results (../shared/DESIGN.md, "Reference figures from the seeds"):
+# every programme is shown against them beside its own goals.
 ZWOLLE_IN_WORK_3M = Decimal(48)
 ZWOLLE_OFF_BENEFIT_6M = Decimal(57)
 
