@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from employers.models import Opportunity
 from funding.models import Fund
-from participants.models import Participant
+from participants.models import Cohort, Participant
 from vakwerk.models import User
 
 WIDTHS = (320, 390, 768, 1024, 1280)
@@ -47,6 +47,12 @@ def _pages(role):
     )
     fund = Fund.objects.filter(programme__municipality=municipality).order_by("pk").first()
     opportunities = Opportunity.objects.filter(employer__municipality=municipality)
+    # A group with meetings: its meeting list has the long topics that must wrap.
+    cohort = (
+        Cohort.objects.filter(programme__municipality=municipality, meetings__isnull=False)
+        .order_by("pk")
+        .first()
+    )
     confirmed = opportunities.filter(status="confirmed").order_by("pk").first()
     participant = (
         "participant page",
@@ -59,6 +65,10 @@ def _pages(role):
             participant,
             ("opportunities", reverse("employers:opportunity_list")),
             board,
+            (
+                "talent profile form",
+                reverse("participants:talent_profile", args=[consultant_participant.pk]),
+            ),
         ],
         "manager": [
             ("dashboard", reverse("evaluation:dashboard")),
@@ -69,6 +79,8 @@ def _pages(role):
             ("savings", reverse("funding:savings")),
             ("research", reverse("evaluation:research_projects")),
             board,
+            ("group", reverse("participants:cohort_detail", args=[cohort.pk])),
+            ("accessibility statement", reverse("accessibility_statement")),
         ],
         "researcher": [("research", reverse("evaluation:research_projects"))],
         "wsp": [
@@ -79,6 +91,7 @@ def _pages(role):
         "admin": [
             ("users", reverse("user_list")),
             ("audit trail", reverse("audit_list")),
+            ("user", reverse("user_edit", args=[consultant_participant.consultant_id])),
         ],
     }
     if role == "employer":
