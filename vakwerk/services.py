@@ -107,6 +107,8 @@ def invite_user(acting_user, *, email, first_name, last_name, role, base_url, em
     return Invitation(email, user)
 
 
+# The role change and its audit entry stand or fall together.
+@transaction.atomic
 def update_user(acting_user, user, *, role, is_active):
     if acting_user.role != Role.ADMIN or user.municipality_id != acting_user.municipality_id:
         raise PermissionDenied

@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,3 +169,36 @@ def test_sessions_expire_after_the_municipality_inactivity_period(client, make_u
     response = client.get(reverse("evaluation:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+@pytest.fixture
+def audit_table_refusing_inserts():
+    """A real failure of the audit write: the database refuses new audit rows (this test
+    runs outside a wrapping transaction, so the trigger is dropped afterwards)."""
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit trail unavailable'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_refuse_audit BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER test_refuse_audit ON {table}")
+        cursor.execute("DROP FUNCTION test_refuse_audit()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_role_change_whose_audit_entry_fails_is_not_saved(
+    make_user, audit_table_refusing_inserts
+):
+    """Issue 19, found 5: the role was saved in its own transaction before the audit entry."""
+    admin = make_user(Role.ADMIN)
+    user = make_user(Role.CONSULTANT)
+    with pytest.raises(DatabaseError):
+        core_services.update_user(admin, user, role=Role.MANAGER, is_active=True)
+    user.refresh_from_db()
+    assert user.role == Role.CONSULTANT
