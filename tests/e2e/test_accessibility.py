@@ -53,7 +53,17 @@ from vakwerk.theme import text_colour_on_white
 ANONYMOUS = "anonymous"
 DOMAIN = "zwolle.example"
 # Every role of Zwolle; Kampen's consultant too, for the other colour and programme phase.
-WALKERS = [(role, DOMAIN) for role in [*Role, ANONYMOUS]] + [(Role.CONSULTANT, "kampen.example")]
+# Longest walk first, so that pytest-xdist starts it early and the cores finish together.
+WALKERS = [
+    (Role.MANAGER, DOMAIN),
+    (Role.CONSULTANT, DOMAIN),
+    (Role.CONSULTANT, "kampen.example"),
+    (Role.ADMIN, DOMAIN),
+    (Role.WSP, DOMAIN),
+    (Role.EMPLOYER, DOMAIN),
+    (Role.RESEARCHER, DOMAIN),
+    (ANONYMOUS, DOMAIN),
+]
 TOKEN = "toegankelijkheid-test-token"
 
 # HTML pages that the hostile-input walk leaves out because they show no form of their own.
@@ -278,6 +288,11 @@ def pdf_html():
         )
     documents.append(("pdf:talent_profile", html))
     return documents
+
+
+def test_every_role_walks():
+    # A role added later gets its own walk, or this fails.
+    assert {role for role, _ in WALKERS} == {*Role, ANONYMOUS}
 
 
 @pytest.fixture(scope="module")
