@@ -31,7 +31,7 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
   min(duration, years since the measurement), a year being 365 days.
 - Programme cost: every expenditure booked on the programme's funds by the end of the
   calculation date (Europe/Amsterdam), with the corrections of expenditures
-  (`funding.selectors.programme_cost`). Also for an entry cohort: the ledger does not say
+  (`_programme_costs`). Also for an entry cohort: the ledger does not say
   which participant a euro was spent on, so a cohort's savings are set against the whole
   programme's cost by then (net savings and return per euro of a cohort are therefore
   on the low side, never flattering).
@@ -308,7 +308,7 @@ def compute_savings_of(programmes, assumptions, on_date=None, entered=None):
 
 
 def _programme_costs(programme_ids, on_date):
-    """{programme id: cost} as `selectors.programme_cost` counts it as of `on_date`, for
+    """{programme id: cost} as of `on_date` (the definition in the module docstring), for
     several programmes in one grouped query."""
     rows = (
         LedgerEntry.objects.filter(booked_by_end_of(on_date), fund__programme_id__in=programme_ids)

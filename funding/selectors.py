@@ -101,13 +101,3 @@ def approval_queue(user):
         .select_related("fund", "participant", "requested_by", "match__opportunity__employer")
         .order_by("requested_at", "pk")
     )
-
-
-def programme_cost(programme, on_date=None):
-    """What a programme cost: every expenditure booked on its funds, with the
-    corrections of expenditures; with `on_date`, those booked by the end of that day."""
-    return (
-        LedgerEntry.objects.filter(booked_by_end_of(on_date), fund__programme=programme)
-        .counting_as(EntryKind.EXPENDITURE)
-        .aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    )

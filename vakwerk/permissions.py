@@ -17,16 +17,6 @@ def check_role(request, roles):
     return None
 
 
-class RoleRequiredMixin:
-    allowed_roles: frozenset = frozenset()
-
-    def dispatch(self, request, *args, **kwargs):
-        response = check_role(request, self.allowed_roles)
-        if response is not None:
-            return response
-        return super().dispatch(request, *args, **kwargs)
-
-
 def role_required(*roles):
     def decorator(view):
         @wraps(view)

@@ -98,9 +98,14 @@ def test_with_balances_as_of_a_date_is_one_query(books, django_assert_num_querie
 
 def test_programme_cost_as_of_a_date(books):
     programme, _first, _second = books
-    assert selectors.programme_cost(programme, on_date=DAY) == Decimal("150.00")
-    assert selectors.programme_cost(programme, on_date=DAY - datetime.timedelta(days=11)) == 0
-    assert selectors.programme_cost(programme) == Decimal("350.00")
+    assumptions = savings.default_assumptions(programme.municipality)
+
+    def cost(on_date=None):
+        return savings.compute_savings(programme, assumptions, on_date).programme_cost
+
+    assert cost(DAY) == Decimal("150.00")
+    assert cost(DAY - datetime.timedelta(days=11)) == 0
+    assert cost() == Decimal("350.00")
 
 
 def test_savings_use_the_cost_as_of_their_date(books, municipality, django_assert_num_queries):
