@@ -49,12 +49,16 @@ def test_employer_pages_have_a_fixed_number_of_queries(
     for _ in range(2):
         OpportunityFactory(employer=EmployerFactory(municipality=municipality))
     with django_assert_max_num_queries(6):
-        client.get(reverse("employers:employer_list"))
+        response = client.get(reverse("employers:employer_list"))
+    assert response.status_code == 200
     with django_assert_max_num_queries(6):
-        client.get(reverse("employers:opportunity_list"))
+        response = client.get(reverse("employers:opportunity_list"))
+    assert response.status_code == 200
     for _ in range(30):
         OpportunityFactory(employer=EmployerFactory(municipality=municipality))
     with django_assert_max_num_queries(6):
-        client.get(reverse("employers:employer_list"))
+        response = client.get(reverse("employers:employer_list"))
+    assert response.status_code == 200
     with django_assert_max_num_queries(6):
-        client.get(reverse("employers:opportunity_list"))
+        response = client.get(reverse("employers:opportunity_list"))
+    assert response.status_code == 200
