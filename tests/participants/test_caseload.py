@@ -49,7 +49,8 @@ def test_caseload_is_paginated_with_a_fixed_number_of_queries(
     ParticipantFactory.create_batch(3, municipality=municipality, consultant=consultant)
     client.force_login(consultant)
     with django_assert_max_num_queries(12):
-        client.get(reverse("participants:caseload"))
+        response = client.get(reverse("participants:caseload"))
+    assert response.status_code == 200
     ParticipantFactory.create_batch(40, municipality=municipality, consultant=consultant)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("participants:caseload")).content.decode()

@@ -167,7 +167,8 @@ def test_the_caseload_costs_the_same_queries_with_potentials(
     client.force_login(consultant)
     url = reverse("participants:caseload")
     with django_assert_max_num_queries(12):
-        client.get(url, {"sort": "-potential"})
+        response = client.get(url, {"sort": "-potential"})
+    assert response.status_code == 200
     for number in range(30):
         participant = ParticipantFactory(municipality=municipality, consultant=consultant)
         potential = ("low", "medium", "high")[number % 3]
