@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Answer,
+    EvaluationAction,
+    EvaluationSession,
     Invitation,
     Question,
     Questionnaire,
@@ -84,6 +86,27 @@ class InvitationAdmin(admin.ModelAdmin):
 
 for model in (Question, Response, Answer):
     admin.site.register(model)
+
+
+class EvaluationActionInline(admin.TabularInline):
+    model = EvaluationAction
+    extra = 0
+
+
+@admin.register(EvaluationSession)
+class EvaluationSessionAdmin(admin.ModelAdmin):
+    list_display = ["programme", "phase", "held_on"]
+    list_filter = ["phase"]
+    list_select_related = ["programme"]
+    filter_horizontal = ["attendees"]
+    inlines = [EvaluationActionInline]
+
+
+@admin.register(EvaluationAction)
+class EvaluationActionAdmin(admin.ModelAdmin):
+    list_display = ["description", "session", "status"]
+    list_filter = ["status"]
+    list_select_related = ["session__programme"]
 
 
 @admin.register(Report)

@@ -9,10 +9,12 @@ from .models import (
     Enrolment,
     Intake,
     LadderRung,
+    NetworkMeasurement,
     OutcomeMeasurement,
     Participant,
     StatusChange,
     TalentProfile,
+    Training,
 )
 
 
@@ -44,7 +46,16 @@ class SimpleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["participant"]
 
 
-for model in (Intake, LadderRung, OutcomeMeasurement, TalentProfile, Enrolment, Attendance):
+for model in (
+    Intake,
+    LadderRung,
+    OutcomeMeasurement,
+    TalentProfile,
+    Enrolment,
+    Attendance,
+    Training,
+    NetworkMeasurement,
+):
     admin.site.register(model, SimpleAdmin)
 
 

@@ -51,7 +51,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", accessibility_views.favicon),
+    path("favicon.ico", accessibility_views.favicon, name="favicon"),
     path(
         "toegankelijkheid/",
         accessibility_views.accessibility_statement,

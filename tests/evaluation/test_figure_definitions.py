@@ -408,7 +408,8 @@ def test_the_programme_page_shows_the_goals_figure_with_what_was_measured(client
         _follow_up(_member(programme, cohort), cohort, 3, due_3, measured, employment=employment)
     client.force_login(manager)
     page = client.get(reverse("programme_detail", args=[programme.pk])).content.decode()
-    assert "1/2 · gemeten 2 van 3 · 1 nog niet gemeten" in page
+    assert "50% — 1 van 2" in page
+    assert "gemeten 2 van 3; 1 nog niet gemeten" in page
     assert "per vandaag, 30 november 2026" in page
     goals = {row.metric: row for row in selectors.goals_with_actuals(programme)}
     assert (goals[GoalMetric.IN_WORK_3M].actual, goals[GoalMetric.IN_WORK_3M].reached) == (

@@ -356,12 +356,13 @@ def test_an_expired_unknown_or_closed_link_is_refused_alike(client, manager, pro
     for page in pages:
         assert page.status_code == 200
         assert [t.name for t in page.templates][0] == "evaluation/answer_invalid.html"
-    # The same page for each, apart from the per-request CSRF token and the page's own path.
+    # The same page for each, apart from the per-request CSRF token and CSP nonce and the
+    # page's own path.
     tokens = (expired, "onbekend-token", closed)
     shown = {
-        re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.content.decode()).replace(
-            token, "TOKEN"
-        )
+        re.sub(
+            r'(name="csrfmiddlewaretoken" value|nonce)="[^"]+"', "", page.content.decode()
+        ).replace(token, "TOKEN")
         for page, token in zip(pages, tokens, strict=True)
     }
     assert len(shown) == 1

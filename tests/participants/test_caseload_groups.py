@@ -72,10 +72,10 @@ def test_the_groups_section_lists_every_member_and_names_their_consultant(client
     response = client.get(reverse("participants:caseload"), {"members": "groups", "page": 2})
     assert response.context["page"].paginator.count == 40
     page = response.content.decode()
-    assert '<td data-testid="consultant">Cor Collega</td>' in page
+    assert 'data-testid="consultant">Cor Collega</td>' in page
     first = client.get(reverse("participants:caseload"), {"members": "groups"})
     html = first.content.decode()
-    assert '<td data-testid="consultant">Tineke Trainer</td>' in html  # Eigen 0 and 1
+    assert 'data-testid="consultant">Tineke Trainer</td>' in html  # Eigen 0 and 1
     assert "Deelnemers van mijn groepen" in html
     # A filter works within the section.
     chosen = client.get(

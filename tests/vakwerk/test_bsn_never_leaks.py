@@ -19,6 +19,7 @@ from django.views.debug import ExceptionReporter, get_default_exception_reporter
 from consultants.models import Competency
 from employers.models import Employer, EmployerContact, Match, Opportunity
 from evaluation.models import (
+    EvaluationSession,
     Question,
     Questionnaire,
     Report,
@@ -27,7 +28,13 @@ from evaluation.models import (
     Stakeholder,
 )
 from funding.models import Commitment, Fund, LedgerEntry
-from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
+from participants.models import (
+    Cohort,
+    CohortMeeting,
+    OutcomeMeasurement,
+    Participant,
+    Training,
+)
 from participants.validators import is_valid_bsn, mask_bsn
 from vakwerk.logging import MaskBSNFilter, SafeExceptionReporterFilter
 from vakwerk.models import Municipality, Programme, User
@@ -148,7 +155,7 @@ VIEWER_ROLES = [
     Role.ADMIN,
 ]
 SKIPPED_NAMES = {"set_language", "logout"}
-ALLOWED_STATUS = {200, 302, 403, 404, 405}
+ALLOWED_STATUS = {200, 301, 302, 403, 404, 405}
 # The one page that shows the BSN, and to whom.
 BSN_PAGE, BSN_ROLES = "participants:edit", {Role.CONSULTANT, Role.MANAGER}
 # Which sample object fills a URL's path parameters, by URL name; the first rule that
@@ -157,6 +164,7 @@ BSN_PAGE, BSN_ROLES = "participants:edit", {Role.CONSULTANT, Role.MANAGER}
 # page that answers 404 to everyone, which fails too.
 SAMPLES = [
     ("participants:outcome", {"pk": "outcome"}),
+    ("participants:training_edit", {"pk": "training"}),
     ("participants:cohort_*", {"pk": "cohort"}),
     ("participants:meeting_create", {"pk": "cohort"}),
     ("participants:meeting_*", {"pk": "meeting"}),
@@ -183,6 +191,7 @@ SAMPLES = [
             "fmt": "fmt",
         },
     ),
+    ("evaluation:evaluation_session_*", {"programme": "programme", "pk": "evaluation_session"}),
     ("evaluation:stakeholder_*", {"programme": "programme", "pk": "stakeholder"}),
     ("evaluation:questionnaire_*", {"pk": "questionnaire", "question": "question"}),
     ("evaluation:answer", {"token": "token"}),
@@ -227,6 +236,8 @@ def sample_values(zwolle):
         .first()
     )
     cohort = Cohort.objects.filter(enrolments__participant=participant).first()
+    programme = Programme.objects.filter(municipality=zwolle, evaluation_sessions__isnull=False)
+    programme = programme.distinct().first()
     values = {
         "participant": participant.pk,
         "outcome": OutcomeMeasurement.objects.filter(participant=participant).first().pk,
@@ -236,7 +247,9 @@ def sample_values(zwolle):
         "competency": Competency.objects.filter(municipality=zwolle).first().pk,
         "employer": Employer.objects.filter(municipality=zwolle).first().pk,
         "opportunity": Opportunity.objects.filter(employer__municipality=zwolle).first().pk,
-        "programme": Programme.objects.filter(municipality=zwolle).first().pk,
+        "programme": programme.pk,
+        "evaluation_session": EvaluationSession.objects.filter(programme=programme).first().pk,
+        "training": Training.objects.filter(participant__consultant=consultant).first().pk,
         "user": consultant.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(consultant.pk)),
         "token": default_token_generator.make_token(consultant),
