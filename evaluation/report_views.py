@@ -2,59 +2,26 @@
 read through `Report.objects.for_user` (another municipality's report answers 404);
 the file is streamed from private storage, never from a public URL."""
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
-from vakwerk.fields import PlausibleInput, parse_id
+from vakwerk.fields import parse_id
 from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import progress, reports, selectors
-from .models import JobStatus, Report, ReportKind
+from .models import JobStatus, Report
+from .report_forms import ReportRequestForm
 
 READERS = (Role.MANAGER, Role.ADMIN)
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ReportRequestForm(PlausibleInput, forms.Form):
-    programme = forms.ModelChoiceField(
-        label=gettext_lazy("Programme"), queryset=Programme.objects.none()
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=ReportKind.choices)
-    period_start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=DATE_WIDGET,
-        input_formats=["%Y-%m-%d"],
-    )  # fmt: skip
-    period_end = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=DATE_WIDGET,
-        input_formats=["%Y-%m-%d"],
-    )  # fmt: skip
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = Programme.objects.for_user(user).order_by(
-            "-start_date", "name"
-        )
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("period_start"), data.get("period_end")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start of the period lies after its end."))
-        return data
 
 
 def _reports(user):
