@@ -119,4 +119,3 @@ def week(day):
         day = _local(day).date()
     year, number_, _weekday = day.isocalendar()
     return gettext("week %(week)s, %(year)s") % {"week": number_, "year": year}
-

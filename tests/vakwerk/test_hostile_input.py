@@ -282,8 +282,13 @@ def world(municipality):
         "evaluation_session": evaluation_session,
         "project": project,
         "training": participant_services.add_training(
-            consultant, participant, name="Heftruckcursus", provider="ROC Deltion", kind="roc",
-            start_date=datetime.date(2026, 9, 1), result="in_progress",
+            consultant,
+            participant,
+            name="Heftruckcursus",
+            provider="ROC Deltion",
+            kind="roc",
+            start_date=datetime.date(2026, 9, 1),
+            result="in_progress",
         ),  # fmt: skip
     }
     return users, objects
