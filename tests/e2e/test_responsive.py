@@ -17,7 +17,8 @@ from funding.models import Fund
 from participants.models import Cohort, Participant
 from vakwerk.models import User
 
-WIDTHS = (320, 390, 768, 1024, 1280)
+# 1200 px: the narrowest width at which the header is expanded (navbar-expand-xl).
+WIDTHS = (320, 390, 768, 1024, 1200, 1280)
 DOMAIN = "zwolle.example"
 
 # Every element that scrolls sideways, with what a keyboard and a screen reader need of it.
