@@ -2,6 +2,7 @@ import datetime
 import re
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,7 @@ class ParticipantForm(PlausibleInput, forms.ModelForm):
         self.fields["consultant"].queryset = consultants_of(user)
         self.fields["programme"].queryset = Programme.objects.for_user(user)
         self.fields["bsn"].help_text = _("Nine digits; checked with the 11-check.")
+        _accept_typed_bsn(self.fields["bsn"])
         self.user = user
 
     def clean_bsn(self):
@@ -413,8 +415,24 @@ class OutcomeForm(PlausibleInput, forms.ModelForm):
         return data
 
 
+def _accept_typed_bsn(field):
+    """A BSN is typed as on a letter ("1234 56 789", "123.456.789"): the length is checked on
+    the normalised number by the BSN validator, not on what was typed."""
+    field.max_length = TYPED_BSN_MAX_LENGTH
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.widget.attrs["maxlength"] = str(TYPED_BSN_MAX_LENGTH)
+
+
+TYPED_BSN_MAX_LENGTH = 20
+
+
 class BsnSearchForm(PlausibleInput, forms.Form):
-    bsn = forms.CharField(label=_("BSN"), max_length=9, min_length=8)
+    bsn = forms.CharField(label=_("BSN"), max_length=TYPED_BSN_MAX_LENGTH)
+
+    def clean_bsn(self):
+        from .validators import normalise_bsn
+
+        return normalise_bsn(self.cleaned_data["bsn"])
 
 
 def _skill_words(text):

@@ -98,6 +98,23 @@ def test_registering_a_participant_saves_them_and_shows_their_page(
     assert participant.status_changes.count() == 1
 
 
+def test_a_bsn_typed_as_on_a_letter_is_registered_and_found(signed_in, consultant, programme):
+    typed = f"{BSN[:4]} {BSN[4:6]} {BSN[6:]}"
+    response = signed_in.post(
+        reverse("participants:create"), registration(programme, consultant, bsn=typed)
+    )
+
+    assert response.status_code == 302
+    assert Participant.objects.filter(bsn=BSN).count() == 1
+    found = signed_in.post(
+        reverse("participants:bsn_search"), {"bsn": f"{BSN[:3]}.{BSN[3:6]}.{BSN[6:]}"}
+    )
+    assert found.status_code == 302
+    assert found["Location"] == reverse(
+        "participants:detail", args=[Participant.objects.get(bsn=BSN).pk]
+    )
+
+
 def test_registering_a_known_bsn_again_gives_a_dutch_error_and_no_second_row(
     signed_in, consultant, programme
 ):
