@@ -171,6 +171,8 @@ NOT_PAGES = {
     "evaluation:research_export_download",
     # JSON status of a running job, read by the page's script: no form.
     "evaluation:report_status", "evaluation:research_export_status",
+    # A permanent redirect to the static icon.
+    "favicon",
 }  # fmt: skip
 
 
