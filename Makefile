@@ -35,7 +35,11 @@ CLOCK ?= +400d
 # Not under a moved clock: a Celery worker process killed with SIGKILL and its successor.
 # libfaketime breaks that worker's timed waits (its heartbeat thread never wakes); the test
 # is about processes, not dates, and runs in `make test`.
-MOVED_CLOCK_DESELECT := --deselect tests/evaluation/test_durable_jobs.py::test_a_report_whose_worker_is_killed_is_made_by_the_next_worker
+# Nor the two browser walks over every page (axe-core; widths 320-1280 px): they test markup
+# that does not change with the date, and take a third of the suite's time; every other
+# browser test (the VAK route, logging a session, reports, exports) does run here.
+MOVED_CLOCK_DESELECT := --deselect tests/evaluation/test_durable_jobs.py::test_a_report_whose_worker_is_killed_is_made_by_the_next_worker \
+	--ignore tests/e2e/test_accessibility.py --ignore tests/e2e/test_responsive.py
 test-moved-clock: venv
 	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
 	@echo "Clock moved to $$(faketime -m -f '$(CLOCK)' date '+%Y-%m-%d %H:%M')"
