@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -24,9 +25,7 @@ def _saved(form, write):
     try:
         return write()
     except ValidationError as error:
-        errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
-        for name, messages_ in errors.items():
-            form.add_error(name if name in form.fields else None, messages_)
+        show_service_error(form, error)
         return None
 
 

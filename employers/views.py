@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -76,15 +77,6 @@ def _form_page(request, form, title, cancel_url, template="form_page.html", **ex
     return render(request, template, context)
 
 
-def _show_refusal(form, error):
-    """A service's refusal shows on the form like the form's own errors."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _save(request, form, write):
     """Runs a service write for a posted, valid form: its result, or None with the reasons
     on the form."""
@@ -93,7 +85,7 @@ def _save(request, form, write):
     try:
         return write(form.cleaned_data)
     except ValidationError as error:
-        _show_refusal(form, error)
+        show_service_error(form, error)
         return None
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
@@ -20,15 +21,6 @@ EDITORS = tuple(service.EDITORS)
 
 def programme_evaluation_url(programme):
     return f"{reverse('programme_detail', args=[programme.pk])}#evaluation"
-
-
-def _add_errors(form, error):
-    """A service error on the form: under its field when the form has one, else above."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @role_required(*EDITORS)
@@ -54,7 +46,7 @@ def session_edit(request, programme, pk=None):
                 request.user, programme, session, **form.cleaned_data, actions=actions.actions()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("The evaluation session has been saved."))
             return redirect(programme_evaluation_url(programme))

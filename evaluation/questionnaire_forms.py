@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from vakwerk.fields import DateInput, PlausibleInput
+from vakwerk.fields import DateInput, PlausibleInput, show_service_error
 
 from . import questionnaires
 from .models import Audience, QuestionKind, Questionnaire, Stakeholder
@@ -250,8 +250,4 @@ class AnswerForm(PlausibleInput, forms.Form):
     def add_service_errors(self, error):
         """Errors the service found (the questions changed between showing and sending
         the form): on their field when it is still there, above the form otherwise."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else None, errors)
+        show_service_error(self, error)

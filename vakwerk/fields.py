@@ -498,3 +498,11 @@ class PlausibleInput:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         apply_rules(self, self.field_kinds)
+
+
+def show_service_error(form, error):
+    """A service's ValidationError on the form, like the form's own errors: under its field
+    when the form has that field, above the form otherwise (a refusal is never a 500)."""
+    errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+    for name, messages in errors.items():
+        form.add_error(name if name in form.fields else None, messages)
