@@ -429,7 +429,7 @@ def record_network_measurement(user, participant, *, moment, **fields):
             AuditAction.CREATE if created else AuditAction.UPDATE,
             obj=measurement,
             participant_id=participant.pk,
-            detail=f"network measurement: {measurement.get_moment_display()}"[:100],
+            detail=f"network measurement: {measurement.moment}",
         )
     return measurement
 

@@ -101,8 +101,8 @@ def _field_names(fields, model_name):
 
 
 def _moment(text):
-    # Stored as the moment's label when it was recorded; shown as the label now when it
-    # is one of the choices' values or labels.
+    # Stored as the moment's value (months since the group; early rows hold the label in
+    # the writer's language): shown as the label in the reader's language.
     try:
         field = apps.get_model("participants.NetworkMeasurement")._meta.get_field("moment")
     except (LookupError, FieldDoesNotExist):

@@ -512,3 +512,21 @@ def test_the_demo_measures_the_network_at_intake_and_at_each_measured_follow_up(
     kampen = Participant.objects.filter(municipality__name="Demo Kampen")
     assert NetworkMeasurement.objects.filter(participant__in=kampen, moment=0).exists()
     assert not NetworkMeasurement.objects.filter(participant__in=kampen, moment__gt=0).exists()
+
+
+def test_the_audit_trail_names_the_moment_in_the_readers_language(consultant, participant):
+    from vakwerk import audit_text
+
+    with translation.override("en"):
+        measure(consultant, participant, NetworkMoment.INTAKE, 4, 1, 3)
+    entry = AuditEntry.objects.filter(participant_id=participant.pk).latest("pk")
+    with translation.override("nl"):
+        dutch = audit_text.describe(entry.detail, entry.object_type)
+    with translation.override("en"):
+        english = audit_text.describe(entry.detail, entry.object_type)
+    intake = NetworkMoment.INTAKE.label
+    with translation.override("nl"):
+        assert str(intake) in dutch
+    with translation.override("en"):
+        assert str(intake) in english
+    assert dutch != english
