@@ -5,12 +5,10 @@ Employers see only the candidates introduced to their own opportunities, under a
 that carries their name only with the participant's consent; everything identifying stays
 with the municipality."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from participants.models import Participant
 from participants.selectors import held_certificates, profile_trainings
-from vakwerk import audit
+from vakwerk import audit, pdf
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
@@ -218,23 +216,11 @@ def _render_candidate(request, match, move_form=None, placement_form=None):
 # PDF
 
 
-def _page_counter_css():
-    """CSS `content` for "Page X of Y": the sentence from the catalogue, the numbers from
-    WeasyPrint's counters; quotes and backslashes dropped so a translation stays inside
-    the CSS string."""
-    text = _("Page %(page)s of %(pages)s")
-    text = text.replace('"', "").replace("\\", "").replace("<", "")
-    text = text % {"page": '" counter(page) "', "pages": '" counter(pages) "'}
-    return f'"{text}"'
-
-
 def _pdf(request, *, name, participant, opportunity=None, consents=None):
-    import weasyprint  # heavy import (Pango); only the PDF paths need it
-
     municipality = request.user.municipality
     # Headings are set in this colour on white paper: theme keeps them readable.
     colour = text_colour_on_white(municipality.colour)
-    html = render_to_string(
+    return pdf.render_template_pdf(
         "employers/talent_profile_pdf.html",
         {
             "name": name,
@@ -246,11 +232,7 @@ def _pdf(request, *, name, participant, opportunity=None, consents=None):
             "municipality": municipality,
             "colour": colour,
             "today": timezone.localdate(),
-            "page_counter": _page_counter_css(),
         },
-    )
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
     )
 
 

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.models import Programme
+from vakwerk.pdf import render_pdf
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
@@ -61,25 +61,6 @@ def download_name(report):
     return f"{DOWNLOAD_PREFIXES[report.kind]}-{slug}-{day:%Y-%m-%d}.pdf".lower()
 
 
-def render_pdf(html):
-    """HTML to an accessible PDF (tagged headings and tables, PDF/UA-1)."""
-    import weasyprint  # heavy import (Pango); only the PDF path needs it
-
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-
-
-def page_counter_css():
-    """CSS `content` for "Page X of Y": the sentence from the catalogue, the numbers from
-    WeasyPrint's page counters. Quotes, backslashes and angle brackets are dropped so that
-    no translation can break out of the CSS string."""
-    text = _("Page %(number)s of %(total)s")
-    text = text.replace('"', "").replace("\\", "").replace("<", "")
-    text = text % {"number": '" counter(page) "', "total": '" counter(pages) "'}
-    return f'"{text}"'
-
-
 # Building
 
 
@@ -102,7 +83,6 @@ def _common_context(report, today):
         "colour": text_colour_on_white(municipality.colour),
         "today": today,
         "period": selectors.Period(report.period_start, report.period_end),
-        "page_counter": page_counter_css(),
         "title": f"{report.get_kind_display()} · {programme.name}",
     }
 

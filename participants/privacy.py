@@ -9,17 +9,14 @@ import re
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Func, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
 
-from vakwerk import audit
+from vakwerk import audit, pdf
 from vakwerk.audit import AuditAction
 from vakwerk.fields import add_months, day_after
 from vakwerk.models import Municipality
@@ -189,24 +186,12 @@ def _for_display(value):
     return value
 
 
-def _page_counter_css():
-    """CSS `content` for "Page X of Y": the sentence comes from the catalogue, the
-    numbers from WeasyPrint's page counters. Quotes and backslashes are dropped so that
-    a translation cannot break out of the CSS string."""
-    text = _("Page %(page)s of %(pages)s")
-    text = text.replace('"', "").replace("\\", "").replace("<", "")
-    text = text % {"page": '" counter(page) "', "pages": '" counter(pages) "'}
-    return f'"{text}"'
-
-
 def subject_access_pdf(data, municipality):
     """The same data as the JSON, as an accessible (PDF/UA) document."""
-    import weasyprint  # heavy import (Pango); only the PDF paths need it
-
     # The colour goes into CSS: only a plain hex value may.
     # Headings are set in this colour on white paper: theme keeps them readable.
     colour = text_colour_on_white(municipality.colour)
-    html = render_to_string(
+    return pdf.render_template_pdf(
         "participants/privacy/subject_access_pdf.html",
         {
             "participant_number": data["participant"]["id"],
@@ -214,11 +199,7 @@ def subject_access_pdf(data, municipality):
             "municipality": municipality,
             "colour": colour,
             "today": timezone.localdate(),
-            "page_counter": _page_counter_css(),
         },
-    )
-    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1"
     )
 
 

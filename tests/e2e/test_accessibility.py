@@ -283,7 +283,6 @@ def pdf_html():
                 "municipality": programme.municipality,
                 "colour": text_colour_on_white(programme.municipality.colour),
                 "today": timezone.localdate(),
-                "page_counter": matching_views._page_counter_css(),
             },
         )
     documents.append(("pdf:talent_profile", html))

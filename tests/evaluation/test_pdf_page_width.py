@@ -91,14 +91,14 @@ def test_no_word_of_any_pdf_runs_past_the_right_margin(demo, client, tmp_path):
     client.force_login(manager)
     response = client.get(reverse("employers:talent_profile_pdf", args=[participant.pk]))
     assert response.status_code == 200
-    html = render_to_string("employers/talent_profile_pdf.html", {"page_counter": '""'})
+    html = render_to_string("employers/talent_profile_pdf.html", {})
     documents.append(("talent profile", html, b"".join(response.streaming_content)
                       if response.streaming else response.content))  # fmt: skip
 
     admin = User.objects.get(email="admin@zwolle.example")
     data = privacy.subject_access_data(admin, participant)
     pdf = privacy.subject_access_pdf(data, admin.municipality)
-    html = render_to_string("participants/privacy/subject_access_pdf.html", {"page_counter": '""'})
+    html = render_to_string("participants/privacy/subject_access_pdf.html", {})
     documents.append(("subject access", html, pdf))
 
     problems = {}
