@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
-from vakwerk import audit, formatting
+from funding.savings import assumption_rows
+from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.models import Programme
 from vakwerk.pdf import render_pdf
@@ -112,28 +112,10 @@ def savings_context(report, today=None):
         savings=figures,
         result=figures.results[0],
         assumptions=figures.assumptions,
-        assumption_rows=_assumption_display(figures.assumptions),
+        assumption_rows=assumption_rows(figures.assumptions),
         chart=charts.savings_chart(figures, context["colour"]),
     )
     return context
-
-
-def _assumption_display(assumptions):
-    """(label, value as text) for every assumption, in the language of the report."""
-    rows = []
-    for label, name, value in selectors.assumption_rows(assumptions):
-        if name.startswith("yearly_cost"):
-            text = formatting.money(value)
-        elif name in ("partial_benefit_share", "reference_outflow_rate"):
-            text = formatting.percent(value)
-        elif name == "remaining_duration_years":
-            text = _("%(years)s years") % {"years": formatting.number(value.normalize())}
-        elif name == "sustainable_follow_up":
-            text = _("%(months)s months") % {"months": value}
-        else:
-            text = str(value)
-        rows.append((label, text))
-    return rows
 
 
 CONTEXTS = {ReportKind.MONITORING: monitoring_context, ReportKind.SAVINGS: savings_context}

@@ -779,7 +779,6 @@ def budgets(scope, on_date=None):
 @dataclass(frozen=True)
 class Savings:
     assumptions: object
-    assumption_rows: list
     results: list
     realised_to_date: Decimal
     gross_projected: Decimal
@@ -792,18 +791,6 @@ def current_assumptions(municipality):
     return SavingsAssumptions.objects.current(municipality) or savings_model.default_assumptions(
         municipality
     )
-
-
-def assumption_rows(assumptions):
-    """(label, value) for every assumption the savings model uses, in its order."""
-    rows = []
-    for name in savings_model.ASSUMPTION_FIELDS:
-        model_field = SavingsAssumptions._meta.get_field(name)
-        value = getattr(assumptions, name)
-        if model_field.choices:
-            value = dict(model_field.flatchoices).get(value, value)
-        rows.append((str(model_field.verbose_name), name, value))
-    return rows
 
 
 def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=None):
@@ -834,7 +821,6 @@ def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=N
 
     return Savings(
         assumptions=assumptions,
-        assumption_rows=assumption_rows(assumptions),
         results=results,
         realised_to_date=total("realised_to_date"),
         gross_projected=total("gross_projected"),

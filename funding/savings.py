@@ -56,7 +56,7 @@ from participants.models import (
     BenefitType,
     OutcomeMeasurement,
 )
-from vakwerk import audit
+from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.models import Municipality, Programme
 from vakwerk.roles import Role
@@ -126,6 +126,34 @@ def preview_assumptions(assumptions, **changes):
     values = {name: getattr(assumptions, name) for name in ASSUMPTION_FIELDS}
     values.update(changes)
     return SavingsAssumptions(municipality_id=assumptions.municipality_id, version=None, **values)
+
+
+# How each assumption is shown; the others are a count of months or a choice.
+MONEY_ASSUMPTIONS = ("yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both")
+SHARE_ASSUMPTIONS = ("partial_benefit_share", "reference_outflow_rate")
+
+
+def assumption_rows(assumptions):
+    """(label, value as text) for every assumption, in ASSUMPTION_FIELDS' order and the
+    active language: the one list the savings page, its history and the savings PDF show."""
+    rows = []
+    for name in ASSUMPTION_FIELDS:
+        model_field = SavingsAssumptions._meta.get_field(name)
+        value = getattr(assumptions, name)
+        if name in MONEY_ASSUMPTIONS:
+            text = formatting.money(value)
+        elif name in SHARE_ASSUMPTIONS:
+            text = formatting.percent(value)
+        elif name == "remaining_duration_years":
+            text = _("%(years)s years") % {"years": formatting.number(value.normalize())}
+        elif name == "sustainable_follow_up":
+            text = _("%(months)s months") % {"months": value}
+        elif model_field.choices:
+            text = str(dict(model_field.flatchoices).get(value, value))
+        else:
+            text = str(value)
+        rows.append((str(model_field.verbose_name), text))
+    return rows
 
 
 @dataclass(frozen=True)

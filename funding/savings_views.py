@@ -18,12 +18,10 @@ from vakwerk.roles import Role
 
 from . import savings
 from .forms import AssumptionsForm, PreviewForm
-from .models import Counterfactual, Fund, FundKind, SavingsAssumptions
+from .models import Fund, FundKind, SavingsAssumptions
 from .templatetags.money import euro
 
 READERS = (Role.MANAGER, Role.ADMIN)
-MONEY_FIELDS = {"yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both"}
-SHARE_FIELDS = {"partial_benefit_share", "reference_outflow_rate"}
 
 
 def _versions(user):
@@ -36,27 +34,6 @@ def _current(user):
 
 def _percent(value):
     return value * 100 if value is not None else None
-
-
-def assumption_rows(assumptions):
-    """(label, value, kind) for every assumption, so that the template shows them all in
-    the same order everywhere; `kind` says how to format the value."""
-    rows = []
-    for name in savings.ASSUMPTION_FIELDS:
-        label = SavingsAssumptions._meta.get_field(name).verbose_name
-        value = getattr(assumptions, name)
-        if name in MONEY_FIELDS:
-            kind = "money"
-        elif name in SHARE_FIELDS:
-            kind, value = "percent", _percent(value)
-        elif name == "counterfactual":
-            kind, value = "text", Counterfactual(value).label
-        elif name == "sustainable_follow_up":
-            kind = "months"
-        else:
-            kind = "years"
-        rows.append((label, value, kind))
-    return rows
 
 
 def _programme_funds(user):
@@ -135,7 +112,7 @@ def savings_report(request):
     ]
     context = {
         "assumptions": assumptions,
-        "assumption_rows": assumption_rows(assumptions),
+        "assumption_rows": savings.assumption_rows(assumptions),
         "is_current": current is None or assumptions.pk == current.pk,
         "versions": versions,
         "preview": preview,
@@ -151,7 +128,7 @@ def savings_report(request):
 @role_required(*READERS)
 def assumptions_history(request):
     versions = [
-        {"assumptions": version, "rows": assumption_rows(version)}
+        {"assumptions": version, "rows": savings.assumption_rows(version)}
         for version in _versions(request.user).order_by("-version")
     ]
     labels = [
