@@ -6,18 +6,17 @@ screen readers (and prints it in the PDF).
 Only presentation attributes are used, never `style`: the Content-Security-Policy blocks
 inline styles on the page, and WeasyPrint reads the attributes just as well."""
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from vakwerk import formatting
+from vakwerk.theme import DEFAULT_COLOUR, safe_colour
 
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 TEXT = "#1a1a1a"
 GRID = "#c8c8c8"
-DEFAULT_COLOUR = "#01689b"
 REFERENCE_STYLES = (
     # (line colour, dash pattern): the goal red and dashed, the reference dark and dotted,
     # so that they stay apart in black and white too.
@@ -25,12 +24,6 @@ REFERENCE_STYLES = (
     ("#333333", "2 3"),
     ("#6a4c93", "8 2 2 2"),
 )
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def safe_colour(colour):
-    """Only a plain hex colour goes into the markup."""
-    return colour if colour and _HEX.match(colour) else DEFAULT_COLOUR
 
 
 def percent_text(value):

@@ -5,11 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import STAFF_ROLES, Role
-from .theme import validate_readable_colour
+from .theme import DEFAULT_COLOUR, colour_validator, validate_readable_colour
 
-colour_validator = RegexValidator(
-    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
-)
 cbs_code_validator = RegexValidator(r"^\d{4}$", _("A CBS municipality code has four digits."))
 
 
@@ -21,7 +18,7 @@ class Municipality(models.Model):
     colour = models.CharField(
         _("colour"),
         max_length=7,
-        default="#01689b",
+        default=DEFAULT_COLOUR,
         validators=[colour_validator, validate_readable_colour],
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk import formatting
@@ -21,7 +22,18 @@ DARK = "#212529"  # Bootstrap's body text: near-black, as the rest of the page
 TEXT_CONTRAST = 4.5
 NON_TEXT_CONTRAST = 3.0
 
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The one check of a colour's form: "#" and six hexadecimal digits. Only such a value is
+# ever written into CSS or SVG; the model's validator and every reader use this.
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+_HEX_COLOUR = re.compile(HEX_COLOUR)
+
+colour_validator = RegexValidator(
+    HEX_COLOUR, _("Enter a colour as # followed by six hexadecimal digits.")
+)
+
+
+def is_hex_colour(value):
+    return isinstance(value, str) and bool(_HEX_COLOUR.fullmatch(value))
 
 
 def relative_luminance(hex_colour):
@@ -40,7 +52,7 @@ def contrast_ratio(first, second):
 
 def safe_colour(hex_colour):
     """The colour if it is a well-formed hex colour, else the default (old rows, odd input)."""
-    return hex_colour.lower() if _HEX_COLOUR.match(hex_colour or "") else DEFAULT_COLOUR
+    return hex_colour.lower() if is_hex_colour(hex_colour) else DEFAULT_COLOUR
 
 
 def readable_text_colour(hex_colour):
@@ -52,8 +64,8 @@ def readable_text_colour(hex_colour):
 
 
 def validate_readable_colour(value):
-    if not _HEX_COLOUR.match(value or ""):
-        return  # the format validator reports this one
+    if not is_hex_colour(value):
+        return  # colour_validator reports this one
     text = readable_text_colour(value)
     ratio = contrast_ratio(text, value)
     if ratio < TEXT_CONTRAST:
