@@ -94,11 +94,8 @@ def _csv_cell(value):
 
 def ledger_csv(fund, entries, names=True):
     buffer = io.StringIO()
-    # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
-    buffer.write("\ufeff")
-    # ";" because a Dutch Excel expects it: the comma is the decimal separator there.
     # Every cell through the formula guard; amounts like -1.234,56 stay numbers.
-    writer = spreadsheets.csv_writer(buffer, delimiter=";")
+    writer = spreadsheets.excel_csv_writer(buffer)
     writer.writerow(HEADER)
     for row in rows(entries, names):
         writer.writerow([_csv_cell(value) for value in row])

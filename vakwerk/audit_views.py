@@ -94,9 +94,8 @@ class _Echo:
 def _csv_lines(entries, labels):
     # A failed login stores whatever was typed as the user name, so the trail holds text
     # an attacker chose: every cell goes through the formula guard.
-    writer = spreadsheets.csv_writer(_Echo(), delimiter=";")
-    # The byte order mark tells Excel the file is UTF-8; without it "ë" turns into "Ã«".
-    yield "\ufeff" + writer.writerow(CSV_HEADER)
+    writer = spreadsheets.excel_csv_writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
     for entry in entries.iterator(chunk_size=1000):
         row = [
             timezone.localtime(entry.at, AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),

@@ -10,7 +10,8 @@ the file a manager or researcher opens. Text is data in our exports, never a for
 - Excel: such text is written as a string cell, never as a formula cell (openpyxl would
   otherwise store any string starting with `=` as a formula).
 
-Use `csv_writer` instead of `csv.writer` and `append_row` instead of `sheet.append`; the
+Use `csv_writer` (or `excel_csv_writer` for a file people open in Excel) instead of
+`csv.writer` and `append_row` instead of `sheet.append`; the
 test in tests/vakwerk/test_output_encoding.py fails when a module writes spreadsheets
 another way.
 """
@@ -52,6 +53,27 @@ class _GuardedWriter:
 def csv_writer(fileobj, **kwargs):
     """`csv.writer` with every cell passed through `neutralise`."""
     return _GuardedWriter(csv.writer(fileobj, **kwargs))
+
+
+class _StartsWithByteOrderMark:
+    """A file whose first write starts with the byte order mark; each write's result is
+    handed back, so that a streaming echo (a file that returns the line) still works."""
+
+    def __init__(self, fileobj):
+        self._fileobj, self._started = fileobj, False
+
+    def write(self, text):
+        if not self._started:
+            self._started = True
+            text = "\ufeff" + text
+        return self._fileobj.write(text)
+
+
+def excel_csv_writer(fileobj):
+    """`csv_writer` for a CSV that people open in a Dutch Excel: ";" between cells, because
+    the comma is the decimal separator there, and a byte order mark first, without which
+    Excel reads UTF-8 "ë" as "Ã«"."""
+    return csv_writer(_StartsWithByteOrderMark(fileobj), delimiter=";")
 
 
 def excel_cells(sheet, values):
