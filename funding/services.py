@@ -37,8 +37,12 @@ def _check_available(fund, amount):
     available = selectors.balance(fund).available
     if amount > available:
         raise ValidationError(
-            _("Not enough available in “%(fund)s”: € %(available)s left, € %(amount)s asked.")
-            % {"fund": fund.name, "available": available, "amount": amount},
+            _("Not enough available in “%(fund)s”: %(available)s left, %(amount)s asked.")
+            % {
+                "fund": fund.name,
+                "available": formatting.money(available),
+                "amount": formatting.money(amount),
+            },
             code="insufficient",
         )
 
@@ -85,15 +89,19 @@ def correct(user, entry, amount, description):
     after = selectors.balance(fund).available
     if after < 0 and after < before:
         raise ValidationError(
-            _("Not enough available in “%(fund)s”: € %(available)s left, € %(amount)s asked.")
-            % {"fund": fund.name, "available": before, "amount": before - after},
+            _("Not enough available in “%(fund)s”: %(available)s left, %(amount)s asked.")
+            % {
+                "fund": fund.name,
+                "available": formatting.money(before),
+                "amount": formatting.money(before - after),
+            },
             code="insufficient",
         )
     open_after = selectors.commitment_balance(entry.commitment) if entry.commitment_id else None
     if open_after is not None and open_after < 0 and open_after < commitment_open:
         raise ValidationError(
-            _("This is more than the € %(open)s still open on the commitment.")
-            % {"open": commitment_open},
+            _("This is more than the %(open)s still open on the commitment.")
+            % {"open": formatting.money(commitment_open)},
             code="overspend",
         )
     return correction
@@ -114,8 +122,8 @@ def book_expenditure(user, fund, amount, description, commitment=None):
         open_amount = selectors.commitment_balance(commitment)
         if amount > open_amount:
             raise ValidationError(
-                _("This is more than the € %(open)s still open on the commitment.")
-                % {"open": open_amount},
+                _("This is more than the %(open)s still open on the commitment.")
+                % {"open": formatting.money(open_amount)},
                 code="overspend",
             )
     else:
@@ -264,8 +272,8 @@ def book_replenishment(user, fund, amount, calculation):
         room = fund.ceiling - (current.allocated - current.spent)
         if amount > room:
             raise ValidationError(
-                _("This would take the fund above its ceiling of € %(ceiling)s.")
-                % {"ceiling": fund.ceiling},
+                _("This would take the fund above its ceiling of %(ceiling)s.")
+                % {"ceiling": formatting.money(fund.ceiling)},
                 code="ceiling",
             )
     return _book(user, fund, EntryKind.REPLENISHMENT, amount,

@@ -151,15 +151,6 @@ def parse_decimal(value):
     return (-number if negative else number), negative
 
 
-def dutch_number(value, places=None):
-    """A number as it is written in Dutch: "14.783,00", "-250,00", "0,150"."""
-    value = Decimal(value)
-    if places is None:
-        places = max(0, -value.as_tuple().exponent)
-    text = f"{value:,.{places}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 class DecimalInput(forms.TextInput):
     """A text input with the numeric keyboard on a phone."""
 
@@ -212,7 +203,7 @@ class DecimalInputField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
-            return dutch_number(value, self.decimal_places)
+            return formatting.dutch_number(value, self.decimal_places)
         return value
 
     def widget_attrs(self, widget):

@@ -58,6 +58,14 @@ def number(value, places=None):
     return f"-{text}" if amount < 0 else text
 
 
+def dutch_number(value, places=None):
+    """14.783,00 / -250,00 / 0,150 whatever the active language: for what must read back the
+    same in any language (a form's value) and files whose format is Dutch by agreement
+    (the ledger export for finance). '' for None."""
+    with translation.override("nl"):
+        return number(value, places)
+
+
 def money(value):
     """€ 14.783,00 and € -50,00 in Dutch; €14,783.00 and -€50.00 in English. '' for None."""
     if value is None or value == "":

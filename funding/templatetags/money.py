@@ -5,7 +5,6 @@ formatting layer's (vakwerk/formatting.py), in the active language: € 14.783,0
 from decimal import InvalidOperation
 
 from django import template
-from django.utils import translation
 
 from vakwerk import formatting
 
@@ -15,8 +14,7 @@ register = template.Library()
 def dutch_amount(value):
     """'1.234,56' (no currency sign) whatever the user's language: for files whose format is
     Dutch by agreement (the ledger export for finance). '' for None."""
-    with translation.override("nl"):
-        return formatting.number(value, 2) if value not in (None, "") else ""
+    return formatting.dutch_number(value, 2)
 
 
 @register.filter

@@ -25,10 +25,10 @@ from vakwerk.fields import (
     BOUNDS,
     DecimalInputField,
     ascii_digits,
-    dutch_number,
     parse_decimal,
     parse_id,
 )
+from vakwerk.formatting import dutch_number
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
