@@ -12,7 +12,7 @@ from funding.models import Fund, LedgerEntry
 from funding.selectors import with_balances
 from participants.models import OutcomeMeasurement, Participant
 from participants.validators import is_valid_bsn
-from vakwerk import scale
+from vakwerk.demo import scale
 from vakwerk.models import Municipality, User
 
 pytestmark = pytest.mark.django_db
