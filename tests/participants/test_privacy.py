@@ -272,6 +272,18 @@ def test_admin_finds_a_participant_by_bsn_in_a_post(client, admin, anna):
     assert (entry.user, entry.purpose) == (admin, "inzageverzoek")
 
 
+def test_a_bsn_typed_with_spaces_and_dots_finds_the_participant(client, admin, anna):
+    """As it is often written on a letter: 1234 56 782, or 1234.56.782 (vakwerk.bsn)."""
+    client.force_login(admin)
+    for typed in (
+        f"{anna.bsn[:4]} {anna.bsn[4:6]} {anna.bsn[6:]}",
+        f" {anna.bsn[:4]}.{anna.bsn[4:6]}.{anna.bsn[6:]} ",
+    ):
+        response = client.post(reverse("participants:subject_access"), {"bsn": typed})
+        assert response.status_code == 200
+        assert response.context["participant"] == anna
+
+
 def test_an_unknown_bsn_gives_a_form_error(client, admin, anna):
     client.force_login(admin)
     other_valid_bsn = "111222333"

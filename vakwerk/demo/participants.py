@@ -41,7 +41,7 @@ from participants.services import (
     save_talent_profile,
     schedule_follow_ups,
 )
-from participants.validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
 
 FIRST_NAMES = [
     "Anouk", "Bas", "Chantal", "Dirk", "Esra", "Fleur", "Gerrit", "Hanna", "Ilse", "Jeroen",

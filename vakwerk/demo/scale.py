@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from funding.models import Fund, SocialImpactBond
 from participants.models import target_group_for
-from participants.validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
 from vakwerk.models import Municipality, Programme
 
 UTC = datetime.UTC
