@@ -119,5 +119,8 @@ def test_production_settings_do_not_install_the_demo_app():
     assert production.returncode != 0
     assert "Unknown command: 'seed_demo'" in production.stderr
     installed = "from django.apps import apps; print(apps.is_installed('vakwerk.demo'))"
-    assert manage("vakwerk.settings.production", "shell", "-c", installed).stdout == "False\n"
+    assert (
+        manage("vakwerk.settings.production", "shell", "-v", "0", "-c", installed).stdout
+        == "False\n"
+    )
     assert manage("vakwerk.settings.dev", "help", "seed_demo").returncode == 0
