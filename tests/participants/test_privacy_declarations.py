@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.module_loading import module_has_submodule
 
 from participants import selectors
 from participants.models import Participant
@@ -176,6 +177,23 @@ def test_declarations_are_holds_or_not_personal():
     assert all(
         isinstance(item, Holds | NotPersonal) for item in privacy_declarations.declarations()
     )
+
+
+def test_the_core_collects_every_apps_declarations_with_its_own_last():
+    """The core names no domain app: it finds each installed app's personal_data module.
+    The export starts with the participant's own record and ends with the core's history."""
+    sections = [item.model.split(".")[0] for item in privacy_declarations.holdings()]
+    with_declarations = {
+        config.label
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, privacy_declarations.MODULE)
+    }
+    assert set(sections) == with_declarations
+    assert {"participants", "consultants", "employers", "funding", "evaluation"} <= set(sections)
+    assert privacy_declarations.holdings()[0].model == "participants.Participant"
+    # The core's sections (the audit trail's) after every domain app's.
+    assert sections[-1] == "vakwerk"
+    assert sections == sorted(sections, key=lambda label: label == "vakwerk")
 
 
 def test_the_readme_says_what_inzage_and_anonymisation_cover():
