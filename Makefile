@@ -59,6 +59,7 @@ demo-check: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PROD_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 

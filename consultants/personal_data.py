@@ -1,8 +1,8 @@
-"""What this app holds about a participant (format: participants/personal_data.py)."""
+"""What this app holds about a participant (format: vakwerk/privacy_declarations.py)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from participants.personal_data import Holds
+from vakwerk.privacy_declarations import Holds
 
 DECLARATIONS = [
     Holds(

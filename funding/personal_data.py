@@ -1,10 +1,10 @@
-"""What this app holds about a participant (format: participants/personal_data.py)."""
+"""What this app holds about a participant (format: vakwerk/privacy_declarations.py)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from participants.personal_data import Holds
+from vakwerk.privacy_declarations import Holds
 
 
 def commitment_booking_text(commitment):

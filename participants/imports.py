@@ -32,12 +32,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from vakwerk.bsn import is_valid_bsn, mask_bsn, normalise_bsn
 from vakwerk.models import Municipality, User
 from vakwerk.roles import Role
 
 from . import services
 from .models import BenefitType, Participant, postcode_validator
-from .validators import is_valid_bsn, mask_bsn, normalise_bsn
 
 MAX_ROWS = 5_000
 MAX_BYTES = 5 * 1024 * 1024

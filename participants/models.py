@@ -8,9 +8,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.bsn import mask_bsn
 from vakwerk.roles import Role
 
-from .validators import BSNValidator, mask_bsn
+from .validators import BSNValidator
 
 # The Participatiewet replaced the Wet werk en bijstand (WWB) on 1 January 2015.
 PARTICIPATIEWET_START = datetime.date(2015, 1, 1)

@@ -16,14 +16,13 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from vakwerk import audit, pdf
+from vakwerk import audit, pdf, privacy_declarations
 from vakwerk.audit import AuditAction
 from vakwerk.fields import add_months, day_after
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
-from . import personal_data
 from .models import Enrolment, Participant
 from .validators import normalise_bsn
 
@@ -115,7 +114,7 @@ def subject_access_data(admin_user, participant):
             "cbs_code": participant.municipality.cbs_code,
         },
     }
-    for declaration in personal_data.holdings():
+    for declaration in privacy_declarations.holdings():
         rows = _section_rows(declaration, participant)
         data[declaration.section] = (rows[0] if rows else None) if declaration.single else rows
     return data
@@ -131,7 +130,7 @@ def subject_access_summary(data):
     """What the admin checks before handing the files over: how much of each kind."""
     return [
         (str(declaration.label), _section_size(data.get(declaration.section)))
-        for declaration in personal_data.holdings()
+        for declaration in privacy_declarations.holdings()
         if declaration.section != "participant"
     ]
 
@@ -148,7 +147,7 @@ def pdf_sections(data):
     """The sections of the PDF, each a heading and its records, each record a list of
     (label, value): built from the same declarations as the JSON, so the two agree."""
     sections = []
-    for declaration in personal_data.holdings():
+    for declaration in privacy_declarations.holdings():
         value = data.get(declaration.section)
         rows = [value] if isinstance(value, dict) else list(value or [])
         fields = declaration.get_model()._meta.concrete_fields
@@ -302,7 +301,7 @@ def anonymise(participant, when):
         changed = {}
         # Every path ends in the participant's number, which stays: blanking one model
         # never puts another's rows out of reach.
-        for declaration in personal_data.holdings():
+        for declaration in privacy_declarations.holdings():
             rows = declaration.rows_of(current)
             if declaration.delete:
                 rows.delete()

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.bsn import is_valid_bsn, normalise_bsn
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import privacy
 from .forms import BsnSearchForm
 from .models import Participant
-from .validators import BSNValidator, is_valid_bsn, normalise_bsn
+from .validators import BSNValidator
 
 
 def _participant(request, pk):

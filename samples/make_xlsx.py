@@ -2,7 +2,7 @@
 from a benefit system is: the BSN as text (a number would lose a leading zero), dates as
 date cells and amounts as numbers.
 
-The BSNs are made up (participants.validators.bsn_from_number, in the 99999xxxx block
+The BSNs are made up (vakwerk.bsn.bsn_from_number, in the 99999xxxx block
 that the BRP keeps for test persons); they pass the 11-check but belong to no one.
 
 Run from the repository root: .venv/bin/python samples/make_xlsx.py

@@ -10,6 +10,8 @@ from django.contrib.admin.apps import AdminConfig
 class PlatformAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Here, not at the top: this module is named in INSTALLED_APPS and loads before
+        # the models, which the login form's module needs (django.contrib.auth.forms).
         from .forms import AdminLoginForm
 
         self.login_form = AdminLoginForm

@@ -1,6 +1,7 @@
 """The audit trail and field history: one place that writes them, called by services and
 views in the same transaction as the work they record."""
 
+from .bsn import mask_bsn
 from .models import AuditAction, AuditEntry, FieldChange
 
 __all__ = ["AuditAction", "record", "record_many", "snapshot", "record_field_changes"]
@@ -61,7 +62,7 @@ def record_field_changes(user, instance, before, participant_id):
         old_shown = _display(instance, field, old)
         new_shown = _display(instance, field, new)
         if field == "bsn":
-            old_shown, new_shown = _mask(old_shown), _mask(new_shown)
+            old_shown, new_shown = mask_bsn(old_shown), mask_bsn(new_shown)
         changes.append(
             FieldChange(
                 changed_by=user,
@@ -77,7 +78,3 @@ def record_field_changes(user, instance, before, participant_id):
     if changes:
         FieldChange.objects.bulk_create(changes)
     return changes
-
-
-def _mask(value):
-    return f"*****{value[-4:]}" if value else ""

@@ -4,8 +4,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from employers.models import Employer
-
 from .fields import PlausibleInput, is_ascii_digits
 from .roles import Role
 from .security import LOGIN_NAME_MAX_LENGTH, address_is_locked, normalise_login_name
@@ -75,16 +73,17 @@ class UserInviteForm(PlausibleInput, forms.Form):
     first_name = forms.CharField(label=_("first name"), max_length=100)
     last_name = forms.CharField(label=_("last name"), max_length=100)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
-    employer = forms.ModelChoiceField(
-        label=_("employer"),
-        queryset=Employer.objects.none(),
-        required=False,
-        help_text=_("Only for users with the role employer."),
-    )
+
+    # What a domain app adds for a role the core knows too little about (the employers app:
+    # the employer an employer user works for, employers/user_invite.py). Each extension,
+    # registered by its app's ready(), has add_fields(form, acting_user) and clean(form,
+    # data); its fields' cleaned values go to services.invite_user with the others.
+    extensions = {}
 
     def __init__(self, *args, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["employer"].queryset = Employer.objects.for_user(acting_user)
+        for extension in self.extensions.values():
+            extension.add_fields(self, acting_user)
 
     def clean_email(self):
         # Whether the address is taken is for the service to answer: only users of the
@@ -93,10 +92,8 @@ class UserInviteForm(PlausibleInput, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("role") == Role.EMPLOYER and not data.get("employer"):
-            self.add_error("employer", _("Choose the employer this user works for."))
-        if data.get("role") != Role.EMPLOYER:
-            data["employer"] = None
+        for extension in self.extensions.values():
+            extension.clean(self, data)
         return data
 
 

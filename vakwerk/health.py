@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 
+from .celery import app
 from .models import WorkerHeartbeat
 
 
@@ -18,8 +19,6 @@ def database_state():
 def broker_state():
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    from .celery import app
-
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import SubmittedForm
 from .redirects import safe_target
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,6 @@ def _replay(request, submitted):
 
 
 def _once(view, request, key, args, kwargs):
-    from .models import SubmittedForm
-
     try:
         with transaction.atomic():
             record = SubmittedForm.objects.create(
@@ -127,8 +126,6 @@ def idempotent(view):
             return view(request, *args, **kwargs)
         key = key_from(request)
         if key is not None:
-            from .models import SubmittedForm
-
             # The common repeat (a second click, a reload) answered without a transaction.
             done = SubmittedForm.objects.filter(user=request.user, key=key).first()
             if done is not None:
@@ -159,8 +156,6 @@ def idempotent(view):
 
 def prune(now=None):
     """Forgets keys too old to be accepted again; returns how many."""
-    from .models import SubmittedForm
-
     cutoff = (now or timezone.now()) - KEY_MAX_AGE
     deleted, _rows = SubmittedForm.objects.filter(submitted_at__lt=cutoff).delete()
     return deleted

@@ -8,7 +8,7 @@ import re
 from django.template.defaultfilters import pprint
 from django.views import debug
 
-from participants.validators import is_valid_bsn, mask_bsn
+from .bsn import is_valid_bsn, mask_bsn
 
 # Eight digits too: older BSNs are often written without their leading zero. Only numbers
 # that pass the 11-proef are masked, so amounts, ids and phone numbers stay readable

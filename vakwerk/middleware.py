@@ -2,8 +2,10 @@ import time
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django_otp import user_has_device
 
 
@@ -76,9 +78,6 @@ class TwoFactorMiddleware:
 
 
 def redirect_with_next(url_name, request):
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
     return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
 
 

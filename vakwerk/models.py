@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -142,8 +143,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.email.lower()
-        from django.core.exceptions import ValidationError
-
         if self.role == Role.EMPLOYER and not self.employer_id:
             raise ValidationError({"employer": _("An employer user belongs to an employer.")})
         if self.role and not self.municipality_id:

@@ -5,12 +5,12 @@ from django.dispatch import receiver
 
 from . import audit
 from .audit import AuditAction
+from .middleware import start_inactivity_timer
+from .models import User
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    from .middleware import start_inactivity_timer
-
     start_inactivity_timer(request, user)
     audit.record(user, AuditAction.LOGIN)
 
@@ -23,8 +23,6 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
-    from .models import User
-
     # The attempted address is kept (it is what a security officer looks for); the
     # password never reaches this signal's credentials: Django cleanses it.
     email = (credentials.get("username") or "")[:254]

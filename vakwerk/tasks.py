@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.core.management import call_command
 
-from . import services
+from . import idempotency, services
 
 
 @shared_task(bind=True)
@@ -18,6 +18,4 @@ def clear_expired_sessions():
 @shared_task
 def prune_submitted_forms():
     """Forgets the one-time keys of forms too old to be accepted again (vakwerk/idempotency)."""
-    from . import idempotency
-
     return idempotency.prune()

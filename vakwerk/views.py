@@ -1,3 +1,5 @@
+from base64 import b32encode
+
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
@@ -166,8 +168,6 @@ def two_factor_setup(request):
 
 
 def _base32(key):
-    from base64 import b32encode
-
     return b32encode(key).decode()
 
 

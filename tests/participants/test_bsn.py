@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from participants.validators import BSNValidator, bsn_from_number, is_valid_bsn, mask_bsn
+from participants.validators import BSNValidator
+from vakwerk.bsn import bsn_from_number, is_valid_bsn, mask_bsn
 
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782", "999999990", "11222335"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from consultants import services as consultant_services
 from consultants.models import CoachingSession
-from participants import personal_data, privacy, services
+from participants import privacy, services
 from participants.forms import ParticipantForm
 from participants.models import (
     CohortMeeting,
@@ -32,7 +32,7 @@ from participants.validators import BSNValidator
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.participants.personal_records import fill_everything
 from tests.vakwerk.factories import MunicipalityFactory, ProgrammeFactory
-from vakwerk import audit
+from vakwerk import audit, privacy_declarations
 from vakwerk.audit import AuditAction
 from vakwerk.models import AuditEntry, FieldChange
 from vakwerk.roles import Role
@@ -228,7 +228,7 @@ def test_export_takes_the_same_number_of_queries_however_large_the_file(
     with CaptureQueriesContext(connection) as large:
         privacy.subject_access_data(admin, anna)
     # One query per declared model, and one for the participant with their municipality.
-    assert len(large) == len(small) <= 1 + len(personal_data.holdings())
+    assert len(large) == len(small) <= 1 + len(privacy_declarations.holdings())
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES)
@@ -270,6 +270,18 @@ def test_admin_finds_a_participant_by_bsn_in_a_post(client, admin, anna):
     assert response.wsgi_request.sensitive_post_parameters == ("bsn",)
     entry = AuditEntry.objects.get(participant_id=anna.pk, action=AuditAction.SEARCH)
     assert (entry.user, entry.purpose) == (admin, "inzageverzoek")
+
+
+def test_a_bsn_typed_with_spaces_and_dots_finds_the_participant(client, admin, anna):
+    """As it is often written on a letter: 1234 56 782, or 1234.56.782 (vakwerk.bsn)."""
+    client.force_login(admin)
+    for typed in (
+        f"{anna.bsn[:4]} {anna.bsn[4:6]} {anna.bsn[6:]}",
+        f" {anna.bsn[:4]}.{anna.bsn[4:6]}.{anna.bsn[6:]} ",
+    ):
+        response = client.post(reverse("participants:subject_access"), {"bsn": typed})
+        assert response.status_code == 200
+        assert response.context["participant"] == anna
 
 
 def test_an_unknown_bsn_gives_a_form_error(client, admin, anna):
@@ -710,7 +722,7 @@ def _pdf_text(pdf):
 def _free_texts(participant):
     """Every non-empty free text stored about the participant, per declared model."""
     texts = []
-    for item in personal_data.holdings():
+    for item in privacy_declarations.holdings():
         model = item.get_model()
         names = [
             field.name
@@ -787,7 +799,7 @@ def test_anonymisation_leaves_no_free_text_and_keeps_the_figures(carla, dirk):
             sorted(LedgerEntry.objects.values_list("kind", "amount", "commitment")),
             {
                 item.section: item.rows_of(carla).count()
-                for item in personal_data.holdings()
+                for item in privacy_declarations.holdings()
                 # The audit trail gains the anonymisation itself.
                 if not item.delete and item.section != "audit_entries"
             },
@@ -799,7 +811,7 @@ def test_anonymisation_leaves_no_free_text_and_keeps_the_figures(carla, dirk):
     assert privacy.anonymise(carla, timezone.now()) is True
 
     assert figures() == before
-    for item in personal_data.holdings():
+    for item in privacy_declarations.holdings():
         rows = item.rows_of(carla)
         if item.delete:
             assert not rows.exists(), item.model

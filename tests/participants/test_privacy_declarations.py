@@ -8,13 +8,15 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.module_loading import module_has_submodule
 
-from participants import personal_data, selectors
+from participants import selectors
 from participants.models import Participant
-from participants.personal_data import Holds, NotPersonal
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.participants.personal_records import fill_everything
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk import privacy_declarations
+from vakwerk.privacy_declarations import Holds, NotPersonal
 from vakwerk.roles import Role
 
 SOFT_REFERENCE = "participant_id"
@@ -72,7 +74,7 @@ def test_the_walk_finds_hidden_and_indirect_relations():
 
 
 def test_every_model_that_reaches_a_participant_is_declared():
-    missing = undeclared(reaching_models(), personal_data.declared_models())
+    missing = undeclared(reaching_models(), privacy_declarations.declared_models())
     assert not missing, (
         "Declare what these models hold about a participant in their app's "
         f"personal_data.py (Holds, or NotPersonal with the reason): {missing}"
@@ -83,7 +85,7 @@ def test_the_check_fails_for_an_app_that_declares_nothing():
     # Without evaluation's declarations its three models would be reported.
     declared = {
         model: item
-        for model, item in personal_data.declared_models().items()
+        for model, item in privacy_declarations.declared_models().items()
         if model._meta.app_label != "evaluation"
     }
     assert undeclared(reaching_models(), declared) == [
@@ -96,11 +98,15 @@ def test_the_check_fails_for_an_app_that_declares_nothing():
 def test_every_declaration_is_of_a_model_that_reaches_a_participant():
     reached = reaching_models()
     stale = [
-        item.model for item in personal_data.declarations() if item.get_model() not in reached
+        item.model
+        for item in privacy_declarations.declarations()
+        if item.get_model() not in reached
     ]
     assert not stale
-    assert all(item.why for item in personal_data.declarations() if isinstance(item, NotPersonal))
-    sections = [item.section for item in personal_data.holdings()]
+    assert all(
+        item.why for item in privacy_declarations.declarations() if isinstance(item, NotPersonal)
+    )
+    sections = [item.section for item in privacy_declarations.holdings()]
     assert len(sections) == len(set(sections))
 
 
@@ -114,12 +120,12 @@ def _ends_at_the_participant(model, path):
     return field.related_model is Participant or field.name == SOFT_REFERENCE
 
 
-@pytest.mark.parametrize("item", personal_data.holdings(), ids=lambda item: item.model)
+@pytest.mark.parametrize("item", privacy_declarations.holdings(), ids=lambda item: item.model)
 def test_every_path_leads_to_the_participant(item):
     assert _ends_at_the_participant(item.get_model(), item.path)
 
 
-@pytest.mark.parametrize("item", personal_data.holdings(), ids=lambda item: item.model)
+@pytest.mark.parametrize("item", privacy_declarations.holdings(), ids=lambda item: item.model)
 def test_anonymisation_says_what_happens_to_every_field(item):
     """A field added later to a declared model fails here until someone decides whether
     anonymisation blanks it or why it may stay."""
@@ -137,7 +143,7 @@ def test_anonymisation_says_what_happens_to_every_field(item):
     assert all(str(why) for why in item.kept_text.values())
 
 
-@pytest.mark.parametrize("item", personal_data.holdings(), ids=lambda item: item.model)
+@pytest.mark.parametrize("item", privacy_declarations.holdings(), ids=lambda item: item.model)
 def test_no_free_text_is_kept_without_a_reason(item):
     """Text fields (and JSON) without fixed choices may hold anything anyone typed: they
     are blanked, or kept with a reason why they are not about the person."""
@@ -163,19 +169,38 @@ def test_the_timeline_shows_what_the_declarations_say(municipality, make_user):
     participant = ParticipantFactory(municipality=municipality, consultant=consultant)
     fill_everything(participant, consultant, manager, CohortFactory(programme=programme), "T")
     shown = {entry.kind for entry in selectors.timeline(consultant, participant)}
-    declared = {item.timeline for item in personal_data.holdings() if item.timeline}
+    declared = {item.timeline for item in privacy_declarations.holdings() if item.timeline}
     assert shown == declared
 
 
 def test_declarations_are_holds_or_not_personal():
-    assert all(isinstance(item, Holds | NotPersonal) for item in personal_data.declarations())
+    assert all(
+        isinstance(item, Holds | NotPersonal) for item in privacy_declarations.declarations()
+    )
+
+
+def test_the_core_collects_every_apps_declarations_with_its_own_last():
+    """The core names no domain app: it finds each installed app's personal_data module.
+    The export starts with the participant's own record and ends with the core's history."""
+    sections = [item.model.split(".")[0] for item in privacy_declarations.holdings()]
+    with_declarations = {
+        config.label
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, privacy_declarations.MODULE)
+    }
+    assert set(sections) == with_declarations
+    assert {"participants", "consultants", "employers", "funding", "evaluation"} <= set(sections)
+    assert privacy_declarations.holdings()[0].model == "participants.Participant"
+    # The core's sections (the audit trail's) after every domain app's.
+    assert sections[-1] == "vakwerk"
+    assert sections == sorted(sections, key=lambda label: label == "vakwerk")
 
 
 def test_the_readme_says_what_inzage_and_anonymisation_cover():
     readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
-    expected = personal_data.readme_section()
-    start = readme.find(personal_data.README_START)
-    end = readme.find(personal_data.README_END) + len(personal_data.README_END)
+    expected = privacy_declarations.readme_section()
+    start = readme.find(privacy_declarations.README_START)
+    end = readme.find(privacy_declarations.README_END) + len(privacy_declarations.README_END)
     assert readme[start:end] == expected, (
         "README.md's table of what inzage and anonymisation cover is out of date; replace "
         f"the part between the personal-data markers with:\n\n{expected}"

@@ -35,7 +35,7 @@ from participants.models import (
     Participant,
     Training,
 )
-from participants.validators import is_valid_bsn, mask_bsn
+from vakwerk.bsn import is_valid_bsn, mask_bsn
 from vakwerk.logging import MaskBSNFilter, SafeExceptionReporterFilter
 from vakwerk.models import Municipality, Programme, User
 from vakwerk.roles import Role

@@ -17,7 +17,7 @@ from django.urls import reverse
 from consultants.models import CoachingSession
 from funding.models import Commitment, LedgerEntry
 from participants.models import OutcomeMeasurement, Participant
-from vakwerk.demo import REFERENCE_TODAY
+from vakwerk.demo.story import REFERENCE_TODAY
 from vakwerk.models import Programme, User
 
 pytestmark = pytest.mark.django_db

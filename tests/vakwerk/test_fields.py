@@ -17,10 +17,10 @@ from funding.models import SavingsAssumptions
 from participants import imports
 from participants.models import Participant
 from participants.services import follow_up_due_date
-from participants.validators import is_valid_bsn, normalise_bsn
 from tests.funding.factories import FundFactory
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.bsn import is_valid_bsn, normalise_bsn
 from vakwerk.fields import (
     BOUNDS,
     DecimalInputField,

@@ -11,8 +11,8 @@ from employers.models import Employer, Match, Opportunity
 from funding.models import Fund, LedgerEntry
 from funding.selectors import with_balances
 from participants.models import OutcomeMeasurement, Participant
-from participants.validators import is_valid_bsn
-from vakwerk import scale
+from vakwerk.bsn import is_valid_bsn
+from vakwerk.demo import scale
 from vakwerk.models import Municipality, User
 
 pytestmark = pytest.mark.django_db

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -83,3 +88,39 @@ def test_demo_users_of_one_municipality_do_not_see_the_other(client):
     kampen = Programme.objects.get(municipality__name="Demo Kampen")
     client.force_login(User.objects.get(email="manager@zwolle.example"))
     assert client.get(reverse("programme_detail", args=[kampen.pk])).status_code == 404
+
+
+def test_production_settings_do_not_install_the_demo_app():
+    """seed_demo and the demo builders belong to vakwerk.demo, which production leaves out:
+    there the command does not exist at all, while the dev settings (make run) have it."""
+
+    def manage(settings_module, *args):
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "VAKWERK_"))
+        }
+        environment.update(
+            DJANGO_SETTINGS_MODULE=settings_module,
+            DJANGO_SECRET_KEY="a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
+            DATABASE_URL="postgres://x@h/db",
+            DJANGO_ALLOWED_HOSTS="vakwerk.example",
+        )
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=Path(__file__).resolve().parents[2],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    production = manage("vakwerk.settings.production", "help", "seed_demo")
+    assert production.returncode != 0
+    assert "Unknown command: 'seed_demo'" in production.stderr
+    installed = "from django.apps import apps; print(apps.is_installed('vakwerk.demo'))"
+    assert (
+        manage("vakwerk.settings.production", "shell", "-v", "0", "-c", installed).stdout
+        == "False\n"
+    )
+    assert manage("vakwerk.settings.dev", "help", "seed_demo").returncode == 0

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.employers.factories import EmployerFactory
 from tests.vakwerk.factories import UserFactory
 from vakwerk.models import User
 from vakwerk.roles import Role
@@ -62,6 +63,31 @@ def test_employer_users_need_an_employer(client, make_user):
     )
     assert "Kies de werkgever waarvoor deze gebruiker werkt." in response.content.decode()
     assert not User.objects.filter(email="w@bedrijf.example").exists()
+
+
+def test_an_employer_user_is_invited_for_an_employer_of_the_own_municipality(
+    client, make_user, municipality, other_municipality
+):
+    """The employer choice comes from the employers app (employers/user_invite.py) and
+    offers only the admin's own municipality's employers."""
+    own = EmployerFactory(municipality=municipality, name="Eigen Zorg B.V.")
+    elsewhere = EmployerFactory(municipality=other_municipality, name="Elders Bouw B.V.")
+    client.force_login(make_user(Role.ADMIN))
+    page = client.get(reverse("user_invite")).content.decode()
+    assert "Eigen Zorg B.V." in page
+    assert "Elders Bouw B.V." not in page
+    data = {"email": "w@zorg.example", "first_name": "W", "last_name": "G", "role": "employer"}
+    response = client.post(reverse("user_invite"), {**data, "employer": elsewhere.pk})
+    assert response.status_code == 200
+    assert "employer" in response.context["form"].errors
+    assert not User.objects.filter(email="w@zorg.example").exists()
+    response = client.post(reverse("user_invite"), {**data, "employer": own.pk})
+    assert response.status_code == 302
+    assert User.objects.get(email="w@zorg.example").employer == own
+    # Another role keeps no employer, whatever was chosen.
+    data = {"email": "m@gemeente.example", "first_name": "M", "last_name": "G", "role": "manager"}
+    client.post(reverse("user_invite"), {**data, "employer": own.pk})
+    assert User.objects.get(email="m@gemeente.example").employer is None
 
 
 def test_admin_sees_and_edits_only_users_of_their_municipality(

@@ -11,3 +11,6 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 os.environ.setdefault("VAKWERK_ALLOW_DEMO_DATA", "true")
 
 from .base import *  # noqa: E402,F403
+
+# The demo app (seed_demo, the demo builders, the scale generator): never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "vakwerk.demo"]  # noqa: F405

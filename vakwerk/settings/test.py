@@ -8,6 +8,9 @@ os.environ.setdefault("VAKWERK_ALLOW_DEMO_DATA", "true")
 
 from .base import *  # noqa: E402,F403
 
+# The demo app (seed_demo, the demo builders, the scale generator): never in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "vakwerk.demo"]  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -7,11 +7,10 @@ day) is left alone, so seeding again adds nothing."""
 import dataclasses
 import datetime
 
+from evaluation import programme_evaluation
+from evaluation.models import ActionStatus, EvaluationSession, Stakeholder
 from vakwerk.models import Phase
 from vakwerk.roles import Role
-
-from . import programme_evaluation
-from .models import ActionStatus, EvaluationSession, Stakeholder
 
 MUNICIPALITY = "Gemeente Zwolle, team Werk en Inkomen"
 WINDESHEIM = "Hogeschool Windesheim"

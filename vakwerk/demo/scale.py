@@ -25,8 +25,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from funding.models import Fund, SocialImpactBond
 from participants.models import target_group_for
-from participants.validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
+from vakwerk.models import Municipality, Programme
 
 UTC = datetime.UTC
 
@@ -222,8 +224,6 @@ def generate(seed=1, factor=1.0, out=print, today=None):
             "The large dataset needs PostgreSQL (it loads with COPY); "
             f"this database is {connection.vendor}. Set DATABASE_URL to a PostgreSQL database."
         )
-    from vakwerk.models import Municipality
-
     codes = [code for _, code, _ in MUNICIPALITIES]
     if Municipality.objects.filter(cbs_code__in=codes).exists():
         raise ScaleError("The scale municipalities already exist: use an empty database.")
@@ -251,8 +251,6 @@ def generate(seed=1, factor=1.0, out=print, today=None):
 
 def _municipalities(today):
     # Through the ORM: ten rows, and the post_save signal gives each its competencies.
-    from vakwerk.models import Municipality, Programme
-
     munis = []
     with transaction.atomic():
         for name, code, slug in MUNICIPALITIES:
@@ -893,8 +891,6 @@ def _opportunities_and_matches(load, rng, munis, persons, employers, want, today
 def _funding(load, rng, munis, persons, intentions, want, today):
     """Funds with a ledger of every kind whose available balance never drops below zero:
     each booking is checked against a running balance, in booking order."""
-    from funding.models import Fund, SocialImpactBond
-
     funds = []  # (muni, fund id, kind, restriction, ceiling)
     with transaction.atomic():
         for muni in munis:

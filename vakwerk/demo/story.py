@@ -16,16 +16,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from consultants import demo as consultants_demo
-from employers import demo as employers_demo
 from employers.models import Employer, Stage
-from evaluation import questionnaire_demo, report_demo, research_demo
 from evaluation.models import ResearchProject
-from funding import demo as funding_demo
-from participants import demo as participants_demo
+from vakwerk.models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
+from vakwerk.roles import Role
 
-from .models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
-from .roles import Role
+from . import consultants as consultants_demo
+from . import employers as employers_demo
+from . import funding as funding_demo
+from . import participants as participants_demo
+from . import questionnaires as questionnaire_demo
+from . import reports as report_demo
+from . import research as research_demo
 
 FIRST_NAMES = [
     "Anouk", "Bas", "Chantal", "Dirk", "Esra", "Fleur", "Gerrit", "Hanna", "Ilse", "Jeroen",

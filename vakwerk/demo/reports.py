@@ -4,10 +4,9 @@ of vakwerk.demo.seed; running it again adds nothing (and remakes a file that wen
 
 import logging
 
+from evaluation import reports
+from evaluation.models import JobStatus, Report, ReportKind
 from vakwerk.roles import Role
-
-from . import reports
-from .models import JobStatus, Report, ReportKind
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ deleted by the nightly task) the next run makes a new one."""
 
 from django.core.files.storage import storages
 
+from evaluation import research, research_services
+from evaluation.models import ExportFormat, JobStatus, ResearchExport, ResearchProject
 from vakwerk.roles import Role
-
-from . import research, research_services
-from .models import ExportFormat, JobStatus, ResearchExport, ResearchProject
 
 EXPORT_FOR = "0193"  # Demo Zwolle's CBS code: the municipality shaped like the trial
 

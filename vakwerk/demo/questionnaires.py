@@ -13,11 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from participants.models import Participant
-from vakwerk.roles import Role
-
-from . import evaluation_session_demo
-from .models import (
+from evaluation.models import (
     Answer,
     Audience,
     Invitation,
@@ -30,7 +26,11 @@ from .models import (
     StakeholderRole,
     Wave,
 )
-from .questionnaires import hash_token
+from evaluation.questionnaires import hash_token
+from participants.models import Participant
+from vakwerk.roles import Role
+
+from . import evaluation_sessions
 
 LIKERT, CHOICE, NUMBER, TEXT = (
     QuestionKind.LIKERT,
@@ -93,7 +93,7 @@ def seed(spec, users):
     programme = spec.programme
     _seed_stakeholders(spec, programme)
     # Evaluation sessions need the stakeholders as attendees.
-    evaluation_session_demo.seed(spec, users)
+    evaluation_sessions.seed(spec, users)
     if Questionnaire.objects.filter(programme=programme).exists():
         return
     now = timezone.now()

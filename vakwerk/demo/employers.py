@@ -7,9 +7,7 @@ import random
 
 from django.utils import timezone
 
-from participants.models import Certificate, Enrolment, Participant, Status
-
-from .models import (
+from employers.models import (
     ContactKind,
     ContactLogEntry,
     Employer,
@@ -21,6 +19,7 @@ from .models import (
     OpportunityStatus,
     Placement,
 )
+from participants.models import Certificate, Enrolment, Participant, Status
 
 TITLES = {
     "Bouw": ["Allround timmerman in opleiding", "Hulp op de bouwplaats", "Leerling metselaar"],

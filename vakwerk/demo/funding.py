@@ -15,10 +15,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from employers.selectors import confirmed_job_intentions
+from funding import savings, services
+from funding.models import FundKind, SocialImpactBond
 from participants.models import BenefitType, Participant, Status
-
-from . import savings, services
-from .models import FundKind, SocialImpactBond
 
 PROGRAMME_COST = Decimal("101536.00")
 HALF = PROGRAMME_COST / 2  # 50,768.00 for each benefit type

@@ -5,7 +5,7 @@ does nothing for a municipality that already has training records."""
 import datetime
 import random
 
-from .models import (
+from consultants.models import (
     Competency,
     CompetencyAssessment,
     CompetencyScore,
@@ -15,7 +15,7 @@ from .models import (
     TrainingKind,
     TrainingRecord,
 )
-from .services import ensure_default_competencies
+from consultants.services import ensure_default_competencies
 
 SUMMARIES = [
     "Casus: deelnemer die steeds afspraken afzegt. Oplossingsgericht doorvragen geoefend.",

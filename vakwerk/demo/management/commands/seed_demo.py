@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from vakwerk import demo
+from vakwerk.demo import scale, story
 
 
 class Command(BaseCommand):
@@ -40,14 +40,12 @@ class Command(BaseCommand):
             self._large(options["seed"], options["factor"])
             return
         password = os.environ.get("DEMO_PASSWORD") or "vakwerk-demo"
-        emails = demo.seed(password)
+        emails = story.seed(password)
         self.stdout.write("Demo users (password: DEMO_PASSWORD or 'vakwerk-demo'):")
         for email in emails:
             self.stdout.write(f"  {email}")
 
     def _large(self, seed, factor):
-        from vakwerk import scale
-
         if not 0 < factor <= 1:
             raise CommandError("--factor must be more than 0 and at most 1.")
         try:

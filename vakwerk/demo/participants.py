@@ -9,8 +9,7 @@ import random
 from django.utils import timezone
 
 from consultants.models import CoachingSession, SessionKind, Theme
-
-from .models import (
+from participants.models import (
     Attendance,
     BenefitEndReason,
     BenefitStatus,
@@ -35,14 +34,14 @@ from .models import (
     TrainingKind,
     TrainingResult,
 )
-from .services import (
+from participants.services import (
     add_training,
     follow_up_due_date,
     record_network_measurement,
     save_talent_profile,
     schedule_follow_ups,
 )
-from .validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
 
 FIRST_NAMES = [
     "Anouk", "Bas", "Chantal", "Dirk", "Esra", "Fleur", "Gerrit", "Hanna", "Ilse", "Jeroen",
