@@ -32,6 +32,7 @@ from .models import (
 )
 from .selectors import GROUPS, NO_INTAKE, OWN
 from .services import MEETINGS_OUTSIDE_PERIOD, selection_refusal
+from .validators import BSNValidator, normalise_bsn
 
 DATE = DateInput()
 
@@ -86,8 +87,6 @@ class ParticipantForm(PlausibleInput, forms.ModelForm):
         self.user = user
 
     def clean_bsn(self):
-        from .validators import BSNValidator, normalise_bsn
-
         bsn = normalise_bsn(self.cleaned_data["bsn"])
         BSNValidator()(bsn)
         others = Participant.objects.filter(municipality_id=self.user.municipality_id, bsn=bsn)
@@ -430,8 +429,6 @@ class BsnSearchForm(PlausibleInput, forms.Form):
     bsn = forms.CharField(label=_("BSN"), max_length=TYPED_BSN_MAX_LENGTH)
 
     def clean_bsn(self):
-        from .validators import normalise_bsn
-
         return normalise_bsn(self.cleaned_data["bsn"])
 
 
