@@ -1,12 +1,27 @@
+import datetime
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
-from vakwerk.fields import DateInput, PlausibleInput
+from participants.models import BenefitType, Cohort, DevelopmentPotential, Status, TargetGroup
+from vakwerk.fields import DateInput, PlausibleInput, parse_id
 from vakwerk.roles import Role
 
-from .models import Competency, ConsultantProfile, IntervisionSession, Score, TrainingRecord
+from .caseload_selectors import GROUPS, NO_INTAKE, OWN
+from .models import (
+    CoachingSession,
+    Competency,
+    ConsultantProfile,
+    IntervisionSession,
+    Score,
+    SessionKind,
+    Theme,
+    TrainingRecord,
+)
 from .selectors import visible_consultants
 
 User = get_user_model()
@@ -101,3 +116,110 @@ class AssessmentForm(PlausibleInput, forms.Form):
 
     def scores(self):
         return {c: self.cleaned_data[self._key(c)] for c in self.competencies}
+
+
+CASELOAD_GROUP_DAYS = 90
+
+
+class CaseloadFilterForm(PlausibleInput, forms.Form):
+    q = forms.CharField(label=_("Name"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + Status.choices
+    )
+    target_group = forms.ChoiceField(
+        label=_("Target group"), required=False, choices=[("", _("All"))] + TargetGroup.choices
+    )
+    benefit_type = forms.ChoiceField(
+        label=_("Benefit"), required=False, choices=[("", _("All"))] + BenefitType.choices
+    )
+    cohort = forms.ModelChoiceField(
+        label=_("Group"), required=False, queryset=Cohort.objects.none(), empty_label=_("All")
+    )
+    potential = forms.ChoiceField(
+        label=_("Development potential"),
+        required=False,
+        choices=[("", _("All"))]
+        + DevelopmentPotential.choices
+        + [(NO_INTAKE, _("No intake yet"))],
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("status", _("Status")),
+            ("last_contact", _("Longest without contact")),
+            ("-last_contact", _("Most recent contact")),
+            ("-enrolled", _("Newest enrolment")),
+            ("-potential", _("Highest development potential")),
+            ("potential", _("Lowest development potential")),
+        ],
+    )
+    # A consultant who also trains groups: their own participants (the default) or the
+    # members of the groups they train. Not a field: the page shows it as tabs.
+    members = forms.ChoiceField(
+        required=False,
+        choices=[(OWN, _("My participants")), (GROUPS, _("Members of my groups"))],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Running groups and those that ended lately: a region has hundreds of groups, and
+        # a list of all of them helps nobody pick one. A group chosen before (a link from
+        # its page) stays valid however old it is.
+        cutoff = timezone.localdate() - datetime.timedelta(days=CASELOAD_GROUP_DAYS)
+        recent = Q(end_date__gte=cutoff)
+        chosen = parse_id(self.data.get(self.add_prefix("cohort"))) if self.is_bound else None
+        if chosen is not None:
+            recent |= Q(pk=chosen)
+        self.fields["cohort"].queryset = (
+            Cohort.objects.for_user(user).filter(recent).order_by("name")
+        )
+
+
+class CoachingSessionForm(PlausibleInput, forms.ModelForm):
+    field_kinds = {"held_on": "session_date", "next_appointment": "session_date"}
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"),
+        choices=Theme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CoachingSession
+        fields = [
+            "held_on",
+            "minutes",
+            "kind",
+            "themes",
+            "notes",
+            "agreed_actions",
+            "next_appointment",
+        ]
+        widgets = {
+            "held_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "agreed_actions": forms.Textarea(attrs={"rows": 2}),
+            "next_appointment": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args, minutes=45, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"held_on": timezone.localdate(), "minutes": minutes, "kind": SessionKind.INDIVIDUAL},
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        held_on, next_appointment = data.get("held_on"), data.get("next_appointment")
+        if held_on and held_on > timezone.localdate():
+            self.add_error("held_on", _("A session cannot be logged for a date in the future."))
+        if next_appointment and held_on and next_appointment.date() < held_on:
+            self.add_error("next_appointment", _("The next appointment comes after this one."))
+        return data

@@ -2,10 +2,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from participants.models import Participant
 from vakwerk.roles import Role
 
 
@@ -30,8 +29,6 @@ class CoachingSessionQuerySet(models.QuerySet):
     def for_user(self, user):
         """Sessions of participants the user may see; notes are for consultants and
         managers only, and only those roles get any session at all."""
-        from participants.models import Participant
-
         if not user.is_authenticated or user.role not in (Role.CONSULTANT, Role.MANAGER):
             return self.none()
         return self.filter(participant__in=Participant.objects.for_user(user))
@@ -464,12 +461,3 @@ class CompetencyScore(models.Model):
 
     def __str__(self):
         return f"{self.competency}: {self.score}"
-
-
-@receiver(post_save, sender="vakwerk.Municipality")
-def _seed_competencies(sender, instance, created, raw=False, **kwargs):
-    """Every new municipality starts with the eight basic competencies to edit."""
-    if created and not raw:
-        from .services import ensure_default_competencies
-
-        ensure_default_competencies(instance)

@@ -200,3 +200,10 @@ def ensure_default_competencies(municipality):
         ],
         ignore_conflicts=True,
     )
+
+
+def seed_competencies(sender, instance, created, raw=False, **kwargs):
+    """Every new municipality starts with the eight basic competencies to edit (connected
+    to Municipality's post_save in ConsultantsConfig.ready())."""
+    if created and not raw:
+        ensure_default_competencies(instance)

@@ -7,9 +7,11 @@ class EmployersConfig(AppConfig):
     verbose_name = _("Employers")
 
     def ready(self):
-        # Here, not at import: the form's queryset needs the models loaded.
+        # Imported here, not at the top: apps.py is loaded before any model is.
         from vakwerk.forms import UserInviteForm
 
+        from . import participant_page
         from .user_invite import EmployerOfUser
 
         UserInviteForm.extensions["employer"] = EmployerOfUser()
+        participant_page.register()

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Contract, TargetGroup
+from participants.models import Certificate, Contract, Participant, TargetGroup
 from vakwerk.roles import Role
 
 kvk_validator = RegexValidator(
@@ -231,8 +231,6 @@ class Opportunity(models.Model):
         return self.status in EDITABLE_STATUSES
 
     def get_conditions_display(self):
-        from participants.models import Certificate
-
         labels = dict(Certificate.choices)
         return [labels.get(value, value) for value in self.conditions]
 
@@ -266,8 +264,6 @@ class MatchQuerySet(models.QuerySet):
     def for_user(self, user):
         """Employers: matches introduced to their own opportunities. Consultants: matches
         of participants they may see. WSP and managers: their municipality."""
-        from participants.models import Participant
-
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.EMPLOYER:

@@ -13,7 +13,9 @@ from participants.models import Status
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import is_unique_violation
+from vakwerk.models import User
 from vakwerk.roles import Role
+from vakwerk.services import Invitation, address_free_for, send_activation_email
 
 from .models import (
     EDITABLE_STATUSES,
@@ -24,6 +26,7 @@ from .models import (
     OPPORTUNITY_TRANSITIONS,
     ContactLogEntry,
     Employer,
+    EmployerContact,
     Match,
     MatchStage,
     Opportunity,
@@ -267,8 +270,6 @@ def default_start_date():
 
 @transaction.atomic
 def save_contact(user, employer, contact=None, **fields):
-    from .models import EmployerContact
-
     _require(user, Role.WSP, Role.MANAGER)
     _own_employer(user, employer)
     contact = contact or EmployerContact(employer=employer)
@@ -292,9 +293,6 @@ def delete_contact(user, contact):
 def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, base_url):
     """The WSP gives a person at one of its employers an account; like every invitation,
     the password is chosen through the activation link, so none travels by mail."""
-    from vakwerk.models import User
-    from vakwerk.services import Invitation, address_free_for, send_activation_email
-
     _require(wsp_user, Role.WSP)
     _own_employer(wsp_user, employer)
     email = email.strip().lower()

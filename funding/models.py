@@ -8,7 +8,7 @@ from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import BenefitType, TargetGroup
+from participants.models import BenefitType, Participant, TargetGroup
 from vakwerk.roles import Role
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -253,8 +253,6 @@ class CommitmentQuerySet(models.QuerySet):
     def for_user(self, user):
         """Consultants see the commitments of participants they may see; managers and
         admins their municipality's."""
-        from participants.models import Participant
-
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.CONSULTANT:

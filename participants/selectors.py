@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -15,23 +14,17 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultants.models import CoachingSession
-from employers.models import Match
-from funding.models import Commitment
 from vakwerk.models import FieldChange
 
+from . import page
 from .models import (
-    ACTIVE_STATUSES,
     TRAINING_COMPLETED,
     Certificate,
     Cohort,
-    DevelopmentPotential,
     Enrolment,
     LadderRung,
     NetworkMeasurement,
@@ -45,150 +38,16 @@ from .models import (
 )
 from .validators import normalise_bsn
 
-NO_CONTACT_DAYS = 30
-FOLLOW_UP_HORIZON_DAYS = 14
-CASELOAD_SORTS = {
-    "name": ("last_name", "first_name", "pk"),
-    "-name": ("-last_name", "-first_name", "-pk"),
-    "status": ("status", "last_name", "pk"),
-    "last_contact": ("last_contact", "last_name", "pk"),
-    "-last_contact": ("-last_contact", "last_name", "pk"),
-    "enrolled": ("enrolled_on", "pk"),
-    "-enrolled": ("-enrolled_on", "-pk"),
-    # Without an intake there is no potential: last either way.
-    "potential": (F("potential_rank").asc(nulls_last=True), "last_name", "pk"),
-    "-potential": (F("potential_rank").desc(nulls_last=True), "last_name", "pk"),
-}
-# Which of a consultant's participants the caseload lists: those they coach, or the
-# members of the groups they train (whoever coaches them).
-OWN, GROUPS = "own", "groups"
-NO_INTAKE = "none"
-POTENTIAL_RANK = Case(
-    When(intake__development_potential=DevelopmentPotential.LOW, then=Value(1)),
-    When(intake__development_potential=DevelopmentPotential.MEDIUM, then=Value(2)),
-    When(intake__development_potential=DevelopmentPotential.HIGH, then=Value(3)),
-    output_field=IntegerField(),
-)
-
-
-def with_last_contact(queryset):
-    last_session = (
-        CoachingSession.objects.filter(participant=OuterRef("pk"))
-        .order_by("-held_on")
-        .values("held_on")[:1]
-    )
-    return queryset.annotate(last_contact=Subquery(last_session))
-
 
 def trained_members(user):
     """The members of the groups a user trains, as ids for an IN."""
     return Enrolment.objects.filter(cohort__trainers=user).values("participant_id")
 
 
-def caseload_sections(user):
-    """For a consultant: how many participants they coach and how many members their
-    groups have, in one query; None for a manager (they see the whole municipality)."""
-    if user.role != "consultant":
-        return None
-    return Participant.objects.for_user(user).aggregate(
-        own=Count("pk", filter=Q(consultant=user)),
-        groups=Count("pk", filter=Q(pk__in=trained_members(user))),
-    )
-
-
-def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
-             sort="name", potential="", members=OWN):  # fmt: skip
-    participants = Participant.objects.for_user(user)
-    if user.role == "consultant":
-        # A consultant who trains groups sees their members too (`for_user`), but their
-        # caseload is whom they coach: the group members are a section of their own.
-        if members == GROUPS:
-            participants = participants.filter(pk__in=trained_members(user))
-        else:
-            participants = participants.filter(consultant=user)
-    participants = with_last_contact(
-        participants.select_related("consultant", "intake").annotate(potential_rank=POTENTIAL_RANK)
-    )
-    if potential == NO_INTAKE:
-        participants = participants.filter(intake__isnull=True)
-    elif potential:
-        participants = participants.filter(intake__development_potential=potential)
-    if status:
-        participants = participants.filter(status=status)
-    if target_group:
-        participants = participants.filter(target_group=target_group)
-    if benefit_type:
-        participants = participants.filter(benefit_type=benefit_type)
-    if cohort:
-        participants = participants.filter(enrolments__cohort=cohort)
-    for word in search.split():
-        participants = participants.filter(
-            Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        )
-    return participants.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
-
-
 def find_by_bsn(user, bsn):
     """Exact match only: a BSN search never lists near misses. Eight digits are the same
     BSN with its leading zero, as it is stored."""
     return Participant.objects.for_user(user).filter(bsn=normalise_bsn(bsn)).first()
-
-
-@dataclass
-class TaskList:
-    follow_ups: list
-    appointments: list
-    without_contact: list
-
-    @property
-    def total(self):
-        return len(self.follow_ups) + len(self.appointments) + len(self.without_contact)
-
-
-def _task_querysets(user, today):
-    """The three kinds of task, unevaluated, so the list page can fetch them and the
-    caseload's counters can count them without loading rows."""
-    mine = Participant.objects.for_user(user)
-    if user.role == "consultant":
-        mine = mine.filter(consultant=user)
-    follow_ups = OutcomeMeasurement.objects.pending().filter(
-        participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
-    )
-    now = timezone.now()
-    appointments = CoachingSession.objects.filter(
-        participant__in=mine,
-        next_appointment__gte=now,
-        next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
-    )
-    cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
-    without_contact = with_last_contact(mine.filter(status__in=ACTIVE_STATUSES)).filter(
-        Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True)
-    )
-    return follow_ups, appointments, without_contact
-
-
-def task_list(user, today=None, limit=50):
-    """What a consultant should act on: follow-ups due within two weeks or overdue, the
-    next appointments, and active participants nobody spoke to for 30 days."""
-    follow_ups, appointments, without_contact = _task_querysets(
-        user, today or timezone.localdate()
-    )
-    return TaskList(
-        list(follow_ups.select_related("participant", "cohort").order_by("due_on", "pk")[:limit]),
-        list(appointments.select_related("participant").order_by("next_appointment")[:limit]),
-        list(without_contact.order_by("last_contact", "last_name", "pk")[:limit]),
-    )
-
-
-def task_counts(user, today=None):
-    follow_ups, appointments, without_contact = _task_querysets(
-        user, today or timezone.localdate()
-    )
-    return {
-        "follow_ups": follow_ups.count(),
-        "appointments": appointments.count(),
-        "without_contact": without_contact.count(),
-    }
 
 
 @dataclass
@@ -200,56 +59,69 @@ class TimelineEntry:
 
 def timeline(user, participant):
     """One list of everything that happened to a participant, newest first. Each kind is
-    one query, so the page costs the same for a long history as for a short one."""
-    entries = [
+    one query, so the page costs the same for a long history as for a short one. The
+    apps above participants add their kinds through `page.add_timeline_source`."""
+    entries = []
+    for source in page.timeline_sources():
+        entries += source(user, participant)
+    entries.sort(key=lambda entry: (entry.when, entry.kind != "status"), reverse=True)
+    return entries
+
+
+def status_entries(user, participant):
+    return [
         TimelineEntry(change.changed_at.date(), "status", change)
         for change in StatusChange.objects.filter(participant=participant).select_related(
             "changed_by"
         )
     ]
+
+
+def intake_entries(user, participant):
     intake = getattr(participant, "intake", None)
-    if intake is not None:
-        entries.append(TimelineEntry(intake.held_on, "intake", intake))
-    entries += [
-        TimelineEntry(session.held_on, "session", session)
-        for session in CoachingSession.objects.for_user(user)
-        .filter(participant=participant)
-        .select_related("consultant")
-    ]
-    entries += [
+    return [] if intake is None else [TimelineEntry(intake.held_on, "intake", intake)]
+
+
+def rung_entries(user, participant):
+    return [
         TimelineEntry(rung.recorded_on, "rung", rung)
         for rung in LadderRung.objects.filter(participant=participant)
     ]
-    entries += [
+
+
+def outcome_entries(user, participant):
+    return [
         TimelineEntry(outcome.measured_on, "outcome", outcome)
         for outcome in OutcomeMeasurement.objects.measured()
         .filter(participant=participant)
         .select_related("cohort")
     ]
-    entries += [
-        TimelineEntry(timezone.localdate(match.created_at), "match", match)
-        for match in Match.objects.filter(participant=participant).select_related(
-            "opportunity__employer", "placement"
-        )
-    ]
-    entries += [
-        TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
-        for commitment in Commitment.objects.for_user(user)
-        .filter(participant=participant)
-        .select_related("fund")
-    ]
-    entries += [
+
+
+def training_entries(user, participant):
+    return [
         TimelineEntry(training.start_date, "training", training)
         for training in Training.objects.filter(participant=participant)
     ]
-    entries += [
+
+
+def change_entries(user, participant):
+    return [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
         for change in FieldChange.objects.filter(participant_id=participant.pk).select_related(
             "changed_by"
         )
     ]
-    entries.sort(key=lambda entry: (entry.when, entry.kind != "status"), reverse=True)
-    return entries
+
+
+def register_timeline_sources():
+    """participants' own kinds of timeline entry (ParticipantsConfig.ready())."""
+    page.add_timeline_source(10, status_entries)
+    page.add_timeline_source(20, intake_entries)
+    page.add_timeline_source(40, rung_entries)
+    page.add_timeline_source(50, outcome_entries)
+    page.add_timeline_source(80, training_entries)
+    page.add_timeline_source(90, change_entries)
 
 
 def participant_for_page(user, pk, network=False, certificates=False):

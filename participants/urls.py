@@ -1,11 +1,12 @@
+"""The participants namespace, given by the root urlconf (so no app_name here): it
+includes these and consultants' caseload URLs (`consultants.caseload_urls`) at
+participants/, because participants may not import the apps above it."""
+
 from django.urls import include, path
 
 from . import import_views, network_views, training_views, views
 
-app_name = "participants"
 urlpatterns = [
-    path("", views.caseload, name="caseload"),
-    path("tasks/", views.tasks, name="tasks"),
     path("search/", views.bsn_search, name="bsn_search"),
     path("new/", views.participant_create, name="create"),
     path("<int:pk>/", views.participant_detail, name="detail"),
@@ -17,7 +18,6 @@ urlpatterns = [
     path("<int:pk>/network/", network_views.network_measurement, name="network"),
     path("<int:pk>/trainings/new/", training_views.training_create, name="training_create"),
     path("trainings/<int:pk>/", training_views.training_edit, name="training_edit"),
-    path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
     path("outcomes/<int:pk>/", views.outcome_edit, name="outcome"),
     path("groups/", views.cohort_list, name="cohort_list"),
     path("groups/new/", views.cohort_form, name="cohort_create"),

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,20 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from consultants import services as consultant_services
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
-from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import selectors, services
+from . import page, selectors, services
 from .forms import (
     AttendanceForm,
     BsnSearchForm,
-    CaseloadFilterForm,
-    CoachingSessionForm,
     CohortForm,
     EnrolForm,
     IntakeForm,
@@ -37,7 +32,6 @@ from .forms import (
 )
 from .models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 
-PAGE_SIZE = 25
 STAFF = (Role.CONSULTANT, Role.MANAGER)
 
 
@@ -66,41 +60,6 @@ def _form_page(request, form, title, cancel_url, template="form_page.html", **ex
 def _form_errors_to_messages(request, error):
     for message in error.messages:
         messages.error(request, message)
-
-
-@role_required(*STAFF)
-def caseload(request):
-    form = CaseloadFilterForm(request.GET or None, user=request.user)
-    filters = form.cleaned_data if form.is_valid() else {}
-    participants = selectors.caseload(
-        request.user,
-        status=filters.get("status", ""),
-        target_group=filters.get("target_group", ""),
-        benefit_type=filters.get("benefit_type", ""),
-        cohort=filters.get("cohort"),
-        search=filters.get("q", ""),
-        sort=filters.get("sort") or "name",
-        potential=filters.get("potential", ""),
-        members=filters.get("members") or selectors.OWN,
-    )
-    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = query_without(request, "page")
-    context = {
-        "page": page,
-        "filter_form": form,
-        "query": query,
-        "sections": selectors.caseload_sections(request.user),
-        "members": filters.get("members") or selectors.OWN,
-        "tasks": selectors.task_counts(request.user),
-        "bsn_form": BsnSearchForm(),
-    }
-    return render(request, "participants/caseload.html", context)
-
-
-@role_required(*STAFF)
-def tasks(request):
-    context = {"tasks": selectors.task_list(request.user), "today": timezone.localdate()}
-    return render(request, "participants/tasks.html", context)
 
 
 @role_required(Role.CONSULTANT)
@@ -168,9 +127,6 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "timeline": timeline,
-        "session_form": CoachingSessionForm(
-            minutes=consultant_services.usual_session_minutes(request.user)
-        ),
         "status_form": StatusChangeForm(participant=participant),
         "ladder_form": LadderRungForm(),
         "network": selectors.network_summary(request.user, participant),
@@ -179,6 +135,8 @@ def participant_detail(request, pk):
         "pending_outcomes": OutcomeMeasurement.objects.pending()
         .filter(participant=participant)
         .select_related("cohort")[:4],
+        # The higher apps' parts (consultants: the coaching-session form).
+        **page.context_for(request, participant),
     }
     return render(request, "participants/participant_detail.html", context)
 
@@ -276,25 +234,6 @@ def ladder_add(request, pk):
     else:
         messages.error(request, _("Choose a date and a rung."))
     return redirect("participants:detail", participant.pk)
-
-
-@role_required(Role.CONSULTANT)
-@idempotent
-def session_create(request, pk):
-    participant = _participant(request, pk)
-    form = CoachingSessionForm(
-        request.POST or None, minutes=consultant_services.usual_session_minutes(request.user)
-    )
-    if request.method == "POST" and form.is_valid():
-        consultant_services.log_coaching_session(request.user, participant, **form.cleaned_data)
-        messages.success(request, _("The coaching session has been logged."))
-        return redirect("participants:detail", participant.pk)
-    return _form_page(
-        request,
-        form,
-        _("Coaching session with %(name)s") % {"name": participant},
-        participant_url(participant),
-    )
 
 
 @role_required(*STAFF)

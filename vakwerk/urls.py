@@ -65,7 +65,20 @@ urlpatterns = [
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("audit/", include("vakwerk.audit_urls")),
-    path("participants/", include("participants.urls")),
+    # One namespace, two apps: consultants adds the caseload, the task list and logging
+    # a session under participants/ (participants may not import consultants).
+    path(
+        "participants/",
+        include(
+            (
+                [
+                    path("", include("participants.urls")),
+                    path("", include("consultants.caseload_urls")),
+                ],
+                "participants",
+            )
+        ),
+    ),
     path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),
     path("funding/", include("funding.urls")),

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from consultants import caseload_selectors
 from consultants.models import CoachingSession
-from participants import selectors
 from participants.models import Enrolment, OutcomeMeasurement
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
@@ -109,10 +109,10 @@ def test_counters_and_task_list_count_the_own_participants(client, trainer, coll
                                           due_on=TODAY)  # fmt: skip
     CoachingSession.objects.create(consultant=colleague, participant=groups["theirs"][1],
                                    held_on=TODAY, minutes=45)  # fmt: skip
-    counts = selectors.task_counts(trainer, today=TODAY)
+    counts = caseload_selectors.task_counts(trainer, today=TODAY)
     assert counts["follow_ups"] == 1
     assert counts["without_contact"] == 7
-    tasks = selectors.task_list(trainer, today=TODAY)
+    tasks = caseload_selectors.task_list(trainer, today=TODAY)
     assert [o.participant for o in tasks.follow_ups] == [groups["own"][0]]
     assert {p.pk for p in tasks.without_contact} == {p.pk for p in groups["own"]}
     client.force_login(trainer)

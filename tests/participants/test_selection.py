@@ -8,7 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from participants import selectors, services
+from consultants import caseload_selectors
+from participants import services
 from participants.models import CohortMeeting, Intake, Status, StatusChange
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
@@ -280,5 +281,5 @@ def test_another_municipalitys_consultant_cannot_add_a_meeting(
 
 def test_caseload_selector_filters_on_potential(consultant, three_potentials):
     # The selector the page uses, called directly.
-    found = selectors.caseload(consultant, potential="high")
+    found = caseload_selectors.caseload(consultant, potential="high")
     assert [p.last_name for p in found] == ["Hoog"]

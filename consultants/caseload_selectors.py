@@ -1,0 +1,153 @@
+"""Reads for the consultant's caseload and task list: pages that combine participants
+with the coaching sessions logged with them (last contact, appointments), so they live
+here, above participants. Scoped through Participant.objects.for_user."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from participants.models import (
+    ACTIVE_STATUSES,
+    DevelopmentPotential,
+    OutcomeMeasurement,
+    Participant,
+)
+from participants.selectors import trained_members
+
+from .models import CoachingSession
+
+NO_CONTACT_DAYS = 30
+FOLLOW_UP_HORIZON_DAYS = 14
+CASELOAD_SORTS = {
+    "name": ("last_name", "first_name", "pk"),
+    "-name": ("-last_name", "-first_name", "-pk"),
+    "status": ("status", "last_name", "pk"),
+    "last_contact": ("last_contact", "last_name", "pk"),
+    "-last_contact": ("-last_contact", "last_name", "pk"),
+    "enrolled": ("enrolled_on", "pk"),
+    "-enrolled": ("-enrolled_on", "-pk"),
+    # Without an intake there is no potential: last either way.
+    "potential": (F("potential_rank").asc(nulls_last=True), "last_name", "pk"),
+    "-potential": (F("potential_rank").desc(nulls_last=True), "last_name", "pk"),
+}
+# Which of a consultant's participants the caseload lists: those they coach, or the
+# members of the groups they train (whoever coaches them).
+OWN, GROUPS = "own", "groups"
+NO_INTAKE = "none"
+POTENTIAL_RANK = Case(
+    When(intake__development_potential=DevelopmentPotential.LOW, then=Value(1)),
+    When(intake__development_potential=DevelopmentPotential.MEDIUM, then=Value(2)),
+    When(intake__development_potential=DevelopmentPotential.HIGH, then=Value(3)),
+    output_field=IntegerField(),
+)
+
+
+def with_last_contact(queryset):
+    last_session = (
+        CoachingSession.objects.filter(participant=OuterRef("pk"))
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    return queryset.annotate(last_contact=Subquery(last_session))
+
+
+def caseload_sections(user):
+    """For a consultant: how many participants they coach and how many members their
+    groups have, in one query; None for a manager (they see the whole municipality)."""
+    if user.role != "consultant":
+        return None
+    return Participant.objects.for_user(user).aggregate(
+        own=Count("pk", filter=Q(consultant=user)),
+        groups=Count("pk", filter=Q(pk__in=trained_members(user))),
+    )
+
+
+def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
+             sort="name", potential="", members=OWN):  # fmt: skip
+    participants = Participant.objects.for_user(user)
+    if user.role == "consultant":
+        # A consultant who trains groups sees their members too (`for_user`), but their
+        # caseload is whom they coach: the group members are a section of their own.
+        if members == GROUPS:
+            participants = participants.filter(pk__in=trained_members(user))
+        else:
+            participants = participants.filter(consultant=user)
+    participants = with_last_contact(
+        participants.select_related("consultant", "intake").annotate(potential_rank=POTENTIAL_RANK)
+    )
+    if potential == NO_INTAKE:
+        participants = participants.filter(intake__isnull=True)
+    elif potential:
+        participants = participants.filter(intake__development_potential=potential)
+    if status:
+        participants = participants.filter(status=status)
+    if target_group:
+        participants = participants.filter(target_group=target_group)
+    if benefit_type:
+        participants = participants.filter(benefit_type=benefit_type)
+    if cohort:
+        participants = participants.filter(enrolments__cohort=cohort)
+    for word in search.split():
+        participants = participants.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    return participants.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+
+
+@dataclass
+class TaskList:
+    follow_ups: list
+    appointments: list
+    without_contact: list
+
+    @property
+    def total(self):
+        return len(self.follow_ups) + len(self.appointments) + len(self.without_contact)
+
+
+def _task_querysets(user, today):
+    """The three kinds of task, unevaluated, so the list page can fetch them and the
+    caseload's counters can count them without loading rows."""
+    mine = Participant.objects.for_user(user)
+    if user.role == "consultant":
+        mine = mine.filter(consultant=user)
+    follow_ups = OutcomeMeasurement.objects.pending().filter(
+        participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
+    )
+    now = timezone.now()
+    appointments = CoachingSession.objects.filter(
+        participant__in=mine,
+        next_appointment__gte=now,
+        next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
+    )
+    cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
+    without_contact = with_last_contact(mine.filter(status__in=ACTIVE_STATUSES)).filter(
+        Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True)
+    )
+    return follow_ups, appointments, without_contact
+
+
+def task_list(user, today=None, limit=50):
+    """What a consultant should act on: follow-ups due within two weeks or overdue, the
+    next appointments, and active participants nobody spoke to for 30 days."""
+    follow_ups, appointments, without_contact = _task_querysets(
+        user, today or timezone.localdate()
+    )
+    return TaskList(
+        list(follow_ups.select_related("participant", "cohort").order_by("due_on", "pk")[:limit]),
+        list(appointments.select_related("participant").order_by("next_appointment")[:limit]),
+        list(without_contact.order_by("last_contact", "last_name", "pk")[:limit]),
+    )
+
+
+def task_counts(user, today=None):
+    follow_ups, appointments, without_contact = _task_querysets(
+        user, today or timezone.localdate()
+    )
+    return {
+        "follow_ups": follow_ups.count(),
+        "appointments": appointments.count(),
+        "without_contact": without_contact.count(),
+    }

@@ -1,0 +1,27 @@
+"""What consultants adds to a participant's page (`participants.page`): the coaching
+sessions on the timeline and the form to log one."""
+
+from participants import page
+from participants.selectors import TimelineEntry
+
+from .forms import CoachingSessionForm
+from .models import CoachingSession
+from .services import usual_session_minutes
+
+
+def session_entries(user, participant):
+    return [
+        TimelineEntry(session.held_on, "session", session)
+        for session in CoachingSession.objects.for_user(user)
+        .filter(participant=participant)
+        .select_related("consultant")
+    ]
+
+
+def session_form(request, participant):
+    return {"session_form": CoachingSessionForm(minutes=usual_session_minutes(request.user))}
+
+
+def register():
+    page.add_timeline_source(30, session_entries)
+    page.add_context_part(session_form)

@@ -1,0 +1,22 @@
+"""What funding adds to a participant's page (`participants.page`): the budget
+commitments on the timeline."""
+
+from django.utils import timezone
+
+from participants import page
+from participants.selectors import TimelineEntry
+
+from .models import Commitment
+
+
+def commitment_entries(user, participant):
+    return [
+        TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
+        for commitment in Commitment.objects.for_user(user)
+        .filter(participant=participant)
+        .select_related("fund")
+    ]
+
+
+def register():
+    page.add_timeline_source(70, commitment_entries)
