@@ -10,8 +10,9 @@ import datetime
 from vakwerk.models import Phase
 from vakwerk.roles import Role
 
-from . import programme_evaluation
-from .models import ActionStatus, EvaluationSession, Stakeholder
+from .dashboards import programme_evaluation
+from .dashboards.models import ActionStatus, EvaluationSession
+from .questionnaires.models import Stakeholder
 
 MUNICIPALITY = "Gemeente Zwolle, team Werk en Inkomen"
 WINDESHEIM = "Hogeschool Windesheim"

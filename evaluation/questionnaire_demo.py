@@ -17,7 +17,7 @@ from participants.models import Participant
 from vakwerk.roles import Role
 
 from . import evaluation_session_demo
-from .models import (
+from .questionnaires.models import (
     Answer,
     Audience,
     Invitation,
@@ -30,7 +30,7 @@ from .models import (
     StakeholderRole,
     Wave,
 )
-from .questionnaires import hash_token
+from .questionnaires.selectors import hash_token
 
 LIKERT, CHOICE, NUMBER, TEXT = (
     QuestionKind.LIKERT,

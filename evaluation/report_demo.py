@@ -4,10 +4,11 @@ of vakwerk.demo.seed; running it again adds nothing (and remakes a file that wen
 
 import logging
 
+from vakwerk.models import JobStatus
 from vakwerk.roles import Role
 
-from . import reports
-from .models import JobStatus, Report, ReportKind
+from .reports import services as reports
+from .reports.models import Report, ReportKind
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,12 @@ deleted by the nightly task) the next run makes a new one."""
 
 from django.core.files.storage import storages
 
+from vakwerk.models import JobStatus
 from vakwerk.roles import Role
 
-from . import research, research_services
-from .models import ExportFormat, JobStatus, ResearchExport, ResearchProject
+from .research import exports as research
+from .research import services as research_services
+from .research.models import ExportFormat, ResearchExport, ResearchProject
 
 EXPORT_FOR = "0193"  # Demo Zwolle's CBS code: the municipality shaped like the trial
 

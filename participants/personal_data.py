@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 MODULE = "personal_data"
 # Sections of the export in this order; apps not named here follow, in INSTALLED_APPS order.
-APP_ORDER = ("participants", "consultants", "employers", "funding", "evaluation", "vakwerk")
+APP_ORDER = ("participants", "consultants", "employers", "funding", "questionnaires", "vakwerk")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from consultants import demo as consultants_demo
 from employers import demo as employers_demo
 from employers.models import Employer, Stage
 from evaluation import questionnaire_demo, report_demo, research_demo
-from evaluation.models import ResearchProject
+from evaluation.research.models import ResearchProject
 from funding import demo as funding_demo
 from participants import demo as participants_demo
 

@@ -16,7 +16,7 @@ def in_progress(job):
 
 def status_response(request, job, download_url="", download_label=""):
     html = render_to_string(
-        "evaluation/job_progress.html",
+        "vakwerk/job_progress.html",
         {"job": job, "download_url": download_url, "download_label": download_label},
         request=request,
     )

@@ -30,13 +30,14 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import FailureReason, JobStatus, Report, ResearchExport
+from .models import FailureReason, JobStatus
 
 logger = logging.getLogger(__name__)
 
-# The task that makes each kind of job; its hard time limit also bounds how long a row
-# may stay running.
-TASKS = {Report: "build_report", ResearchExport: "run_research_export"}
+# The task that makes each kind of job (a model with BackgroundJob's fields), registered by
+# the app that owns it from its AppConfig.ready(); its hard time limit also bounds how
+# long a row may stay running.
+_TASKS = {}
 # Re-sends back off (2, 4, 8 … minutes) up to this, so that a queue left without a worker
 # for a day does not fill with copies.
 MAX_RESEND_INTERVAL = datetime.timedelta(minutes=30)
@@ -58,10 +59,19 @@ def stale_after():
     return datetime.timedelta(seconds=settings.VAKWERK_JOB_STALE_SECONDS)
 
 
-def task_for(model):
-    from . import tasks  # tasks imports this module
+def register(model, task):
+    """Makes `model`'s rows background jobs run by the Celery `task` (which takes the
+    row's pk). Called once per kind, from the owning app's AppConfig.ready()."""
+    _TASKS[model] = task
 
-    return getattr(tasks, TASKS[model])
+
+def kinds():
+    """The models whose rows are background jobs."""
+    return list(_TASKS)
+
+
+def task_for(model):
+    return _TASKS[model]
 
 
 def time_limit(model):
@@ -214,7 +224,7 @@ def recover_stalled_jobs(now=None):
     several places at once: each change is a conditional UPDATE on what was read."""
     now = now or timezone.now()
     result = Recovery()
-    for model in TASKS:
+    for model in kinds():
         name = model._meta.model_name
         queued = model.objects.filter(status=JobStatus.QUEUED)
         waiting = queued.filter(queued_at__lte=now - resend_after())

@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from evaluation.questionnaires.models import Stakeholder
 from vakwerk import audit, fields, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.models import Phase
 from vakwerk.roles import Role
 
-from .models import ActionStatus, EvaluationAction, EvaluationSession, Stakeholder
+from .models import ActionStatus, EvaluationAction, EvaluationSession
 
 EDITORS = frozenset({Role.MANAGER, Role.ADMIN})
 # A session's form offers at most this many actions at once; more can be added by saving

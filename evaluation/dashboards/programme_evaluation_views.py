@@ -1,5 +1,5 @@
 """Evaluation sessions: the manager's (or functional administrator's) form. The programme
-page lists the sessions for everyone who may open it (vakwerk.views.programme_detail)."""
+page lists the sessions for everyone who may open it (views.programme_detail)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

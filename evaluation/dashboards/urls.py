@@ -2,17 +2,19 @@
 
 from django.urls import path
 
-from . import programme_evaluation_views as views
+from . import programme_evaluation_views, views
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/groups/", views.dashboard_groups, name="dashboard_groups"),
     path(
         "programmes/<int:programme>/evaluation-sessions/new/",
-        views.session_edit,
+        programme_evaluation_views.session_edit,
         name="evaluation_session_create",
     ),
     path(
         "programmes/<int:programme>/evaluation-sessions/<int:pk>/",
-        views.session_edit,
+        programme_evaluation_views.session_edit,
         name="evaluation_session_edit",
     ),
 ]

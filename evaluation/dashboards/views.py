@@ -1,13 +1,18 @@
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
 
+from evaluation.questionnaires.models import Stakeholder
+from vakwerk.models import Phase, Programme, ProgrammeGoal
 from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import charts, selectors
-from .dashboard_forms import PeriodForm
-from .models import ResearchProject
+from . import charts, programme_evaluation, selectors
+from .forms import PeriodForm
+
+# Who may open the programme pages.
+PROGRAMME_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP)
 
 
 @role_required(Role.MANAGER)
@@ -58,7 +63,31 @@ def dashboard_groups(request):
     return render(request, "evaluation/dashboard_groups.html", context)
 
 
-@role_required(Role.RESEARCHER, Role.MANAGER)
-def research_projects(request):
-    projects = ResearchProject.objects.for_user(request.user).prefetch_related("programmes")
-    return render(request, "evaluation/research_projects.html", {"projects": projects})
+@role_required(*PROGRAMME_ROLES)
+def programme_list(request):
+    programmes = (
+        Programme.objects.for_user(request.user)
+        .annotate(activity_count=Count("activities", distinct=True))
+        .order_by("-start_date", "name")
+    )
+    return render(request, "evaluation/programme_list.html", {"programmes": programmes})
+
+
+@role_required(*PROGRAMME_ROLES)
+def programme_detail(request, pk):
+    programme = get_object_or_404(
+        Programme.objects.for_user(request.user).prefetch_related(
+            "activities", Prefetch("goals", queryset=ProgrammeGoal.objects.order_by("pk"))
+        ),
+        pk=pk,
+    )
+    context = {
+        "programme": programme,
+        "goals": selectors.goals_with_actuals(programme),
+        "network": selectors.network_change(selectors.Scope(programme.municipality_id, programme)),
+        "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
+        "phases": Phase.choices,
+        "programme_evaluation": programme_evaluation.programme_evaluation(request.user, programme),
+        "can_edit_evaluation": programme_evaluation.can_edit(request.user, programme),
+    }
+    return render(request, "evaluation/programme_detail.html", context)

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.fields import DateInput, PlausibleInput, show_service_error
 
-from . import questionnaires
+from . import selectors, services
 from .models import Audience, QuestionKind, Questionnaire, Stakeholder
-from .questionnaires import Recipient
+from .services import Recipient
 
 
 class StakeholderForm(PlausibleInput, forms.ModelForm):
@@ -51,7 +51,7 @@ class QuestionnaireForm(PlausibleInput, forms.ModelForm):
             # A questionnaire stays with its programme: its invitations went to its people.
             del self.fields["programme"]
         else:
-            self.fields["programme"].queryset = questionnaires.programmes(user)
+            self.fields["programme"].queryset = selectors.programmes(user)
             self.order_fields(["programme"])
 
     def service_fields(self):
@@ -97,8 +97,8 @@ class InviteForm(PlausibleInput, forms.Form):
     valid_days = forms.IntegerField(
         label=_("the link is valid for (days)"),
         min_value=1,
-        max_value=questionnaires.MAX_VALID_DAYS,
-        initial=questionnaires.DEFAULT_VALID_DAYS,
+        max_value=services.MAX_VALID_DAYS,
+        initial=services.DEFAULT_VALID_DAYS,
     )
 
     def __init__(self, *args, questionnaire, user, **kwargs):
@@ -109,7 +109,7 @@ class InviteForm(PlausibleInput, forms.Form):
         if audience == Audience.STAKEHOLDERS:
             self.fields["stakeholders"] = forms.ModelMultipleChoiceField(
                 label=_("stakeholders"),
-                queryset=questionnaires.stakeholder_candidates(user, questionnaire),
+                queryset=selectors.stakeholder_candidates(user, questionnaire),
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
                 help_text=_(
@@ -123,7 +123,7 @@ class InviteForm(PlausibleInput, forms.Form):
         elif audience == Audience.CONSULTANTS:
             self.fields["consultants"] = forms.ModelMultipleChoiceField(
                 label=_("consultants"),
-                queryset=questionnaires.consultant_candidates(user, questionnaire),
+                queryset=selectors.consultant_candidates(user, questionnaire),
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
                 help_text=_("Consultants with an answered or open invitation are not listed."),
@@ -132,7 +132,7 @@ class InviteForm(PlausibleInput, forms.Form):
                 f"{u.get_full_name() or u.email} ({u.email})"
             )
         else:
-            for participant in questionnaires.participant_candidates(user, questionnaire):
+            for participant in selectors.participant_candidates(user, questionnaire):
                 name = f"participant_{participant.pk}"
                 self.fields[name] = forms.EmailField(
                     label=str(participant), required=False, max_length=254
@@ -194,7 +194,7 @@ def _answer_field(question, number):
             required=question.required,
             choices=[
                 (str(value), f"{value} – {text}")
-                for value, text in questionnaires.LIKERT_LABELS.items()
+                for value, text in selectors.LIKERT_LABELS.items()
             ],
             widget=forms.RadioSelect,
             error_messages={**required, "invalid_choice": _("Choose a value from 1 to 5.")},
@@ -219,7 +219,7 @@ def _answer_field(question, number):
     return forms.CharField(
         label=label,
         required=question.required,
-        max_length=questionnaires.MAX_TEXT_ANSWER,
+        max_length=services.MAX_TEXT_ANSWER,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages=required,
     )
@@ -227,22 +227,22 @@ def _answer_field(question, number):
 
 class AnswerForm(PlausibleInput, forms.Form):
     """One field per question. Each answer is checked by the same rules the service
-    applies again when it stores them (questionnaires.clean_answer)."""
+    applies again when it stores them (services.clean_answer)."""
 
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for number, question in enumerate(questions, 1):
-            self.fields[questionnaires.field_name(question)] = _answer_field(question, number)
+            self.fields[services.field_name(question)] = _answer_field(question, number)
 
     def clean(self):
         data = super().clean()
         for question in self.questions:
-            name = questionnaires.field_name(question)
+            name = services.field_name(question)
             if name in self.errors:
                 continue
             try:
-                questionnaires.clean_answer(question, data.get(name))
+                services.clean_answer(question, data.get(name))
             except ValidationError as error:
                 self.add_error(name, error)
         return data

@@ -6,7 +6,7 @@ from participants.personal_data import Holds
 
 DECLARATIONS = [
     Holds(
-        "evaluation.Invitation",
+        "questionnaires.Invitation",
         path="participant",
         section="questionnaire_invitations",
         label=_("Questionnaire invitations"),
@@ -28,7 +28,7 @@ DECLARATIONS = [
         },
     ),
     Holds(
-        "evaluation.Response",
+        "questionnaires.Response",
         path="invitation__participant",
         section="questionnaire_responses",
         label=_("Questionnaire responses"),
@@ -37,7 +37,7 @@ DECLARATIONS = [
         keep=("id", "invitation", "questionnaire", "submitted_at"),
     ),
     Holds(
-        "evaluation.Answer",
+        "questionnaires.Answer",
         path="response__invitation__participant",
         section="questionnaire_answers",
         label=_("Questionnaire answers"),

@@ -14,17 +14,17 @@ from django.views.decorators.http import require_POST
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 
-from . import questionnaires as service
-from .models import Questionnaire
-from .questionnaire_forms import (
+from . import selectors, services, statistics
+from .forms import (
     AnswerForm,
     InviteForm,
     QuestionForm,
     QuestionnaireForm,
     StakeholderForm,
 )
+from .models import Questionnaire
 
-MANAGERS = tuple(service.MANAGERS)
+MANAGERS = tuple(selectors.MANAGERS)
 
 
 def _questionnaire(request, pk):
@@ -34,7 +34,7 @@ def _questionnaire(request, pk):
 
 
 def _programme(request, pk):
-    return get_object_or_404(service.programmes(request.user), pk=pk)
+    return get_object_or_404(selectors.programmes(request.user), pk=pk)
 
 
 def _builder(questionnaire):
@@ -44,13 +44,13 @@ def _builder(questionnaire):
 # Stakeholders
 
 
-@role_required(*service.STAKEHOLDER_VIEWERS)
+@role_required(*selectors.STAKEHOLDER_VIEWERS)
 def stakeholder_list(request, programme):
     programme = _programme(request, programme)
     context = {
         "programme": programme,
-        "stakeholders": service.stakeholders(request.user, programme),
-        "can_edit": request.user.role in service.MANAGERS,
+        "stakeholders": selectors.stakeholders(request.user, programme),
+        "can_edit": request.user.role in selectors.MANAGERS,
     }
     return render(request, "evaluation/stakeholder_list.html", context)
 
@@ -61,12 +61,12 @@ def stakeholder_edit(request, programme, pk=None):
     programme = _programme(request, programme)
     stakeholder = None
     if pk is not None:
-        stakeholder = get_object_or_404(service.stakeholders(request.user, programme), pk=pk)
+        stakeholder = get_object_or_404(selectors.stakeholders(request.user, programme), pk=pk)
     # Before the form binds: a ModelForm writes what was typed onto its instance.
     title = stakeholder.name if stakeholder else _("New stakeholder")
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
-        service.save_stakeholder(request.user, programme, stakeholder, **form.cleaned_data)
+        services.save_stakeholder(request.user, programme, stakeholder, **form.cleaned_data)
         messages.success(request, _("The stakeholder has been saved."))
         return redirect("evaluation:stakeholder_list", programme.pk)
     back = reverse("evaluation:stakeholder_list", args=[programme.pk])
@@ -82,8 +82,8 @@ def stakeholder_edit(request, programme, pk=None):
 @role_required(*MANAGERS)
 def questionnaire_list(request):
     context = {
-        "questionnaires": service.questionnaire_list(request.user),
-        "programmes": service.programmes(request.user),
+        "questionnaires": selectors.questionnaire_list(request.user),
+        "programmes": selectors.programmes(request.user),
     }
     return render(request, "evaluation/questionnaire_list.html", context)
 
@@ -97,7 +97,7 @@ def questionnaire_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         programme = questionnaire.programme if questionnaire else form.cleaned_data["programme"]
         try:
-            saved = service.save_questionnaire(
+            saved = services.save_questionnaire(
                 request.user, programme, questionnaire, **form.service_fields()
             )
         except ValidationError as error:
@@ -121,8 +121,8 @@ def questionnaire_detail(request, pk):
     context = {
         "questionnaire": questionnaire,
         "questions": questionnaire.questions.all(),
-        "frozen": service.is_frozen(questionnaire),
-        "summary": service.invitation_summary(questionnaire),
+        "frozen": selectors.is_frozen(questionnaire),
+        "summary": selectors.invitation_summary(questionnaire),
     }
     return render(request, "evaluation/questionnaire_detail.html", context)
 
@@ -133,14 +133,14 @@ def questionnaire_question_edit(request, pk, question=None):
     questionnaire = _questionnaire(request, pk)
     if question is not None:
         question = get_object_or_404(questionnaire.questions, pk=question)
-    if service.is_frozen(questionnaire):
+    if selectors.is_frozen(questionnaire):
         messages.warning(request, _("This questionnaire has answers; its questions are final."))
         return redirect(_builder(questionnaire))
     form = (QuestionForm.for_question(question, request.POST or None) if question
             else QuestionForm(request.POST or None))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            service.save_question(request.user, questionnaire, question, **form.cleaned_data)
+            services.save_question(request.user, questionnaire, question, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -158,7 +158,7 @@ def questionnaire_question_delete(request, pk, question):
     question = get_object_or_404(questionnaire.questions, pk=question)
     if request.method == "POST":
         try:
-            service.delete_question(request.user, question)
+            services.delete_question(request.user, question)
             messages.success(request, _("The question has been deleted."))
         except ValidationError as error:
             messages.error(request, error.messages[0])
@@ -173,7 +173,7 @@ def questionnaire_question_move(request, pk, question):
     questionnaire = _questionnaire(request, pk)
     question = get_object_or_404(questionnaire.questions, pk=question)
     try:
-        service.move_question(request.user, question, up=request.POST.get("direction") == "up")
+        services.move_question(request.user, question, up=request.POST.get("direction") == "up")
     except ValidationError as error:
         messages.error(request, error.messages[0])
     return redirect(_builder(questionnaire))
@@ -189,7 +189,7 @@ def questionnaire_invitations(request, pk):
     form = InviteForm(request.POST or None, questionnaire=questionnaire, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            invited = service.invite(
+            invited = services.invite(
                 request.user, questionnaire, form.recipients(),
                 base_url=request.build_absolute_uri("/"),
                 valid_days=form.cleaned_data["valid_days"],
@@ -202,9 +202,9 @@ def questionnaire_invitations(request, pk):
     context = {
         "questionnaire": questionnaire,
         "form": form,
-        "invitations": service.invitations(questionnaire),
-        "counts": service.invitation_counts(questionnaire),
-        "status_labels": service.InvitationStatus.LABELS,
+        "invitations": selectors.invitations(questionnaire),
+        "counts": selectors.invitation_counts(questionnaire),
+        "status_labels": selectors.InvitationStatus.LABELS,
     }
     return render(request, "evaluation/questionnaire_invitations.html", context)
 
@@ -233,8 +233,8 @@ def questionnaire_results(request, pk):
     questionnaire = _questionnaire(request, pk)
     context = {
         "questionnaire": questionnaire,
-        "results": service.results(questionnaire),
-        "counterpart": service.counterpart(questionnaire),
+        "results": statistics.results(questionnaire),
+        "counterpart": selectors.counterpart(questionnaire),
     }
     return render(request, "evaluation/questionnaire_results.html", context)
 
@@ -243,17 +243,17 @@ def questionnaire_results(request, pk):
 @never_cache
 def questionnaire_texts(request, pk):
     questionnaire = _questionnaire(request, pk)
-    context = {"questionnaire": questionnaire, "answers": service.open_answers(questionnaire)}
+    context = {"questionnaire": questionnaire, "answers": statistics.open_answers(questionnaire)}
     return render(request, "evaluation/questionnaire_texts.html", context)
 
 
 @role_required(*MANAGERS)
 def questionnaire_comparison(request, pk):
     questionnaire = _questionnaire(request, pk)
-    other = service.counterpart(questionnaire)
+    other = selectors.counterpart(questionnaire)
     context = {
         "questionnaire": questionnaire,
-        "comparison": service.compare(questionnaire, other) if other else None,
+        "comparison": statistics.compare(questionnaire, other) if other else None,
     }
     return render(request, "evaluation/questionnaire_comparison.html", context)
 
@@ -276,8 +276,8 @@ def answer(request, token):
 
 def _answer_page(request, token):
     try:
-        invitation = service.open_invitation(token)
-    except service.InvalidLink:
+        invitation = selectors.open_invitation(token)
+    except selectors.InvalidLink:
         return render(request, "evaluation/answer_invalid.html")
     questionnaire = invitation.questionnaire
     # An empty POST is still a submission: every required question must say so.
@@ -286,8 +286,8 @@ def _answer_page(request, token):
     if request.method == "POST" and form.is_valid():
         thanks = "evaluation/answer_thanks.html"
         try:
-            service.answer(token, form.cleaned_data)
-        except service.InvalidLink:
+            services.answer(token, form.cleaned_data)
+        except selectors.InvalidLink:
             return render(request, "evaluation/answer_invalid.html")
         except ValidationError as error:
             form.add_service_errors(error)

@@ -2,7 +2,7 @@
 private storage and handed out only through a view that checks who asks.
 
 A report row is the job: queued → running (with progress) → done (with its file) or
-failed (with a reason for the user, and a retry). evaluation/jobs.py keeps it moving: a
+failed (with a reason for the user, and a retry). vakwerk/jobs.py keeps it moving: a
 request the broker lost is sent again, a report whose worker died is made again, and
 `build_report` makes a report once however often its task runs."""
 
@@ -21,14 +21,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from vakwerk import audit, formatting
+from evaluation.dashboards import charts, programme_evaluation, selectors
+from evaluation.questionnaires.models import Stakeholder
+from vakwerk import audit, formatting, jobs
 from vakwerk.audit import AuditAction
-from vakwerk.models import Programme
+from vakwerk.models import JobStatus, Programme
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
-from . import charts, jobs, programme_evaluation, selectors
-from .models import JobStatus, Report, ReportKind, Stakeholder
+from .models import Report, ReportKind
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ CONTEXTS = {ReportKind.MONITORING: monitoring_context, ReportKind.SAVINGS: savin
 
 
 def build_report(report_id):
-    """Makes the PDF of one report, once (see evaluation/jobs.py): a report that is not
+    """Makes the PDF of one report, once (see vakwerk/jobs.py): a report that is not
     queued is left alone, and only the attempt that still owns the report stores its file.
     Returns the report; on failure the report says why in words for the user, and the
     exception goes on to Celery's log."""
@@ -213,7 +214,7 @@ def build_report(report_id):
 
 def _enqueue_on_commit(report):
     # A broker that is down, or (in-process) a build that fails, does not undo the
-    # request: the report stays queued and evaluation.jobs sends it again.
+    # request: the report stays queued and vakwerk.jobs sends it again.
     jobs.send_on_commit(Report, report.pk)
 
 

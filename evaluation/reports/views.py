@@ -9,17 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from vakwerk import audit
+from evaluation.dashboards import selectors
+from vakwerk import audit, job_progress
 from vakwerk.audit import AuditAction
 from vakwerk.fields import parse_id
 from vakwerk.idempotency import idempotent
-from vakwerk.models import Programme
+from vakwerk.models import JobStatus, Programme
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import progress, reports, selectors
-from .models import JobStatus, Report
-from .report_forms import ReportRequestForm
+from . import services
+from .forms import ReportRequestForm
+from .models import Report
 
 READERS = (Role.MANAGER, Role.ADMIN)
 
@@ -56,7 +57,7 @@ def report_request(request):
         context = {"reports": _reports(user)[:100], "form": form, "programme": None}
         return render(request, "evaluation/report_list.html", context, status=400)
     data = form.cleaned_data
-    report = reports.request_report(
+    report = services.request_report(
         user,
         data["programme"],
         data["kind"],
@@ -71,7 +72,7 @@ def report_detail(request, pk):
     report = get_object_or_404(_reports(request.user), pk=pk)
     context = {
         "report": report,
-        "in_progress": progress.in_progress(report),
+        "in_progress": job_progress.in_progress(report),
         "can_retry": report.retryable and request.user.role == Role.MANAGER,
     }
     return render(request, "evaluation/report_detail.html", context)
@@ -84,7 +85,7 @@ def report_status(request, pk):
     download_url = ""
     if report.status == JobStatus.DONE:
         download_url = reverse("evaluation:report_download", args=[report.pk])
-    return progress.status_response(request, report, download_url, _("Download PDF"))
+    return job_progress.status_response(request, report, download_url, _("Download PDF"))
 
 
 @require_POST
@@ -94,7 +95,7 @@ def report_retry(request, pk):
     if not report.retryable:
         messages.info(request, _("Only a failed or waiting report can be made again."))
     else:
-        reports.retry_report(request.user, report)
+        services.retry_report(request.user, report)
         messages.success(request, _("The report will be made again."))
     return redirect("evaluation:report_detail", report.pk)
 
@@ -102,7 +103,7 @@ def report_retry(request, pk):
 @role_required(*READERS)
 def report_download(request, pk):
     report = get_object_or_404(_reports(request.user), pk=pk)
-    storage = reports.private_storage()
+    storage = services.private_storage()
     if report.status != JobStatus.DONE or not report.file_name:
         raise Http404
     if not storage.exists(report.file_name):
@@ -111,6 +112,6 @@ def report_download(request, pk):
     return FileResponse(
         storage.open(report.file_name, "rb"),
         as_attachment=True,
-        filename=reports.download_name(report),
+        filename=services.download_name(report),
         content_type="application/pdf",
     )

@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultants.models import CoachingSession, SessionKind, Theme
 from employers.models import Match, MatchStage, OpportunityKind, Size
+from evaluation.questionnaires.models import Answer, Audience, QuestionKind, Wave
 from participants.models import (
     OUTFLOW_TO_WORK_REASONS,
     BenefitEndReason,
@@ -79,7 +80,7 @@ from participants.models import (
 )
 from vakwerk import spreadsheets
 
-from .models import Answer, Audience, ExportFormat, QuestionKind, Wave
+from .models import ExportFormat
 
 # Rows fetched per round trip from the server-side cursor: big enough to be fast, small
 # enough that a table of any size never sits in memory (except for SPSS and Stata).

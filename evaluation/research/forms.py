@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.fields import PlausibleInput
 
-from . import research
+from . import exports
 from .models import ExportFormat
 
 
@@ -12,9 +12,9 @@ class ResearchExportForm(PlausibleInput, forms.Form):
 
     tables = forms.MultipleChoiceField(
         label=_("Tables"),
-        choices=research.table_choices,
+        choices=exports.table_choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=list(research.TABLES),
+        initial=list(exports.TABLES),
     )
     format = forms.ChoiceField(
         label=_("Format"),

@@ -1,5 +1,5 @@
 """Requesting, running, downloading and expiring research exports. The rules of what an
-export contains live in evaluation/research.py; this module decides who may do what and
+export contains live in evaluation/research/exports.py; this module decides who may do what and
 keeps the ResearchExport row, the file and the audit trail in step."""
 
 import datetime
@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vakwerk import audit
+from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
+from vakwerk.models import FailureReason, JobStatus
 from vakwerk.roles import Role
 
-from . import jobs, research
-from .models import ExportFormat, FailureReason, JobStatus, ResearchExport
+from . import exports
+from .models import ExportFormat, ResearchExport
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def request_export(user, project, tables, format):
             % {"date": project.valid_until},
             code="project_ended",
         )
-    names = [table.name for table in research.selected_tables(tables)]
+    names = [table.name for table in exports.selected_tables(tables)]
     if not names or len(names) != len(set(tables)):
         raise ValidationError(_("Choose one or more of the listed tables."), code="tables")
     if format not in ExportFormat.values:
@@ -56,7 +57,7 @@ def request_export(user, project, tables, format):
             project=project, tables=names, format=format, requested_by=user
         )
         # A broker that is down does not undo the request: the export stays queued, the
-        # list says so, and evaluation.jobs sends it again.
+        # list says so, and vakwerk.jobs sends it again.
         jobs.send_on_commit(ResearchExport, export.pk)
     return export
 
@@ -89,7 +90,7 @@ def retry_export(user, export):
 
 
 def run_export(export_id):
-    """Builds the file of one export, once (see evaluation/jobs.py): an export that is not
+    """Builds the file of one export, once (see vakwerk/jobs.py): an export that is not
     queued is left alone, and of two runs only the attempt that still owns the export
     stores its file and logs it."""
     attempt = jobs.claim(ResearchExport, export_id)
@@ -109,8 +110,8 @@ def run_export(export_id):
             # A scratch file first: no table is held in memory (except for SPSS/Stata), and
             # the private storage only ever sees the complete file.
             with tempfile.TemporaryFile(prefix="research-export-") as scratch:
-                counts = research.write_export(project, export.tables, export.format, scratch)
-                digest = research.sha256_of(scratch)
+                counts = exports.write_export(project, export.tables, export.format, scratch)
+                digest = exports.sha256_of(scratch)
                 return _finish(export_id, attempt, scratch, counts, digest)
     except Exception as error:
         # The message may quote data from the database: the log has it, the row has only
@@ -142,7 +143,7 @@ def _finish(export_id, attempt, scratch, counts, digest):
         project = export.project
         scratch.seek(0)
         stored = jobs.store_atomically(
-            storage, research.storage_name(export), File(scratch, name="export")
+            storage, exports.storage_name(export), File(scratch, name="export")
         )
         now = timezone.now()
         export.status = JobStatus.DONE

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import research_views as views
+from . import views
 
 urlpatterns = [
+    path("research/", views.research_projects, name="research_projects"),
     path("research/<int:pk>/", views.research_project_detail, name="research_project_detail"),
     path(
         "research/<int:pk>/exports/",

@@ -10,15 +10,23 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from vakwerk import job_progress
 from vakwerk.idempotency import idempotent
+from vakwerk.models import JobStatus
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import progress, research, research_services
-from .models import ExportFormat, JobStatus, ResearchExport, ResearchProject
-from .research_forms import ResearchExportForm
+from . import exports, services
+from .forms import ResearchExportForm
+from .models import ExportFormat, ResearchExport, ResearchProject
 
 VIEWERS = (Role.RESEARCHER, Role.MANAGER)
+
+
+@role_required(Role.RESEARCHER, Role.MANAGER)
+def research_projects(request):
+    projects = ResearchProject.objects.for_user(request.user).prefetch_related("programmes")
+    return render(request, "evaluation/research_projects.html", {"projects": projects})
 
 
 def _project(request, pk):
@@ -28,12 +36,12 @@ def _project(request, pk):
 
 
 def _context(request, project, **extra):
-    is_researcher = research_services.is_researcher_of(request.user, project)
+    is_researcher = services.is_researcher_of(request.user, project)
     return {
         "project": project,
         "is_researcher": is_researcher,
-        "can_request": is_researcher and research_services.project_is_valid(project),
-        "project_valid": research_services.project_is_valid(project),
+        "can_request": is_researcher and services.project_is_valid(project),
+        "project_valid": services.project_is_valid(project),
         **extra,
     }
 
@@ -42,7 +50,7 @@ def _exports(request, project):
     exports = ResearchExport.objects.for_user(request.user).filter(project=project)
     exports = list(exports.select_related("requested_by", "project"))
     for export in exports:
-        export.downloadable = research_services.is_downloadable(export)
+        export.downloadable = services.is_downloadable(export)
     return exports
 
 
@@ -52,7 +60,7 @@ def research_project_detail(request, pk):
     exports = _exports(request, project)
     context = _context(
         request, project, exports=exports[:5], more_exports=len(exports) > 5,
-        tables=research.TABLES.values(),
+        tables=exports.TABLES.values(),
     )  # fmt: skip
     return render(request, "evaluation/research_project_detail.html", context)
 
@@ -71,14 +79,14 @@ def research_export_new(request, pk):
     chosen tables would disclose (k, uniques, generalisation, left out); "Show" measures
     again for another choice of tables without making an export."""
     project = _project(request, pk)
-    if not research_services.project_is_valid(project):
+    if not services.project_is_valid(project):
         messages.error(request, _("This research project has ended; no new exports can be made."))
         return redirect("evaluation:research_project_detail", project.pk)
     form = ResearchExportForm(request.POST or None)
-    chosen = [name for name in request.POST.getlist("tables") if name in research.TABLES]
+    chosen = [name for name in request.POST.getlist("tables") if name in exports.TABLES]
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
-            export = research_services.request_export(
+            export = services.request_export(
                 request.user, project, form.cleaned_data["tables"], form.cleaned_data["format"]
             )
         except ValidationError as error:
@@ -93,7 +101,7 @@ def research_export_new(request, pk):
                     request, _("The export has been requested. Reload this page to see it.")
                 )
             return redirect("evaluation:research_export_list", project.pk)
-    report = research.disclosure_report(project, chosen or list(research.TABLES))
+    report = exports.disclosure_report(project, chosen or list(exports.TABLES))
     return render(
         request,
         "evaluation/research_export_new.html",
@@ -108,7 +116,7 @@ def research_export_retry(request, export_pk):
         ResearchExport.objects.for_user(request.user).select_related("project"), pk=export_pk
     )
     try:
-        research_services.retry_export(request.user, export)
+        services.retry_export(request.user, export)
     except PermissionDenied:
         messages.info(request, _("Only a failed or waiting export can be made again."))
     except ValidationError as error:
@@ -123,7 +131,7 @@ def research_export_download(request, export_pk):
     export = get_object_or_404(
         ResearchExport.objects.for_user(request.user).select_related("project"), pk=export_pk
     )
-    stored = research_services.open_download(request.user, export)
+    stored = services.open_download(request.user, export)
     if stored is None:
         raise Http404
     content_type = (
@@ -134,7 +142,7 @@ def research_export_download(request, export_pk):
     return FileResponse(
         stored,
         as_attachment=True,
-        filename=research.download_name(export),
+        filename=exports.download_name(export),
         content_type=content_type,
     )
 
@@ -148,6 +156,6 @@ def research_export_status(request, export_pk):
     download_url = ""
     # for_user shows a researcher only the exports of their own projects; managers never
     # get the file.
-    if request.user.role == Role.RESEARCHER and research_services.is_downloadable(export):
+    if request.user.role == Role.RESEARCHER and services.is_downloadable(export):
         download_url = reverse("evaluation:research_export_download", args=[export.pk])
-    return progress.status_response(request, export, download_url, _("Download"))
+    return job_progress.status_response(request, export, download_url, _("Download"))
