@@ -16,7 +16,8 @@ from vakwerk.models import JobStatus
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import exports, services
+from . import exports as export_rules
+from . import services
 from .forms import ResearchExportForm
 from .models import ExportFormat, ResearchExport, ResearchProject
 
@@ -60,7 +61,7 @@ def research_project_detail(request, pk):
     exports = _exports(request, project)
     context = _context(
         request, project, exports=exports[:5], more_exports=len(exports) > 5,
-        tables=exports.TABLES.values(),
+        tables=export_rules.TABLES.values(),
     )  # fmt: skip
     return render(request, "evaluation/research_project_detail.html", context)
 
@@ -83,7 +84,7 @@ def research_export_new(request, pk):
         messages.error(request, _("This research project has ended; no new exports can be made."))
         return redirect("evaluation:research_project_detail", project.pk)
     form = ResearchExportForm(request.POST or None)
-    chosen = [name for name in request.POST.getlist("tables") if name in exports.TABLES]
+    chosen = [name for name in request.POST.getlist("tables") if name in export_rules.TABLES]
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
             export = services.request_export(
@@ -101,7 +102,7 @@ def research_export_new(request, pk):
                     request, _("The export has been requested. Reload this page to see it.")
                 )
             return redirect("evaluation:research_export_list", project.pk)
-    report = exports.disclosure_report(project, chosen or list(exports.TABLES))
+    report = export_rules.disclosure_report(project, chosen or list(export_rules.TABLES))
     return render(
         request,
         "evaluation/research_export_new.html",
@@ -142,7 +143,7 @@ def research_export_download(request, export_pk):
     return FileResponse(
         stored,
         as_attachment=True,
-        filename=exports.download_name(export),
+        filename=export_rules.download_name(export),
         content_type=content_type,
     )
 
