@@ -376,7 +376,7 @@ def test_any_help_text_is_escaped_unless_made_safe_on_purpose():
 SAFE_FILTER_ALLOWED = {
     "templates/vakwerk/two_factor_setup.html",  # the QR code SVG made by qrcode
     "employers/templates/employers/talent_profile_pdf.html",  # a CSS counter constant
-    "evaluation/templates/evaluation/report_pdf_base.html",  # the same
+    "evaluation/reports/templates/evaluation/report_pdf_base.html",  # the same
     "participants/templates/participants/privacy/subject_access_pdf.html",  # the same
     "templates/registration/password_reset_email.html",  # a plain-text e-mail body
 }
