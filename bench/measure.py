@@ -254,7 +254,7 @@ class RssSampler:
 
 
 def _projects():
-    from evaluation.models import ResearchProject
+    from evaluation.research.models import ResearchProject
 
     projects = []
     for m in Municipality.objects.order_by("pk"):
@@ -274,7 +274,7 @@ def _projects():
 
 
 def _copy_sql(project):
-    from evaluation import research
+    from evaluation.research import exports as research
 
     qs = (
         CoachingSession.objects.filter(participant__in=research.consenting_participants(project))
@@ -289,7 +289,7 @@ def _run_copy(projects):
     rows = 0
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        # The sort memory the export gives itself (evaluation.research._copy_csv), so that
+        # The sort memory the export gives itself (evaluation.research.exports._copy_csv), so that
         # both sort in memory and the comparison is about the rest.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         for project in projects:
@@ -300,7 +300,7 @@ def _run_copy(projects):
 
 
 def _run_export(projects):
-    from evaluation import research
+    from evaluation.research import exports as research
 
     rows = 0
     start = time.perf_counter()
@@ -362,8 +362,8 @@ def cmd_pdf():
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from evaluation import reports
-    from evaluation.models import Report, ReportKind
+    from evaluation.reports import services as reports
+    from evaluation.reports.models import Report, ReportKind
 
     target = int(os.environ.get("BENCH_PDF_PARTICIPANTS", "1000"))
     programmes = Programme.objects.annotate(n=Count("participants")).filter(n__gt=0)

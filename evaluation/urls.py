@@ -1,14 +1,12 @@
-from django.urls import path
+"""The evaluation's pages under /evaluation/, one namespace ("evaluation") for the four
+apps in this folder, so that their URLs and URL names stayed as they were."""
 
-from . import programme_evaluation_urls, questionnaire_urls, report_urls, research_urls, views
+from django.urls import include, path
 
 app_name = "evaluation"
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/groups/", views.dashboard_groups, name="dashboard_groups"),
-    path("research/", views.research_projects, name="research_projects"),
-    *questionnaire_urls.urlpatterns,
-    *programme_evaluation_urls.urlpatterns,
-    *report_urls.urlpatterns,
-    *research_urls.urlpatterns,
+    path("", include("evaluation.dashboards.urls")),
+    path("", include("evaluation.questionnaires.urls")),
+    path("", include("evaluation.reports.urls")),
+    path("", include("evaluation.research.urls")),
 ]

@@ -66,11 +66,11 @@ def _choice(app_model, field, value):
 
 
 def _export_format(code):
-    return _choice("evaluation.ResearchExport", "format", code)
+    return _choice("research.ResearchExport", "format", code)
 
 
 def _report_kind(code):
-    return _choice("evaluation.Report", "kind", code)
+    return _choice("reports.Report", "kind", code)
 
 
 def _stage(code):
@@ -176,7 +176,7 @@ PATTERNS = [
                 "changed, %(removed)s removed"
             )
             % {
-                "phase": _choice("evaluation.EvaluationSession", "phase", m["phase"]),
+                "phase": _choice("dashboards.EvaluationSession", "phase", m["phase"]),
                 "added": m["added"],
                 "changed": m["changed"],
                 "removed": m["removed"],

@@ -17,7 +17,8 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     # The database row is the request: whatever the broker lost (Redis down when it was
-    # requested) or a dead worker left running is sent again (evaluation/jobs.py).
+    # requested) or a dead worker left running is sent again (vakwerk/jobs.py). The
+    # evaluation task names stay as they were when one module held them (explicit `name=`).
     "recover-stalled-jobs": {
         "task": "evaluation.tasks.recover_stalled_jobs",
         "schedule": 60.0,

@@ -16,6 +16,8 @@ from django.utils import formats, timezone, translation
 from django.utils.dateformat import format as date_pattern
 from django.utils.translation import gettext
 
+from vakwerk.formats.nl import formats as dutch
+
 CENT = Decimal("0.01")
 DASH = "–"
 
@@ -26,8 +28,6 @@ def _own(name):
     for module in formats.get_format_modules(translation.get_language() or "nl"):
         if hasattr(module, name):
             return getattr(module, name)
-    from vakwerk.formats.nl import formats as dutch
-
     return getattr(dutch, name)
 
 

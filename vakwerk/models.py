@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -412,3 +413,67 @@ class SubmittedForm(models.Model):
 
     def __str__(self):
         return f"{self.path} ({self.submitted_at:%Y-%m-%d %H:%M})"
+
+
+# Jobs that make files: reports and research exports
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class FailureReason(models.TextChoices):
+    """Why a job failed, in words a user can act on. The technical details (exception,
+    paths) go to the log only."""
+
+    ERROR = "error", _("An unexpected error occurred. The details are in the server log.")
+    TIME_LIMIT = "time_limit", _("It took longer than allowed and was stopped.")
+    STORAGE = "storage", _("The file could not be stored (the disk may be full).")
+    WORKER_LOST = "worker_lost", _("The worker stopped several times while making it.")
+    PROJECT_ENDED = "project_ended", _("The research project has ended.")
+    NOT_ALLOWED = "not_allowed", _("The requester is no longer a researcher of the project.")
+
+
+class BackgroundJob(models.Model):
+    """What every file-making job records so that the row itself is the request: a
+    periodic job (vakwerk.jobs.recover_stalled_jobs) sends again whatever the queue
+    lost or a dead worker left behind."""
+
+    # Last time it entered the queue (request, retry or re-send), and last time the
+    # broker accepted it: a send that failed leaves sent_at before queued_at.
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent to the queue at"), null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(_("sent again"), default=0)
+    # Each start by a worker claims the row with the next attempt number; only that
+    # attempt may store the file.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    failure = models.CharField(
+        _("reason of failure"), max_length=20, choices=FailureReason.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def waits_for_queue(self):
+        """Queued, and the last attempt to hand it to the broker failed."""
+        return self.status == JobStatus.QUEUED and (
+            self.sent_at is None or self.sent_at < self.queued_at
+        )
+
+    @property
+    def waits_long(self):
+        """Queued for longer than a worker needs to pick it up."""
+        waited = timezone.now() - self.queued_at
+        return self.status == JobStatus.QUEUED and (
+            waited.total_seconds() >= settings.VAKWERK_JOB_RESEND_SECONDS
+        )
+
+    @property
+    def retryable(self):
+        return self.status == JobStatus.FAILED or self.waits_long

@@ -59,8 +59,9 @@ urlpatterns = [
     ),
     path("account/", include(auth_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("programmes/", views.programme_list, name="programme_list"),
-    path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    # The programme page shows the evaluation's figures, so the evaluation's dashboards
+    # app serves it (its URL names stay un-namespaced).
+    path("programmes/", include("evaluation.dashboards.programme_urls")),
     path("users/", views.user_list, name="user_list"),
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),

@@ -5,7 +5,6 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext as _
@@ -15,22 +14,16 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evaluation import programme_evaluation
-from evaluation import selectors as evaluation_selectors
-from evaluation.models import Stakeholder
-
 from . import audit, services
 from .audit import AuditAction
 from .context_processors import START_PAGES
 from .forms import TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
 from .idempotency import idempotent
-from .models import Phase, Programme, ProgrammeGoal, User
+from .models import User
 from .permissions import role_required
 from .redirects import safe_target
 from .roles import Role
-
-PROGRAMME_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP)
 
 
 def home(request):
@@ -50,38 +43,6 @@ def home(request):
 def healthz(request):
     report = health_report()
     return JsonResponse(report, status=503 if report["database"] != "ok" else 200)
-
-
-@role_required(*PROGRAMME_ROLES)
-def programme_list(request):
-    programmes = (
-        Programme.objects.for_user(request.user)
-        .annotate(activity_count=Count("activities", distinct=True))
-        .order_by("-start_date", "name")
-    )
-    return render(request, "vakwerk/programme_list.html", {"programmes": programmes})
-
-
-@role_required(*PROGRAMME_ROLES)
-def programme_detail(request, pk):
-    programme = get_object_or_404(
-        Programme.objects.for_user(request.user).prefetch_related(
-            "activities", Prefetch("goals", queryset=ProgrammeGoal.objects.order_by("pk"))
-        ),
-        pk=pk,
-    )
-    context = {
-        "programme": programme,
-        "goals": evaluation_selectors.goals_with_actuals(programme),
-        "network": evaluation_selectors.network_change(
-            evaluation_selectors.Scope(programme.municipality_id, programme)
-        ),
-        "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
-        "phases": Phase.choices,
-        "programme_evaluation": programme_evaluation.programme_evaluation(request.user, programme),
-        "can_edit_evaluation": programme_evaluation.can_edit(request.user, programme),
-    }
-    return render(request, "vakwerk/programme_detail.html", context)
 
 
 @role_required(Role.ADMIN)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import evaluation.models
+import evaluation.research.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='researchproject',
             name='secret',
-            field=models.CharField(default=evaluation.models._new_secret, editable=False, max_length=64),
+            field=models.CharField(default=evaluation.research.models._new_secret, editable=False, max_length=64),
         ),
         migrations.CreateModel(
             name='Questionnaire',

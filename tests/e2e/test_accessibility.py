@@ -29,18 +29,12 @@ from django.utils import timezone, translation
 from consultants.models import Competency
 from employers import matching_views
 from employers.models import Employer, EmployerContact, Match, Opportunity
-from evaluation import reports
-from evaluation.models import (
-    EvaluationSession,
-    Invitation,
-    Question,
-    Questionnaire,
-    Report,
-    ReportKind,
-    ResearchProject,
-    Stakeholder,
-)
-from evaluation.questionnaires import hash_token
+from evaluation.dashboards.models import EvaluationSession
+from evaluation.questionnaires.models import Invitation, Question, Questionnaire, Stakeholder
+from evaluation.questionnaires.selectors import hash_token
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
+from evaluation.research.models import ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
 from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluation.models import JobStatus, Report, ReportKind
-from vakwerk.models import Programme, User
+from evaluation.reports.models import Report, ReportKind
+from vakwerk.models import JobStatus, Programme, User
 
 MANAGER = "manager@zwolle.example"
 

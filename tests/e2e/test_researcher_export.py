@@ -3,7 +3,7 @@ import zipfile
 import pyreadstat
 import pytest
 
-from evaluation import research
+from evaluation.research import exports as research
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from consultants.models import CoachingSession
-from evaluation import selectors
-from evaluation.models import Stakeholder, StakeholderKind, StakeholderRole
+from evaluation.dashboards import selectors
+from evaluation.questionnaires.models import Stakeholder, StakeholderKind, StakeholderRole
 from participants.models import (
     BenefitEndReason,
     BenefitStatus,

@@ -21,19 +21,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultants.models import CoachingSession
-from evaluation import research
-from evaluation.models import (
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
-    ExportFormat,
     Invitation,
     Question,
     Questionnaire,
-    ResearchExport,
-    ResearchProject,
     Response,
     Wave,
 )
+from evaluation.research import exports as research
+from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
 from participants.models import CohortMeeting, Enrolment, Intake, OutcomeMeasurement, Participant
 from tests.evaluation.test_research_exports import export_of, read_back
 from tests.participants.factories import CohortFactory, ParticipantFactory

@@ -23,19 +23,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluation import jobs, reports, research, research_services
-from evaluation.models import (
-    FailureReason,
-    JobStatus,
-    Report,
-    ReportKind,
-    ResearchExport,
-    ResearchProject,
-)
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
+from evaluation.research import exports as research
+from evaluation.research import services as research_services
+from evaluation.research.models import ResearchExport, ResearchProject
 from tests.conftest import forget_celery_connections
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk import jobs
 from vakwerk.celery import app
-from vakwerk.models import AuditAction, AuditEntry
+from vakwerk.models import AuditAction, AuditEntry, FailureReason, JobStatus
 from vakwerk.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]

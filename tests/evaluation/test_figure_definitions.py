@@ -15,8 +15,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from consultants.models import CoachingSession
-from evaluation import reports, selectors
-from evaluation.models import Report, ReportKind
+from evaluation.dashboards import selectors
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from funding import savings as savings_model
 from funding.models import EntryKind, LedgerEntry
 from participants import services as participant_services
@@ -377,8 +378,8 @@ def test_the_research_codebook_defines_off_benefit_as_the_dashboard_does():
 
     from django.utils import translation
 
-    from evaluation import research
-    from evaluation.models import ExportFormat
+    from evaluation.research import exports as research
+    from evaluation.research.models import ExportFormat
     from participants.models import OUTFLOW_TO_WORK_REASONS, BenefitEndReason
 
     column = next(c for c in research.OUTCOMES.columns if c.name == "outflow_to_work")

@@ -18,8 +18,9 @@ from django.urls import reverse
 
 from consultants.models import CoachingSession
 from employers.models import OpportunityKind, OpportunityStatus
-from evaluation import reports, selectors
-from evaluation.models import Report, ReportKind
+from evaluation.dashboards import selectors
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from funding.models import Counterfactual, EntryKind, FundKind, LedgerEntry, SavingsAssumptions
 from participants.models import (
     BenefitEndReason,

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from evaluation.selectors import GoalRow, Rate
+from evaluation.dashboards.selectors import GoalRow, Rate
 from tests.evaluation.test_dashboard import pinned_clock, programme  # noqa: F401
 from vakwerk.models import GoalMetric
 from vakwerk.roles import Role

@@ -15,15 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluation.models import (
-    ExportFormat,
-    JobStatus,
-    Report,
-    ReportKind,
-    ResearchExport,
-    ResearchProject,
-)
+from evaluation.reports.models import Report, ReportKind
+from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.models import JobStatus
 from vakwerk.roles import Role
 
 # Every logged-in request costs four (session, user, OTP device, municipality's session

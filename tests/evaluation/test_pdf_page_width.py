@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from evaluation import reports
-from evaluation.models import Report, ReportKind
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from participants import privacy
 from participants.models import Participant
 from vakwerk.models import Programme, User

@@ -17,19 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from evaluation import programme_evaluation, questionnaires, reports
-from evaluation.models import (
-    ActionStatus,
-    EvaluationAction,
-    EvaluationSession,
-    JobStatus,
-    Report,
-    ReportKind,
-)
-from evaluation.programme_evaluation import ActionInput
+from evaluation.dashboards import programme_evaluation
+from evaluation.dashboards.models import ActionStatus, EvaluationAction, EvaluationSession
+from evaluation.dashboards.programme_evaluation import ActionInput
+from evaluation.questionnaires import services as questionnaire_services
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk import audit_text, idempotency
-from vakwerk.models import AuditAction, AuditEntry, Phase, Programme, User
+from vakwerk.models import AuditAction, AuditEntry, JobStatus, Phase, Programme, User
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +59,7 @@ def manager(make_user):
 
 
 def stakeholder(user, programme, name):
-    return questionnaires.save_stakeholder(
+    return questionnaire_services.save_stakeholder(
         user, programme, name=name, kind="business", role="influence"
     )
 

@@ -16,8 +16,10 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from evaluation import questionnaires
-from evaluation.models import (
+from evaluation.questionnaires import selectors as questionnaire_selectors
+from evaluation.questionnaires import services as questionnaire_services
+from evaluation.questionnaires import statistics as questionnaire_statistics
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
     Invitation,
@@ -27,7 +29,8 @@ from evaluation.models import (
     Stakeholder,
     Wave,
 )
-from evaluation.questionnaires import InvalidLink, Recipient, hash_token
+from evaluation.questionnaires.selectors import InvalidLink, hash_token
+from evaluation.questionnaires.services import Recipient
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.roles import Role
@@ -56,11 +59,11 @@ def manager(make_user):
 
 def build(manager, programme, audience=Audience.PARTICIPANTS, wave=Wave.BASELINE,
           questions=QUESTIONS, title=None):  # fmt: skip
-    questionnaire = questionnaires.save_questionnaire(
+    questionnaire = questionnaire_services.save_questionnaire(
         manager, programme, title=title or f"Deelnemers {wave}", audience=audience, wave=wave
     )
     for question in questions:
-        questionnaires.save_question(manager, questionnaire, **question)
+        questionnaire_services.save_question(manager, questionnaire, **question)
     return questionnaire
 
 
@@ -144,15 +147,17 @@ def test_manager_builds_a_questionnaire_with_every_kind_of_question(client, mana
 def test_after_the_first_answer_the_questions_are_frozen(client, manager, programme):
     questionnaire = build(manager, programme)
     question = questionnaire.questions.first()
-    questionnaires.answer(open_link(questionnaire), answers(questionnaire))
+    questionnaire_services.answer(open_link(questionnaire), answers(questionnaire))
 
     with pytest.raises(ValidationError) as refused:
-        questionnaires.save_question(manager, questionnaire, text="Nieuw", kind=TEXT)
+        questionnaire_services.save_question(manager, questionnaire, text="Nieuw", kind=TEXT)
     assert refused.value.error_list[0].code == "frozen"
     for change in (
-        lambda: questionnaires.save_question(manager, questionnaire, question, text="Anders"),
-        lambda: questionnaires.delete_question(manager, question),
-        lambda: questionnaires.move_question(manager, question, up=False),
+        lambda: questionnaire_services.save_question(
+            manager, questionnaire, question, text="Anders"
+        ),
+        lambda: questionnaire_services.delete_question(manager, question),
+        lambda: questionnaire_services.move_question(manager, question, up=False),
     ):
         with pytest.raises(ValidationError):
             change()
@@ -177,10 +182,10 @@ def test_audience_and_wave_stay_once_invitations_are_sent(manager, programme):
     questionnaire = build(manager, programme)
     open_link(questionnaire)
     with pytest.raises(ValidationError):
-        questionnaires.save_questionnaire(
+        questionnaire_services.save_questionnaire(
             manager, programme, questionnaire, wave=Wave.FINAL, title="Eindmeting"
         )
-    saved = questionnaires.save_questionnaire(
+    saved = questionnaire_services.save_questionnaire(
         manager, programme, questionnaire, title="Nulmeting 2026", audience=Audience.PARTICIPANTS
     )
     assert saved.title == "Nulmeting 2026"
@@ -239,31 +244,35 @@ def test_inviting_the_same_people_twice_sends_nobody_a_second_link(
     manager, programme, django_capture_on_commit_callbacks
 ):
     questionnaire = build(manager, programme, audience=Audience.STAKEHOLDERS)
-    windesheim = questionnaires.save_stakeholder(
+    windesheim = questionnaire_services.save_stakeholder(
         manager, programme, name="Windesheim", kind="education", role="intervention",
         steering_group=True, contact_email="vak@windesheim.example",
     )  # fmt: skip
-    no_email = questionnaires.save_stakeholder(
+    no_email = questionnaire_services.save_stakeholder(
         manager, programme, name="Zonder adres", kind="business", role="influence"
     )
-    candidates = questionnaires.stakeholder_candidates(manager, questionnaire)
+    candidates = questionnaire_selectors.stakeholder_candidates(manager, questionnaire)
     assert list(candidates) == [windesheim]
     with django_capture_on_commit_callbacks(execute=True):
-        first = questionnaires.invite(manager, questionnaire, [Recipient(stakeholder=windesheim)],
-                                      "https://vakwerk.example/")  # fmt: skip
-        again = questionnaires.invite(manager, questionnaire, [Recipient(stakeholder=windesheim)],
-                                      "https://vakwerk.example/")  # fmt: skip
+        first = questionnaire_services.invite(
+            manager, questionnaire, [Recipient(stakeholder=windesheim)], "https://vakwerk.example/"
+        )
+        again = questionnaire_services.invite(
+            manager, questionnaire, [Recipient(stakeholder=windesheim)], "https://vakwerk.example/"
+        )
     assert (len(first.invitations), first.skipped) == (1, 0)
     assert (len(again.invitations), again.skipped) == (0, 1)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["vak@windesheim.example"]
-    assert not questionnaires.stakeholder_candidates(manager, questionnaire).exists()
+    assert not questionnaire_selectors.stakeholder_candidates(manager, questionnaire).exists()
     with pytest.raises(ValidationError):
-        questionnaires.invite(manager, questionnaire, [Recipient(stakeholder=no_email)], "/")
+        questionnaire_services.invite(
+            manager, questionnaire, [Recipient(stakeholder=no_email)], "/"
+        )
 
     # Once the link has expired unanswered, a new one may be sent.
     Invitation.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
-        renewed = questionnaires.invite(
+        renewed = questionnaire_services.invite(
             manager, questionnaire, [Recipient(stakeholder=windesheim)], "https://x.example"
         )
     assert len(renewed.invitations) == 1 and len(mail.outbox) == 2
@@ -275,9 +284,9 @@ def test_consultants_are_invited_from_their_own_municipality_only(
     questionnaire = build(manager, programme, audience=Audience.CONSULTANTS)
     mine = make_user(Role.CONSULTANT)
     elsewhere = make_user(Role.CONSULTANT, municipality=other_municipality)
-    assert list(questionnaires.consultant_candidates(manager, questionnaire)) == [mine]
+    assert list(questionnaire_selectors.consultant_candidates(manager, questionnaire)) == [mine]
     with pytest.raises(PermissionDenied):
-        questionnaires.invite(manager, questionnaire, [Recipient(user=elsewhere)], "/")
+        questionnaire_services.invite(manager, questionnaire, [Recipient(user=elsewhere)], "/")
     client.force_login(manager)
     url = reverse("evaluation:questionnaire_invitations", args=[questionnaire.pk])
     with django_capture_on_commit_callbacks(execute=True):
@@ -333,7 +342,7 @@ def test_answering_without_an_account_works_once(client, manager, programme, set
         assert again["Cache-Control"] and again["Referrer-Policy"] == "no-referrer"
     assert Response.objects.count() == 1 and Answer.objects.count() == 4
     with pytest.raises(InvalidLink):
-        questionnaires.answer(token, answers(questionnaire))
+        questionnaire_services.answer(token, answers(questionnaire))
 
 
 def test_an_optional_question_may_stay_empty(client, manager, programme):
@@ -390,7 +399,7 @@ def test_answers_that_do_not_fit_are_refused_and_nothing_is_stored(
     assert Invitation.objects.get().used_at is None
     # The service refuses the same answers on its own, and the link still works after.
     with pytest.raises(ValidationError) as refused:
-        questionnaires.answer(token, answers(questionnaire, **wrong))
+        questionnaire_services.answer(token, answers(questionnaire, **wrong))
     assert set(refused.value.message_dict) == {f"q{question.pk}"}
     assert client.post(answer_url(token), answers(questionnaire)).status_code == 200
     assert Response.objects.count() == 1
@@ -401,7 +410,7 @@ def test_the_service_refuses_every_wrong_answer_at_once(manager, programme):
     token = open_link(questionnaire)
     wrong = answers(questionnaire, likert="3.5", choice="netwerk", number="1e999999", text="")
     with pytest.raises(ValidationError) as refused:
-        questionnaires.answer(token, wrong)
+        questionnaire_services.answer(token, wrong)
     kinds = {Question.objects.get(pk=int(name[1:])).kind for name in refused.value.message_dict}
     assert kinds == {LIKERT, CHOICE, NUMBER}
     assert not Response.objects.exists()
@@ -436,21 +445,21 @@ def test_two_submits_at_the_same_moment_store_one_response(make_user, municipali
     questionnaire = build(manager, ProgrammeFactory(municipality=municipality))
     token = open_link(questionnaire)
     data = answers(questionnaire)
-    store = questionnaires._store
+    store = questionnaire_services._store
 
     def slow_store(*args):
         # Keeps the first submit inside its transaction while the second one arrives.
         time.sleep(0.5)
         return store(*args)
 
-    monkeypatch.setattr(questionnaires, "_store", slow_store)
+    monkeypatch.setattr(questionnaire_services, "_store", slow_store)
     barrier = threading.Barrier(2)
     outcomes = []
 
     def submit():
         try:
             barrier.wait(timeout=10)
-            questionnaires.answer(token, data)
+            questionnaire_services.answer(token, data)
             outcomes.append("stored")
         except InvalidLink:
             outcomes.append("refused")
@@ -475,7 +484,7 @@ def test_two_submits_at_the_same_moment_store_one_response(make_user, municipali
 def respond(questionnaire, rows):
     for likert, choice, number, text in rows:
         token = open_link(questionnaire)
-        questionnaires.answer(
+        questionnaire_services.answer(
             token, answers(questionnaire, likert=likert, choice=choice, number=number, text=text)
         )
 
@@ -488,7 +497,7 @@ def test_results_per_question(client, manager, programme):
          ("3", "WSP", "4,5", "De coach"), ("5", "Online", "0", "")],
     )  # fmt: skip
     open_link(questionnaire)  # invited, not answered: not a response
-    results = questionnaires.results(questionnaire)
+    results = questionnaire_statistics.results(questionnaire)
     assert results.responses == 4
     likert, choice, number, text = results.questions
     assert likert.count == 4 and likert.mean == Decimal("3.00")
@@ -518,8 +527,8 @@ def test_results_of_a_wave_count_only_its_own_answers(manager, programme):
     final = build(manager, programme, wave=Wave.FINAL)
     respond(baseline, [("2", "Online", "1", "")])
     respond(final, [("4", "WSP", "10", ""), ("5", "WSP", "12", "")])
-    assert questionnaires.results(baseline).questions[0].count == 1
-    assert questionnaires.results(final).questions[0].mean == Decimal("4.50")
+    assert questionnaire_statistics.results(baseline).questions[0].count == 1
+    assert questionnaire_statistics.results(final).questions[0].mean == Decimal("4.50")
 
 
 def test_baseline_and_final_are_compared_on_questions_with_the_same_text(
@@ -533,10 +542,10 @@ def test_baseline_and_final_are_compared_on_questions_with_the_same_text(
     other_audience = build(manager, programme, audience=Audience.CONSULTANTS, wave=Wave.FINAL)
     respond(baseline, [("2", "Online", "2", ""), ("3", "Online", "4", "")])
     respond(final, [("4", "WSP", "10", ""), ("5", "Netwerk", "14", "")])
-    assert questionnaires.counterpart(baseline) == final
-    assert questionnaires.counterpart(other_audience) is None
+    assert questionnaire_selectors.counterpart(baseline) == final
+    assert questionnaire_selectors.counterpart(other_audience) is None
 
-    comparison = questionnaires.compare(final, baseline)
+    comparison = questionnaire_statistics.compare(final, baseline)
     assert comparison.baseline.questionnaire == baseline
     rows = {row.kind: row for row in comparison.questions}
     assert set(rows) == {LIKERT, CHOICE, NUMBER}  # open text is not compared
@@ -553,7 +562,7 @@ def test_baseline_and_final_are_compared_on_questions_with_the_same_text(
     ]
     assert [q.text for q in comparison.only_final] == ["Nieuwe vraag"]
     with pytest.raises(ValueError):
-        questionnaires.compare(baseline, other_audience)
+        questionnaire_statistics.compare(baseline, other_audience)
 
     client.force_login(manager)
     page = client.get(reverse("evaluation:questionnaire_comparison", args=[baseline.pk]))
@@ -592,7 +601,7 @@ def test_manager_keeps_the_stakeholders_of_a_programme(client, manager, programm
     assert page.status_code == 200 and page.context["can_edit"] is False
     assert client.get(edit).status_code == 403
     with pytest.raises(PermissionDenied):
-        questionnaires.save_stakeholder(make_user(Role.CONSULTANT), programme, name="Y")
+        questionnaire_services.save_stakeholder(make_user(Role.CONSULTANT), programme, name="Y")
 
 
 # Who may see what
@@ -637,7 +646,7 @@ def test_other_roles_get_403(client, make_user, manager, programme, role):
 
 def test_another_municipality_gets_404(client, make_user, manager, programme, other_municipality):
     questionnaire = build(manager, programme)
-    stakeholder = questionnaires.save_stakeholder(
+    stakeholder = questionnaire_services.save_stakeholder(
         manager, programme, name="Windesheim", kind="education", role="intervention"
     )
     client.force_login(make_user(Role.MANAGER, municipality=other_municipality))
@@ -652,7 +661,7 @@ def test_another_municipality_gets_404(client, make_user, manager, programme, ot
         client.get(reverse("evaluation:questionnaire_list")).context["questionnaires"].count() == 0
     )
     with pytest.raises(PermissionDenied):
-        questionnaires.save_question(
+        questionnaire_services.save_question(
             make_user(Role.MANAGER, municipality=other_municipality), questionnaire,
             text="X", kind=TEXT,
         )  # fmt: skip

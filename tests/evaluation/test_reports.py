@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from evaluation import reports, selectors
-from evaluation.models import JobStatus, Report, ReportKind
+from evaluation.dashboards import selectors
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from funding import savings
 from participants.models import BenefitStatus, Employment, Enrolment, OutcomeMeasurement
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.celery import app
-from vakwerk.models import AuditAction, AuditEntry, GoalMetric, Programme, User
+from vakwerk.models import AuditAction, AuditEntry, GoalMetric, JobStatus, Programme, User
 from vakwerk.roles import Role
 
 

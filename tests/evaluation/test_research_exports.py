@@ -22,29 +22,27 @@ from django.utils import timezone
 
 from consultants.models import CoachingSession
 from employers.models import EmployerContact, Match, MatchStage, Placement
-from evaluation import research, research_services
-from evaluation.admin import ResearchProjectForm
-from evaluation.models import (
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
-    ExportFormat,
     Invitation,
-    JobStatus,
     Question,
     QuestionKind,
     Questionnaire,
-    ResearchExport,
-    ResearchProject,
     Response,
     Wave,
 )
+from evaluation.research import exports as research
+from evaluation.research import services as research_services
+from evaluation.research.admin import ResearchProjectForm
+from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
 from participants import privacy
 from participants.models import Enrolment, Intake, LadderRung, OutcomeMeasurement
 from participants.validators import bsn_from_number
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
-from vakwerk.models import AuditAction, AuditEntry
+from vakwerk.models import AuditAction, AuditEntry, JobStatus
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from evaluation.models import ResearchProject
+from evaluation.research.models import ResearchProject
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory, ProgrammeGoalFactory
 from vakwerk.roles import Role

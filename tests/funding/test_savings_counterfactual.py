@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from evaluation import reports
-from evaluation.models import Report, ReportKind
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from funding import savings
 from tests.funding.test_savings import OFF_TO_WORK, add_people, build_zwolle
 from tests.vakwerk.factories import ProgrammeFactory

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consultants import services as consultant_services
 from employers.models import Match, MatchStage, Placement
-from evaluation.models import (
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
     Invitation,

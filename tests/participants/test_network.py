@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from evaluation import research
-from evaluation import selectors as evaluation_selectors
-from evaluation.models import ResearchProject
+from evaluation.dashboards import selectors as evaluation_selectors
+from evaluation.research import exports as research
+from evaluation.research.models import ResearchProject
 from participants import selectors, services
 from participants.models import (
     FollowUp,

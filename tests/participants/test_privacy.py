@@ -787,7 +787,7 @@ def test_inzage_holds_answers_placements_commitments_matches_and_every_free_text
 
 def test_anonymisation_leaves_no_free_text_and_keeps_the_figures(carla, dirk):
     from employers.models import Match
-    from evaluation.models import Answer
+    from evaluation.questionnaires.models import Answer
     from funding.models import Commitment, LedgerEntry
 
     def figures():

@@ -62,9 +62,9 @@ def test_the_walk_finds_hidden_and_indirect_relations():
     missed: a related_name="+" relation, and models two or three steps away."""
     reached = {model._meta.label for model in reaching_models()}
     assert {
-        "evaluation.Invitation",  # related_name="+"
-        "evaluation.Response",  # two steps
-        "evaluation.Answer",  # three steps
+        "questionnaires.Invitation",  # related_name="+"
+        "questionnaires.Response",  # two steps
+        "questionnaires.Answer",  # three steps
         "employers.Placement",  # through the match
         "funding.Commitment",
         "funding.LedgerEntry",  # through the commitment
@@ -82,16 +82,16 @@ def test_every_model_that_reaches_a_participant_is_declared():
 
 
 def test_the_check_fails_for_an_app_that_declares_nothing():
-    # Without evaluation's declarations its three models would be reported.
+    # Without the questionnaires' declarations their three models would be reported.
     declared = {
         model: item
         for model, item in privacy_declarations.declared_models().items()
-        if model._meta.app_label != "evaluation"
+        if model._meta.app_label != "questionnaires"
     }
     assert undeclared(reaching_models(), declared) == [
-        "evaluation.Answer (response → evaluation.Response)",
-        "evaluation.Invitation (participant → participants.Participant)",
-        "evaluation.Response (invitation → evaluation.Invitation)",
+        "questionnaires.Answer (response → questionnaires.Response)",
+        "questionnaires.Invitation (participant → participants.Participant)",
+        "questionnaires.Response (invitation → questionnaires.Invitation)",
     ]
 
 

@@ -19,9 +19,9 @@ from django.utils import translation
 
 from employers import selectors as matching
 from employers.models import Match, MatchStage, OpportunityStatus
-from evaluation import research
-from evaluation import selectors as evaluation_selectors
-from evaluation.models import ResearchProject
+from evaluation.dashboards import selectors as evaluation_selectors
+from evaluation.research import exports as research
+from evaluation.research.models import ResearchProject
 from participants import selectors, services
 from participants.models import Certificate, Status, Training, TrainingKind, TrainingResult
 from tests.employers.factories import OpportunityFactory

@@ -18,15 +18,10 @@ from django.views.debug import ExceptionReporter, get_default_exception_reporter
 
 from consultants.models import Competency
 from employers.models import Employer, EmployerContact, Match, Opportunity
-from evaluation.models import (
-    EvaluationSession,
-    Question,
-    Questionnaire,
-    Report,
-    ResearchExport,
-    ResearchProject,
-    Stakeholder,
-)
+from evaluation.dashboards.models import EvaluationSession
+from evaluation.questionnaires.models import Question, Questionnaire, Stakeholder
+from evaluation.reports.models import Report
+from evaluation.research.models import ResearchExport, ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
 from participants.models import (
     Cohort,

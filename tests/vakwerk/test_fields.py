@@ -11,8 +11,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from evaluation.models import Questionnaire
-from evaluation.questionnaires import closing_time
+from evaluation.questionnaires.models import Questionnaire
+from evaluation.questionnaires.selectors import closing_time
 from funding.models import SavingsAssumptions
 from participants import imports
 from participants.models import Participant
@@ -433,8 +433,8 @@ def test_the_import_calls_an_arabic_indic_bsn_invalid_not_new(consultant):
     [("12,5", "12.50"), ("1.350", "1350.00"), ("1e3", None), ("NaN", None), ("Infinity", None)],
 )
 def test_a_number_answer_to_a_questionnaire_is_read_by_the_same_rule(typed, number):
-    from evaluation.models import Question, QuestionKind
-    from evaluation.questionnaires import clean_answer
+    from evaluation.questionnaires.models import Question, QuestionKind
+    from evaluation.questionnaires.services import clean_answer
 
     question = Question(kind=QuestionKind.NUMBER, text="Uren per week", required=True)
     if number is None:

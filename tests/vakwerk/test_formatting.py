@@ -17,18 +17,20 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 
-from evaluation import reports
-from evaluation.models import JobStatus, Report, ReportKind
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
 from tests.funding.factories import funded
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk import audit_text, audit_views, formatting
-from vakwerk.models import AuditAction, AuditEntry
+from vakwerk.models import AuditAction, AuditEntry, JobStatus
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)  # a Monday, ISO week 49
 PROJECT_APPS = {"vakwerk", "participants", "consultants", "employers", "funding", "evaluation"}
+# The app labels of the models: evaluation's parts (folders inside evaluation/) are apps.
+MODEL_APPS = PROJECT_APPS | {"dashboards", "questionnaires", "reports", "research"}
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +168,7 @@ def dutch(label):
 
 
 def project_models():
-    return [m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS]
+    return [m for m in apps.get_models() if m._meta.app_label in MODEL_APPS]
 
 
 def test_every_action_and_object_kind_has_a_dutch_name():

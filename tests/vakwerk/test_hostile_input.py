@@ -20,9 +20,11 @@ from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from evaluation import programme_evaluation, questionnaires
-from evaluation.models import Audience, Invitation, ResearchProject, Wave
-from evaluation.questionnaires import hash_token
+from evaluation.dashboards import programme_evaluation
+from evaluation.questionnaires import services as questionnaire_services
+from evaluation.questionnaires.models import Audience, Invitation, Wave
+from evaluation.questionnaires.selectors import hash_token
+from evaluation.research.models import ResearchProject
 from participants import services as participant_services
 from participants.models import CohortMeeting, Participant
 from tests.consultants.factories import CompetencyFactory
@@ -55,7 +57,18 @@ HOSTILE = {
 
 ROLES = [Role.CONSULTANT, Role.MANAGER, Role.WSP, Role.EMPLOYER, Role.RESEARCHER, Role.ADMIN]
 ANONYMOUS = "anonymous"
-PROJECT_APPS = {"vakwerk", "participants", "consultants", "employers", "funding", "evaluation"}
+PROJECT_APPS = {
+    "vakwerk",
+    "participants",
+    "consultants",
+    "employers",
+    "funding",
+    "evaluation",
+    "dashboards",
+    "questionnaires",
+    "reports",
+    "research",
+}  # evaluation's parts are apps of their own
 
 # Every named URL of the project, with the arguments that open it on the test's world.
 # A URL that shows no form is listed too: nothing new escapes this test unnoticed.
@@ -223,12 +236,14 @@ def world(municipality):
     )
     fund = funded(manager, "100000.00", programme=programme, kind="revolving")
     commitment = requested(consultant, fund, participant)
-    questionnaire = questionnaires.save_questionnaire(
+    questionnaire = questionnaire_services.save_questionnaire(
         manager, programme, title="Nulmeting", audience=Audience.PARTICIPANTS, wave=Wave.BASELINE
     )
     for kind in ("likert", "number", "text"):
-        questionnaires.save_question(manager, questionnaire, text=f"Vraag {kind}", kind=kind)
-    questionnaires.save_question(
+        questionnaire_services.save_question(
+            manager, questionnaire, text=f"Vraag {kind}", kind=kind
+        )
+    questionnaire_services.save_question(
         manager, questionnaire, text="Keuze", kind="choice", choices=["Ja", "Nee"]
     )
     Invitation.objects.create(
@@ -237,7 +252,7 @@ def world(municipality):
         email="iemand@post.example",
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
-    stakeholder = questionnaires.save_stakeholder(
+    stakeholder = questionnaire_services.save_stakeholder(
         manager, programme, name="Windesheim", kind="education", role="intervention",
         steering_group=True, contact_email="vak@windesheim.example",
     )  # fmt: skip

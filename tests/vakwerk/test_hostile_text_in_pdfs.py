@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from evaluation import reports
-from evaluation.models import ReportKind
+from evaluation.reports import services as reports
+from evaluation.reports.models import ReportKind
 from funding import services as funding_services
 from funding.models import FundKind
 from participants import privacy

@@ -30,18 +30,17 @@ from consultants.models import (
     TrainingRecord,
 )
 from employers.models import ContactLogEntry, Employer, EmployerContact, Match, Opportunity
-from evaluation import questionnaires
-from evaluation.models import (
+from evaluation.questionnaires import services as questionnaire_services
+from evaluation.questionnaires.models import (
     Audience,
     Invitation,
     Question,
     Questionnaire,
-    Report,
-    ResearchExport,
-    ResearchProject,
     Stakeholder,
     Wave,
 )
+from evaluation.reports.models import Report
+from evaluation.research.models import ResearchExport, ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry, SavingsAssumptions
 from participants import services as participant_services
 from participants.models import Cohort, CohortMeeting, Enrolment, LadderRung, Participant
@@ -55,7 +54,8 @@ from vakwerk.models import SubmittedForm, User
 from vakwerk.roles import Role
 
 ALREADY_SENT = "Dit formulier was al verstuurd; er is niets dubbel opgeslagen."
-PROJECT_APPS = ("vakwerk", "participants", "consultants", "employers", "funding", "evaluation")
+PROJECT_APPS = ("vakwerk", "participants", "consultants", "employers", "funding", "evaluation",
+                "dashboards", "questionnaires", "reports", "research")  # fmt: skip
 NOW = datetime.datetime(2026, 11, 30, 11, 0, tzinfo=datetime.UTC)
 TODAY = "2026-11-30"
 
@@ -147,10 +147,12 @@ def world(municipality):
     participant_services.enrol(consultant, cohort, participant)
     employer = EmployerFactory(municipality=municipality, account_manager=users[Role.WSP])
     fund = funded(manager, "100000.00", programme=programme)
-    questionnaire = questionnaires.save_questionnaire(
+    questionnaire = questionnaire_services.save_questionnaire(
         manager, programme, title="Nulmeting", audience=Audience.PARTICIPANTS, wave=Wave.BASELINE
     )
-    questionnaires.save_question(manager, questionnaire, text="Hoe gaat het?", kind="likert")
+    questionnaire_services.save_question(
+        manager, questionnaire, text="Hoe gaat het?", kind="likert"
+    )
     project = ResearchProject.objects.create(
         municipality=municipality, name="Effectstudie", institution="ROA",
         agreement_reference="ROA-1", valid_until=datetime.date(2027, 11, 30),

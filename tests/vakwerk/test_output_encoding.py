@@ -14,19 +14,18 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from evaluation import research
-from evaluation.models import (
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
-    ExportFormat,
     Invitation,
     Question,
     QuestionKind,
     Questionnaire,
-    ResearchProject,
     Response,
     Wave,
 )
+from evaluation.research import exports as research
+from evaluation.research.models import ExportFormat, ResearchProject
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.spreadsheets import neutralise
@@ -190,11 +189,22 @@ NOT_FREE_TEXT = {
     "vakwerk.User.password", "vakwerk.User.email", "vakwerk.Municipality.cbs_code",
     "vakwerk.Municipality.colour", "participants.Participant.bsn",
     "participants.Participant.postcode", "employers.Employer.kvk_number",
-    "evaluation.ResearchProject.secret", "evaluation.Invitation.token_hash",
-    "evaluation.Report.file_name", "evaluation.ResearchExport.file_name",
-    "evaluation.ResearchExport.sha256",
+    "research.ResearchProject.secret", "questionnaires.Invitation.token_hash",
+    "reports.Report.file_name", "research.ResearchExport.file_name",
+    "research.ResearchExport.sha256",
 }  # fmt: skip
-OUR_APPS = {"vakwerk", "participants", "consultants", "employers", "funding", "evaluation"}
+OUR_APPS = {
+    "vakwerk",
+    "participants",
+    "consultants",
+    "employers",
+    "funding",
+    "evaluation",
+    "dashboards",
+    "questionnaires",
+    "reports",
+    "research",
+}  # evaluation's parts are apps of their own
 
 
 def _payload(field, pk):
@@ -245,7 +255,7 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     from django.urls import reverse
 
     from employers.models import Opportunity
-    from evaluation import questionnaires
+    from evaluation.questionnaires import selectors as questionnaire_selectors
     from funding import services as funding_services
     from funding.models import Fund
     from participants.models import Participant
@@ -265,7 +275,7 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     manager = User.objects.get(email="manager@zwolle.example")
 
     filled, refused = fill_every_free_text_field()
-    assert "consultants.Competency" in filled and "evaluation.Question" in filled
+    assert "consultants.Competency" in filled and "questionnaires.Question" in filled
     # The append-only tables get new rows with markup instead.
     fund = Fund.objects.get(pk=values["fund"])
     funding_services.deposit(manager, fund, Decimal("10.00"), LINK)
@@ -279,7 +289,7 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     Client().post(reverse("login"), {"username": LINK, "password": "guess"})
     assert refused <= {"vakwerk.AuditEntry", "vakwerk.FieldChange", "funding.LedgerEntry"}
     # Questionnaire options (a list, not a text field) and the answers that chose them.
-    from evaluation.models import Answer, Question
+    from evaluation.questionnaires.models import Answer, Question
 
     for question in Question.objects.filter(kind__in=["choice", "multi"]):
         question.choices = [f"{LINK} {n}" for n in range(len(question.choices) or 2)]
@@ -303,7 +313,7 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     token = "t" * 43
     Invitation.objects.create(
         questionnaire=questionnaire,
-        token_hash=questionnaires.hash_token(token),
+        token_hash=questionnaire_selectors.hash_token(token),
         email="iemand@prive.example",
         expires_at=timezone.now() + datetime.timedelta(days=14),
     )
@@ -366,7 +376,7 @@ def test_any_help_text_is_escaped_unless_made_safe_on_purpose():
 SAFE_FILTER_ALLOWED = {
     "templates/vakwerk/two_factor_setup.html",  # the QR code SVG made by qrcode
     "employers/templates/employers/talent_profile_pdf.html",  # a CSS counter constant
-    "evaluation/templates/evaluation/report_pdf_base.html",  # the same
+    "evaluation/reports/templates/evaluation/report_pdf_base.html",  # the same
     "participants/templates/participants/privacy/subject_access_pdf.html",  # the same
     "templates/registration/password_reset_email.html",  # a plain-text e-mail body
 }

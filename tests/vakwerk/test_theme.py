@@ -124,8 +124,8 @@ def test_report_pdf_headings_stay_readable_for_a_light_municipality_colour(
 ):
     from datetime import date
 
-    from evaluation import reports
-    from evaluation.models import Report, ReportKind
+    from evaluation.reports import services as reports
+    from evaluation.reports.models import Report, ReportKind
     from tests.vakwerk.factories import ProgrammeFactory
 
     municipality.colour = "#ffd700"

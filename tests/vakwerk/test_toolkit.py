@@ -18,8 +18,9 @@ from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from pypdf import PdfReader
 
-from evaluation import charts, reports
-from evaluation.models import ReportKind
+from evaluation.dashboards import charts
+from evaluation.reports import services as reports
+from evaluation.reports.models import ReportKind
 from funding import savings
 from funding import services as funding_services
 from funding.models import FundKind, SavingsAssumptions

@@ -7,8 +7,9 @@ day) is left alone, so seeding again adds nothing."""
 import dataclasses
 import datetime
 
-from evaluation import programme_evaluation
-from evaluation.models import ActionStatus, EvaluationSession, Stakeholder
+from evaluation.dashboards import programme_evaluation
+from evaluation.dashboards.models import ActionStatus, EvaluationSession
+from evaluation.questionnaires.models import Stakeholder
 from vakwerk.models import Phase
 from vakwerk.roles import Role
 

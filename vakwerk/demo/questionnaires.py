@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from evaluation.models import (
+from evaluation.questionnaires.models import (
     Answer,
     Audience,
     Invitation,
@@ -26,7 +26,7 @@ from evaluation.models import (
     StakeholderRole,
     Wave,
 )
-from evaluation.questionnaires import hash_token
+from evaluation.questionnaires.selectors import hash_token
 from participants.models import Participant
 from vakwerk.roles import Role
 

@@ -4,8 +4,9 @@ of vakwerk.demo.seed; running it again adds nothing (and remakes a file that wen
 
 import logging
 
-from evaluation import reports
-from evaluation.models import JobStatus, Report, ReportKind
+from evaluation.reports import services as reports
+from evaluation.reports.models import Report, ReportKind
+from vakwerk.models import JobStatus
 from vakwerk.roles import Role
 
 logger = logging.getLogger(__name__)

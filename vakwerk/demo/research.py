@@ -7,8 +7,10 @@ deleted by the nightly task) the next run makes a new one."""
 
 from django.core.files.storage import storages
 
-from evaluation import research, research_services
-from evaluation.models import ExportFormat, JobStatus, ResearchExport, ResearchProject
+from evaluation.research import exports as research
+from evaluation.research import services as research_services
+from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
+from vakwerk.models import JobStatus
 from vakwerk.roles import Role
 
 EXPORT_FOR = "0193"  # Demo Zwolle's CBS code: the municipality shaped like the trial

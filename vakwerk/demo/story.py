@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from employers.models import Employer, Stage
-from evaluation.models import ResearchProject
+from evaluation.research.models import ResearchProject
 from vakwerk.models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
 from vakwerk.roles import Role
 

@@ -38,7 +38,12 @@ INSTALLED_APPS = [
     "consultants",
     "employers",
     "funding",
+    # Kept for its migrations only; its parts are the four apps below.
     "evaluation",
+    "evaluation.questionnaires",
+    "evaluation.dashboards",
+    "evaluation.reports",
+    "evaluation.research",
 ]
 
 MIDDLEWARE = [
@@ -243,14 +248,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # The web process sends a job once, briefly: a broker that is down must not hold up the
-# request (the job stays queued and evaluation.jobs sends it again).
+# request (the job stays queued and vakwerk.jobs sends it again).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# Jobs that make files (evaluation/jobs.py): queued but not started after this many
+# Jobs that make files (vakwerk/jobs.py): queued but not started after this many
 # seconds → sent again; running without a heartbeat for this long → its worker is gone.
 VAKWERK_JOB_RESEND_SECONDS = env.int("VAKWERK_JOB_RESEND_SECONDS", default=120)
 VAKWERK_JOB_HEARTBEAT_SECONDS = env.float("VAKWERK_JOB_HEARTBEAT_SECONDS", default=20)

@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from vakwerk.fields import PlausibleInput
+
+from . import exports
+from .models import ExportFormat
+
+
+class ResearchExportForm(PlausibleInput, forms.Form):
+    """The export builder: which tables, in which format."""
+
+    tables = forms.MultipleChoiceField(
+        label=_("Tables"),
+        choices=exports.table_choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(exports.TABLES),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=ExportFormat.choices,
+        widget=forms.RadioSelect,
+        initial=ExportFormat.CSV,
+    )
