@@ -8,8 +8,12 @@ PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example
 
 .PHONY: run test test-moved-clock demo-check lint venv messages compose-check
-# The suite on both cores; `make test PYTEST_ARGS=...` adds to it.
+# The suite on both cores (tests/conftest.py starts the longest first); `make test
+# PYTEST_ARGS=...` adds to it.
 XDIST := -n 2
+# Branch coverage of the apps, with the floor of pyproject's [tool.coverage.report]; for a
+# run of part of the suite: `make test COVERAGE= PYTEST_ARGS=tests/funding`.
+COVERAGE ?= --cov --cov-report=term
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +30,7 @@ run: venv
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: venv
-	scripts/with-test-services $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	scripts/with-test-services $(PY) -m pytest $(XDIST) $(COVERAGE) $(PYTEST_ARGS)
 
 # The whole suite again with the clock moved (libfaketime, Debian: faketime) for the tests
 # and the app, not for PostgreSQL and Redis: a date bomb in the demo or a test fails here

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
+from tests import demo_database
+from tests.demo_database import _demo_databases_dropped, demo  # noqa: F401 (fixtures)
 from tests.vakwerk.factories import MunicipalityFactory, UserFactory
 from vakwerk.roles import Role
 
@@ -39,6 +41,23 @@ def pytest_sessionfinish(session):
 
 def pytest_testnodedown(node, error):
     EVIDENCE.extend(getattr(node, "workeroutput", {}).get("evidence", []))
+
+
+# The longest tests first, so that the pytest-xdist workers finish together instead of one
+# starting a minute-long browser walk when the other has nothing left.
+LONGEST_FIRST = ("tests/e2e/test_responsive.py", "tests/e2e/test_accessibility.py", "tests/e2e/")
+
+
+def _longest_first(item):
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=_longest_first)
+    demo_database.demo_before_database_setup(items)
 
 
 @pytest.fixture

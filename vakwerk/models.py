@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .roles import STAFF_ROLES, Role
+from .roles import STAFF_ROLES, Role, RoleChecks
 from .theme import DEFAULT_COLOUR, colour_validator, validate_readable_colour
 
 cbs_code_validator = RegexValidator(r"^\d{4}$", _("A CBS municipality code has four digits."))
@@ -89,7 +89,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(email__iexact=username)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(RoleChecks, AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)

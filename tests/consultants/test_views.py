@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +23,16 @@ from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
+# The forms refuse a date in the future: the tests pin the clock, and "yesterday" is the
+# pinned day's, not the day the module happened to be imported.
+NOW = datetime.datetime(2026, 11, 30, 11, tzinfo=datetime.UTC)
+YESTERDAY = datetime.date(2026, 11, 29)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def urls(consultant, competency):

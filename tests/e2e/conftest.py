@@ -1,7 +1,6 @@
 import os
 
 import pytest
-from django.core.management import call_command
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -15,16 +14,18 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def demo_data(transactional_db):
-    call_command("seed_demo")
+def demo_data(transactional_db, demo):
+    # A fresh copy of the demo seeded once per worker (tests/demo_database.py).
+    pass
 
 
-@pytest.fixture
-def browser(demo_data):
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium per test module: each test opens its own context (cookies, storage)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright runs an event loop in this thread, which makes Django refuse ORM calls
-    # here; the tests make none after this point, but their teardown flushes the database.
+    # here; the tests make none while a page runs, but fixtures and teardowns do.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -34,6 +35,14 @@ def browser(demo_data):
         yield browser
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser(demo_data, chromium):
+    yield chromium
+    # What a test left open goes with it, not into the next test.
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture

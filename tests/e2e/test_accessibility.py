@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
@@ -37,6 +36,7 @@ from evaluation.reports.models import Report, ReportKind
 from evaluation.research.models import ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
 from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
+from tests.demo_database import demo_copy
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.vakwerk.test_hostile_input import PAGES
 from vakwerk.accessibility import AUDIT_WIDTHS, AXE_EXCEPTIONS, AXE_EXTRA_RULES, AXE_TAGS
@@ -289,30 +289,26 @@ def test_every_role_walks():
 
 
 @pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker):
-    """The demo, seeded once per worker for all walkers and served; emptied afterwards.
+def demo_site(_demo_databases_dropped, django_db_blocker, tmp_path_factory):
+    """A copy of the demo that this worker seeded once, served for all walkers; dropped
+    afterwards.
 
-    Not pytest-django's live_server: that makes every test a transactional one, flushed and
-    seeded again, which costs more than a walker's pages."""
+    Not pytest-django's live_server: that makes every test a transactional one, flushed
+    afterwards, which costs more than a walker's pages."""
     from pytest_django.live_server_helper import LiveServer
 
-    with django_db_blocker.unblock():
-        # The next test on this worker expects an empty database, whatever happens here.
+    with demo_copy(django_db_blocker, tmp_path_factory), django_db_blocker.unblock():
+        Invitation.objects.create(
+            questionnaire=Questionnaire.objects.filter(questions__isnull=False).first(),
+            token_hash=hash_token(TOKEN),
+            email="iemand@post.example",
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
+        server = LiveServer("localhost")
         try:
-            call_command("seed_demo")
-            Invitation.objects.create(
-                questionnaire=Questionnaire.objects.filter(questions__isnull=False).first(),
-                token_hash=hash_token(TOKEN),
-                email="iemand@post.example",
-                expires_at=timezone.now() + datetime.timedelta(days=7),
-            )
-            server = LiveServer("localhost")
-            try:
-                yield server.url
-            finally:
-                server.stop()
+            yield server.url
         finally:
-            call_command("flush", interactive=False, verbosity=0)
+            server.stop()
 
 
 @pytest.fixture(scope="module")

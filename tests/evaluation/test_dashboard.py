@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -305,8 +304,7 @@ def test_only_managers_see_the_dashboard(client, make_user, role):
     assert client.get(reverse("evaluation:dashboard")).status_code == 403
 
 
-def test_demo_zwolle_shows_48_and_57_percent(client):
-    call_command("seed_demo")
+def test_demo_zwolle_shows_48_and_57_percent(client, demo):
     manager = User.objects.get(email="manager@zwolle.example")
     zwolle = Programme.objects.get(name="VAK Zwolle")
     for params in ({"programme": zwolle.pk}, {}):

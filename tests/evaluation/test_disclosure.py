@@ -16,7 +16,6 @@ from decimal import Decimal
 import openpyxl
 import pyreadstat
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -416,8 +415,7 @@ def participants_of(data, fmt, tmp_path):
             for row in frame.to_dict(orient="records")]  # fmt: skip
 
 
-def test_the_zwolle_demo_export_reaches_k_5_with_default_settings(tmp_path):
-    call_command("seed_demo")
+def test_the_zwolle_demo_export_reaches_k_5_with_default_settings(tmp_path, demo):
     project = ResearchProject.objects.get(municipality__name="Demo Zwolle")
     assert project.k_threshold == 5 and project.detail_allowed == []
     consenting_count = Participant.objects.filter(

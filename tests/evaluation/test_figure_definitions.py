@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -98,16 +97,14 @@ def test_found_4_nothing_due_is_not_yet_measurable_never_0_percent(client, make_
     assert goal.actual is None and not goal.reached
 
 
-def test_found_4_kampen_demo_shows_no_6_month_figure_yet(client):
-    call_command("seed_demo")
+def test_found_4_kampen_demo_shows_no_6_month_figure_yet(client, demo):
     manager = User.objects.get(email="manager@kampen.example")
     figures, page = _dashboard(client, manager)
     assert figures.outcomes.total.off_benefit_6m.percent is None
     assert 'data-testid="off-benefit-6m-total">–' in page
 
 
-def test_found_4_registering_a_participant_today_does_not_move_zwolle(client):
-    call_command("seed_demo")
+def test_found_4_registering_a_participant_today_does_not_move_zwolle(client, demo):
     manager = User.objects.get(email="manager@zwolle.example")
     zwolle = Programme.objects.get(name="VAK Zwolle")
     before, _page = _dashboard(client, manager, programme=zwolle.pk)

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -537,8 +536,7 @@ DEMO_PERIODS = [
 
 
 @pytest.mark.parametrize("period", DEMO_PERIODS, ids=str)
-def test_demo_dashboard_and_monitoring_report_equal_plain_sql(client, period):
-    call_command("seed_demo")
+def test_demo_dashboard_and_monitoring_report_equal_plain_sql(client, period, demo):
     for domain in ("zwolle", "kampen"):
         manager = User.objects.get(email=f"manager@{domain}.example")
         programme = Programme.objects.get(municipality=manager.municipality)

@@ -10,7 +10,6 @@ import subprocess
 from html import unescape
 
 import pytest
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -53,11 +52,6 @@ def words_past_the_margin(out, margin):
             if float(x_max) > limit:
                 outside.append((number, unescape(word), float(x_max), round(limit, 1)))
     return outside
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo")
 
 
 def _reports():

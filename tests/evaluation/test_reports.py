@@ -88,8 +88,7 @@ def manager(make_user):
 
 
 @pytest.mark.django_db
-def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers(client):
-    call_command("seed_demo")
+def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers(client, demo):
     zwolle = Programme.objects.get(name="VAK Zwolle")
     monitoring = Report.objects.get(programme=zwolle, kind=ReportKind.MONITORING)
     savings_report = Report.objects.get(programme=zwolle, kind=ReportKind.SAVINGS)

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -244,9 +243,8 @@ def sql_programme_costs_as_of(on_date):
         return dict(cursor.fetchall())
 
 
-def test_demo_balances_and_costs_agree_with_plain_sql():
+def test_demo_balances_and_costs_agree_with_plain_sql(demo):
     """The seeded demo, with a correction of each kind added on its funds."""
-    call_command("seed_demo")
     for fund in Fund.objects.order_by("pk"):
         entry = fund.entries.exclude(kind=EntryKind.CORRECTION).order_by("pk").first()
         if entry is not None and selectors.balance(fund).available > 5:

@@ -619,8 +619,7 @@ def test_savings_page_queries_do_not_grow_with_programmes(login, manager, progra
 # The demo
 
 
-def test_seed_demo_funds_the_zwolle_programme_and_replenishes_the_revolving_fund():
-    call_command("seed_demo")
+def test_seed_demo_funds_the_zwolle_programme_and_replenishes_the_revolving_fund(demo):
     zwolle = Programme.objects.get(name="VAK Zwolle")
     assumptions = savings.default_assumptions(zwolle.municipality)
     assert savings.compute_savings(zwolle, assumptions).programme_cost == Decimal("101536.00")

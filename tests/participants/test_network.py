@@ -491,10 +491,7 @@ def test_the_research_export_holds_the_pseudonymised_table(consultant, municipal
 # --- Demo --------------------------------------------------------------------------------
 
 
-def test_the_demo_measures_the_network_at_intake_and_at_each_measured_follow_up():
-    from django.core.management import call_command
-
-    call_command("seed_demo")
+def test_the_demo_measures_the_network_at_intake_and_at_each_measured_follow_up(demo):
     zwolle = Participant.objects.filter(municipality__name="Demo Zwolle")
     assert NetworkMeasurement.objects.filter(participant__in=zwolle, moment=0).count() == 72
     # A follow-up measurement exactly where the outcome was measured, on its day.

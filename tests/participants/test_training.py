@@ -555,10 +555,7 @@ def test_the_research_export_holds_the_training_table_without_free_text(
 # --- Demo -------------------------------------------------------------------------------
 
 
-def test_the_demo_gives_a_share_of_participants_trainings_through_the_service():
-    from django.core.management import call_command
-
-    call_command("seed_demo")
+def test_the_demo_gives_a_share_of_participants_trainings_through_the_service(demo):
     zwolle = Training.objects.filter(participant__municipality__name="Demo Zwolle")
     people = zwolle.values("participant").distinct().count()
     assert 20 <= people <= 50

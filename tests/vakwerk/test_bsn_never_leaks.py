@@ -2,14 +2,12 @@
 line, an error report, a URL or any other page."""
 
 import fnmatch
-import io
 import logging
 import sys
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
@@ -310,8 +308,7 @@ def bsn_forms():
 
 
 @pytest.mark.django_db
-def test_no_page_shows_a_bsn_except_the_edit_form_to_staff(caplog, evidence):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_no_page_shows_a_bsn_except_the_edit_form_to_staff(caplog, evidence, demo):
     zwolle = Municipality.objects.get(name="Demo Zwolle")
     participant, values = sample_values(zwolle)
     bsns = bsn_forms()

@@ -249,8 +249,7 @@ def fill_every_free_text_field():
 
 
 @pytest.mark.django_db
-def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_callbacks):
-    from django.core.management import call_command
+def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_callbacks, demo):
     from django.test import Client
     from django.urls import reverse
 
@@ -269,7 +268,6 @@ def test_no_page_prints_stored_text_as_markup(client, django_capture_on_commit_c
     from vakwerk import audit
     from vakwerk.models import FieldChange, Municipality, User
 
-    call_command("seed_demo", stdout=io.StringIO())
     zwolle = Municipality.objects.get(name="Demo Zwolle")
     participant, values = sample_values(zwolle)
     manager = User.objects.get(email="manager@zwolle.example")

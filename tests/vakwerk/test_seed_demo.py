@@ -31,8 +31,7 @@ def test_seed_demo_creates_both_municipalities_with_a_user_per_role(capsys):
             assert f"{role.value}@{domain}" in output
 
 
-def test_zwolle_is_shaped_like_the_trial():
-    call_command("seed_demo")
+def test_zwolle_is_shaped_like_the_trial(demo):
     zwolle = Programme.objects.get(municipality__name="Demo Zwolle")
     goals = {goal.metric: goal.target for goal in zwolle.goals.all()}
     assert goals == {"participants": 72, "cohorts": 6, "in_work_3m": 48, "off_benefit_6m": 57}
@@ -59,8 +58,7 @@ def test_zwolle_is_shaped_like_the_trial():
     assert Employer.objects.filter(municipality__name="Demo Zwolle").count() >= 3
 
 
-def test_seed_demo_is_idempotent():
-    call_command("seed_demo")
+def test_seed_demo_is_idempotent(demo):
     counts = [m.objects.count() for m in (Municipality, User, Programme, Participant, Opportunity)]
     call_command("seed_demo")
     assert counts == [
@@ -83,8 +81,7 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     assert not User.objects.exists()
 
 
-def test_demo_users_of_one_municipality_do_not_see_the_other(client):
-    call_command("seed_demo")
+def test_demo_users_of_one_municipality_do_not_see_the_other(client, demo):
     kampen = Programme.objects.get(municipality__name="Demo Kampen")
     client.force_login(User.objects.get(email="manager@zwolle.example"))
     assert client.get(reverse("programme_detail", args=[kampen.pk])).status_code == 404
