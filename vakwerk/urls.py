@@ -65,6 +65,7 @@ urlpatterns = [
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("audit/", include("vakwerk.audit_urls")),
+    path("participants/benefit-register/", include("participants.register.urls")),
     path("participants/", include("participants.urls")),
     path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),
