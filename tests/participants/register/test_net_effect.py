@@ -91,9 +91,9 @@ def generate(seed):
         # after it, vanishing from the export without a reason.
         person["exit"] = None
         if not person["off"]:
-            person["exit"] = rng.choices(
-                ["moved", "late", "unseen", None], weights=[5, 8, 3, 84]
-            )[0]
+            person["exit"] = rng.choices(["moved", "late", "unseen", None], weights=[5, 8, 3, 84])[
+                0
+            ]
         people.append(person)
     # Noise the pool must leave out: on benefit only after the enrolment, or ended before.
     for index in range(60):
@@ -209,8 +209,16 @@ def independent_estimate(people):
         variance += (count / n) ** 2 * plus_two(c, m) * (1 - plus_two(c, m)) / m
     half = 1.959963984540054 * math.sqrt(variance)
     unmatched = sum(count for s, (count, _x) in treated.items() if s not in pool)
-    return {"matched": n, "unmatched": unmatched, "p_t": p_t, "p_c": p_c,
-            "difference": p_t - p_c, "low": p_t - p_c - half, "high": p_t - p_c + half}  # fmt: skip
+    difference = p_t - p_c
+    return {
+        "matched": n,
+        "unmatched": unmatched,
+        "p_t": p_t,
+        "p_c": p_c,
+        "difference": difference,
+        "low": difference - half,
+        "high": difference + half,
+    }
 
 
 def test_the_net_effect_equals_an_independent_computation_and_covers_the_truth(capsys):
