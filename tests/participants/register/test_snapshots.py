@@ -10,10 +10,17 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from participants import privacy
 from participants.models import BenefitEndReason, BenefitStatus, OutcomeMeasurement
 from participants.register import services
-from participants.register.models import BenefitSpell, RegisterPerson, RegisterSnapshot
+from participants.register.models import (
+    BenefitSpell,
+    RegisterPerson,
+    RegisterSnapshot,
+    bsn_hash,
+)
 from participants.register.views import SESSION_KEY
 from participants.validators import bsn_from_number
 from tests.participants.factories import CohortFactory, ParticipantFactory
@@ -300,3 +307,24 @@ def test_retention_removes_the_hash_of_people_who_left_long_ago(manager):
     gone, kept = RegisterPerson.objects.order_by("birth_year")
     assert gone.bsn_hash is None and gone.spells.count() == 1
     assert kept.bsn_hash is not None
+
+
+def test_a_participants_retention_removes_their_register_hash_too(manager):
+    participant = ParticipantFactory(municipality=manager.municipality, bsn=BSNS[0])
+    services.import_snapshot(
+        manager,
+        datetime.date(2026, 1, 31),
+        [{"row": 2, "bsn": BSNS[0], "birth_year": 1990, "benefit_type": "Bijstand",
+          "benefit_start": datetime.date(2025, 1, 1)}],
+    )  # fmt: skip
+    privacy.anonymise(participant, timezone.now())
+    person = RegisterPerson.objects.get()
+    assert person.bsn_hash is None
+    assert person.participant_id == participant.pk and person.spells.count() == 1
+
+
+def test_the_hash_depends_on_the_key_in_the_settings(settings):
+    first = bsn_hash(1, BSNS[0])
+    settings.BENEFIT_REGISTER_HASH_KEY = "another key"
+    assert bsn_hash(1, BSNS[0]) != first
+    assert len(first) == 64 and BSNS[0] not in first
