@@ -261,7 +261,9 @@ class NetEffects:
         return [row for row in self.rows if row.dimension == "total"]
 
     def table(self, dimension):
-        return [row for row in self.rows if row.dimension == dimension]
+        """The rows of one split, each programme (group, benefit) with its follow-ups."""
+        rows = [row for row in self.rows if row.dimension == dimension]
+        return sorted(rows, key=lambda row: (row.label, row.follow_up))
 
 
 DIMENSIONS = ("total", "programme", "target_group", "benefit_type")

@@ -112,9 +112,9 @@ def net_effect(request):
         "programme": programme,
         "follow_ups": selectors.FOLLOW_UPS,
         "tables": [
-            ("programme", _("By programme")),
-            ("target_group", _("By target group")),
-            ("benefit_type", _("By benefit type")),
+            (_("By programme"), _("Programme"), effects.table("programme")),
+            (_("By target group"), _("Target group"), effects.table("target_group")),
+            (_("By benefit type"), _("Benefit"), effects.table("benefit_type")),
         ],
         "unmatched_reasons": selectors.UNMATCHED_REASONS,
     }
