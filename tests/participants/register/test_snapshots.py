@@ -328,3 +328,52 @@ def test_the_hash_depends_on_the_key_in_the_settings(settings):
     settings.BENEFIT_REGISTER_HASH_KEY = "another key"
     assert bsn_hash(1, BSNS[0]) != first
     assert len(first) == 64 and BSNS[0] not in first
+
+
+def test_the_participants_arm_counts_off_benefit_as_the_dashboard_does(manager):
+    """One definition per figure: at 6 months, the net effect's participants (due,
+    measured, off benefit) are the dashboard's (evaluation.selectors)."""
+    from evaluation import selectors as evaluation_selectors
+
+    programme = ProgrammeFactory(municipality=manager.municipality)
+    cohort = CohortFactory(programme=programme, start_date=datetime.date(2025, 2, 3),
+                           end_date=datetime.date(2025, 4, 25))  # fmt: skip
+    outcomes = [
+        (BenefitStatus.NONE, BenefitEndReason.WORK, datetime.date(2025, 11, 1)),
+        (BenefitStatus.NONE, BenefitEndReason.MOVED_AWAY, datetime.date(2025, 11, 1)),
+        (BenefitStatus.PARTIAL, "", datetime.date(2025, 11, 1)),
+        (BenefitStatus.NONE, BenefitEndReason.EDUCATION, None),
+        (BenefitStatus.NONE, BenefitEndReason.OWN_BUSINESS, datetime.date(2026, 7, 1)),
+    ]
+    for number, (status, reason, measured_on) in enumerate(outcomes):
+        participant = ParticipantFactory(
+            municipality=manager.municipality, programme=programme,
+            bsn=bsn_from_number(50_000_000 + number * 17), enrolled_on=datetime.date(2025, 2, 3),
+        )  # fmt: skip
+        OutcomeMeasurement.objects.create(
+            participant=participant, cohort=cohort, follow_up=6,
+            due_on=datetime.date(2025, 10, 25), measured_on=measured_on,
+            benefit_status=status, benefit_end_reason=reason,
+        )  # fmt: skip
+    register = [
+        {"row": n + 2, "bsn": bsn_from_number(50_000_000 + n * 17), "birth_year": 1990,
+         "benefit_type": "Bijstand", "benefit_start": datetime.date(2024, 3, 1)}
+        for n in range(10)
+    ]  # fmt: skip
+    services.import_snapshot(manager, datetime.date(2025, 1, 31), register)
+    services.import_snapshot(manager, datetime.date(2026, 1, 31), register)
+    as_of = datetime.date(2026, 6, 1)
+    (row,) = services_net_effects(manager, as_of).for_follow_up(6)
+    scope = evaluation_selectors.Scope(manager.municipality)
+    counts = evaluation_selectors.outcome_counts(scope, on_date=as_of)["people"]
+    dashboard = [sum(figures[name] for figures in counts.values())
+                 for name in ("due_6m", "measured_6m", "off_benefit_6m")]  # fmt: skip
+    assert dashboard == [5, 3, 1]
+    assert [row.eligible, row.matched, row.successes] == dashboard
+    assert row.comparison_people == 5
+
+
+def services_net_effects(user, as_of):
+    from participants.register import selectors
+
+    return selectors.net_effects(user.municipality, as_of)
