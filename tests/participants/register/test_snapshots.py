@@ -377,3 +377,20 @@ def services_net_effects(user, as_of):
     from participants.register import selectors
 
     return selectors.net_effects(user.municipality, as_of)
+
+
+def test_the_nightly_retention_task_is_scheduled_and_runs(manager):
+    from participants.register import tasks
+    from vakwerk.celery import app
+
+    services.import_snapshot(
+        manager,
+        datetime.date(2018, 1, 31),
+        [{"row": 2, "bsn": BSNS[0], "birth_year": 1980, "benefit_type": "WW",
+          "benefit_start": datetime.date(2015, 1, 1), "benefit_end": datetime.date(2017, 1, 1),
+          "end_reason": "werk"}],
+    )  # fmt: skip
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert tasks.anonymise_expired_register_people.name in schedule
+    assert tasks.anonymise_expired_register_people.delay().get() == 1
+    assert RegisterPerson.objects.get().bsn_hash is None
