@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.bsn import normalise_bsn
 from vakwerk.fields import BOUNDS, BoundsValidator, DateInput, PlausibleInput
 from vakwerk.models import Programme, User
 from vakwerk.roles import Role
@@ -26,7 +27,7 @@ from .models import (
     Weekday,
 )
 from .services import MEETINGS_OUTSIDE_PERIOD, selection_refusal
-from .validators import BSNValidator, normalise_bsn
+from .validators import BSNValidator
 
 DATE = DateInput()
 

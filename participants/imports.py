@@ -121,9 +121,14 @@ def _header_key(value):
     return re.sub(r"[^a-z0-9]", "", str(value or "").lower())
 
 
-HEADER_FIELDS = {
-    _header_key(name): field_name for field_name, names in COLUMNS.items() for name in names
-}
+def header_fields(columns):
+    """The field name per normalised header spelling of a `COLUMNS`-like mapping."""
+    return {
+        _header_key(name): field_name for field_name, names in columns.items() for name in names
+    }
+
+
+HEADER_FIELDS = header_fields(COLUMNS)
 
 
 def _is_blank(value):
@@ -133,10 +138,12 @@ def _is_blank(value):
 # --- reading the file --------------------------------------------------------------------
 
 
-def read_rows(uploaded_file):
+def read_rows(uploaded_file, columns=COLUMNS, required=REQUIRED_COLUMNS):
     """The data rows of a CSV or .xlsx file as dicts: "row" is the row number as the
     spreadsheet shows it (the header is row 1), the other keys are field names with the
-    raw cell values. Raises ValidationError for a file that cannot be imported at all."""
+    raw cell values. Raises ValidationError for a file that cannot be imported at all.
+    Other imports (the benefit register's snapshots) pass their own `columns` and
+    `required` and share every bound and check of the reading."""
     extension = _extension(uploaded_file.name)
     if extension not in EXTENSIONS:
         raise ValidationError(
@@ -155,7 +162,7 @@ def read_rows(uploaded_file):
     else:
         _check_xlsx_bounds(data, deadline)
         lines = _xlsx_lines(data)
-    return _rows_from_lines(lines, deadline)
+    return _rows_from_lines(lines, deadline, columns, required)
 
 
 def _extension(name):
@@ -348,7 +355,7 @@ def _xlsx_lines(data):
         workbook.close()
 
 
-def _rows_from_lines(lines, deadline):
+def _rows_from_lines(lines, deadline, columns=COLUMNS, required=REQUIRED_COLUMNS):
     header = None
     rows = []
     for number, line in enumerate(lines, start=1):
@@ -357,7 +364,7 @@ def _rows_from_lines(lines, deadline):
         if all(_is_blank(value) for value in line):
             continue
         if header is None:
-            header = _map_header(line)
+            header = _map_header(line, columns, required)
             continue
         if len(rows) >= MAX_ROWS:
             raise ValidationError(
@@ -377,14 +384,15 @@ def _rows_from_lines(lines, deadline):
     return rows
 
 
-def _map_header(line):
+def _map_header(line, columns=COLUMNS, required=REQUIRED_COLUMNS):
     """Column index per field; columns the import does not use are ignored."""
+    fields = HEADER_FIELDS if columns is COLUMNS else header_fields(columns)
     header = {}
     for index, value in enumerate(line):
-        field_name = HEADER_FIELDS.get(_header_key(value))
+        field_name = fields.get(_header_key(value))
         if field_name and field_name not in header.values():
             header[index] = field_name
-    missing = [COLUMNS[name][0] for name in REQUIRED_COLUMNS if name not in header.values()]
+    missing = [columns[name][0] for name in required if name not in header.values()]
     if missing:
         raise ValidationError(
             ngettext(
@@ -396,7 +404,7 @@ def _map_header(line):
             )
             % {
                 "columns": ", ".join(missing),
-                "required": ", ".join(COLUMNS[name][0] for name in REQUIRED_COLUMNS),
+                "required": ", ".join(columns[name][0] for name in required),
             },
             code="missing_columns",
         )

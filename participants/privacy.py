@@ -18,13 +18,13 @@ from django.utils.text import capfirst
 
 from vakwerk import audit, pdf, privacy_declarations
 from vakwerk.audit import AuditAction
+from vakwerk.bsn import normalise_bsn
 from vakwerk.fields import add_months, day_after
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
 from .models import Enrolment, Participant
-from .validators import normalise_bsn
 
 FORMAT = "vakwerk-subject-access/2"
 SUBJECT_ACCESS_PURPOSE = "inzageverzoek"

@@ -18,6 +18,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.bsn import normalise_bsn
 from vakwerk.models import FieldChange
 
 from . import page
@@ -36,7 +37,6 @@ from .models import (
     TrainingKind,
     TrainingResult,
 )
-from .validators import normalise_bsn
 
 
 def trained_members(user):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.bsn import normalise_bsn
 from vakwerk.fields import add_months
 from vakwerk.models import FieldChange
 from vakwerk.roles import Role
@@ -36,7 +37,6 @@ from .models import (
     Training,
     Weekday,
 )
-from .validators import normalise_bsn
 
 EDITOR_ROLES = (Role.CONSULTANT, Role.MANAGER)
 MEETINGS_OUTSIDE_PERIOD = gettext_lazy(

@@ -2,12 +2,8 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from vakwerk.bsn import bsn_from_number, is_valid_bsn, mask_bsn, normalise_bsn
+from vakwerk.bsn import is_valid_bsn
 from vakwerk.fields import is_ascii_digits
-
-# The BSN functions live in the core (vakwerk/bsn.py); these names stay importable from
-# here for code and tests that still import them from the participants app.
-__all__ = ["BSNValidator", "bsn_from_number", "is_valid_bsn", "mask_bsn", "normalise_bsn"]
 
 
 @deconstructible

@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.prune_submitted_forms",
         "schedule": crontab(hour=3, minute=29),
     },
+    "anonymise-expired-register-people": {
+        "task": "participants.register.tasks.anonymise_expired_register_people",
+        "schedule": crontab(hour=3, minute=53),
+    },
     "anonymise-expired-participants": {
         "task": "participants.tasks.anonymise_expired_participants",
         "schedule": crontab(hour=3, minute=47),

@@ -66,6 +66,7 @@ urlpatterns = [
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("audit/", include("vakwerk.audit_urls")),
+    path("participants/benefit-register/", include("participants.register.urls")),
     # One namespace, two apps: consultants adds the caseload, the task list and logging
     # a session under participants/ (participants may not import consultants).
     path(

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from participants.validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
 
 LAST_NAME = "Aalders"  # sorts first among equal scores on the board
 

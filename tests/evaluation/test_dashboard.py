@@ -23,9 +23,9 @@ from participants.models import (
     Participant,
     StatusChange,
 )
-from participants.validators import bsn_from_number
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeActivityFactory, ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 from vakwerk.models import GoalMetric, Municipality, Phase, Programme, User
 from vakwerk.roles import Role
 

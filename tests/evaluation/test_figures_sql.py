@@ -31,11 +31,11 @@ from participants.models import (
     Status,
     StatusChange,
 )
-from participants.validators import bsn_from_number
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from tests.funding.factories import FundFactory
 from tests.participants.factories import CohortFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 from vakwerk.models import GoalMetric, Programme, User
 from vakwerk.roles import Role
 

@@ -38,10 +38,10 @@ from evaluation.research.admin import ResearchProjectForm
 from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
 from participants import privacy
 from participants.models import Enrolment, Intake, LadderRung, OutcomeMeasurement
-from participants.validators import bsn_from_number
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 from vakwerk.models import AuditAction, AuditEntry, JobStatus
 from vakwerk.roles import Role
 

@@ -3,8 +3,8 @@ import datetime
 import factory
 
 from participants.models import Cohort, Participant
-from participants.validators import bsn_from_number
 from tests.vakwerk.factories import MunicipalityFactory, ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

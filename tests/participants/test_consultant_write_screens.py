@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from participants import services
 from participants.models import Cohort, Intake, LadderMoment, LadderRung, Participant
-from participants.validators import bsn_from_number
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from django.urls import reverse
 from participants import imports, services
 from participants.import_views import SESSION_KEY
 from participants.models import BenefitType, Participant, Status, StatusChange
-from participants.validators import bsn_from_number, mask_bsn
 from tests.participants.factories import ParticipantFactory
+from vakwerk.bsn import bsn_from_number, mask_bsn
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db

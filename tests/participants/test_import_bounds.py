@@ -19,7 +19,7 @@ from django.urls import reverse
 from participants import imports
 from participants.import_views import SESSION_KEY
 from participants.models import Participant
-from participants.validators import bsn_from_number
+from vakwerk.bsn import bsn_from_number
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.utils import timezone
 from consultants.models import CoachingSession
 from participants import services
 from participants.models import OutcomeMeasurement
-from participants.validators import bsn_from_number
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
+from vakwerk.bsn import bsn_from_number
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db

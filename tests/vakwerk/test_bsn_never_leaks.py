@@ -1,6 +1,7 @@
 """The BSN is shown in exactly one place, the participant's edit form, and never in a log
 line, an error report, a URL or any other page."""
 
+import datetime
 import fnmatch
 import logging
 import sys
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
@@ -28,6 +30,7 @@ from participants.models import (
     Participant,
     Training,
 )
+from participants.register import services as register_services
 from vakwerk.bsn import is_valid_bsn, mask_bsn
 from vakwerk.logging import MaskBSNFilter, SafeExceptionReporterFilter
 from vakwerk.models import Municipality, Programme, User
@@ -156,6 +159,7 @@ BSN_PAGE, BSN_ROLES = "participants:edit", {Role.CONSULTANT, Role.MANAGER}
 # no new page goes unchecked. A rule that fills the wrong kind of object shows up as a
 # page that answers 404 to everyone, which fails too.
 SAMPLES = [
+    ("benefit_register:*", {"pk": "register_snapshot"}),
     ("participants:outcome", {"pk": "outcome"}),
     ("participants:training_edit", {"pk": "training"}),
     ("participants:cohort_*", {"pk": "cohort"}),
@@ -231,7 +235,23 @@ def sample_values(zwolle):
     cohort = Cohort.objects.filter(enrolments__participant=participant).first()
     programme = Programme.objects.filter(municipality=zwolle, evaluation_sessions__isnull=False)
     programme = programme.distinct().first()
+    # The register holds every demo participant of Zwolle: its pages must not show a BSN.
+    register_rows = [
+        {"row": number, "bsn": bsn, "birth_year": 1980, "benefit_type": "Bijstand",
+         "benefit_start": datetime.date(2024, 1, 1)}
+        for number, bsn in enumerate(
+            Participant.objects.filter(municipality=zwolle, bsn__isnull=False).values_list(
+                "bsn", flat=True
+            ),
+            2,
+        )
+    ]  # fmt: skip
+    manager = User.objects.get(email="manager@zwolle.example")
+    snapshot = register_services.import_snapshot(
+        manager, timezone.localdate() - datetime.timedelta(days=1), register_rows
+    ).snapshot
     values = {
+        "register_snapshot": snapshot.pk,
         "participant": participant.pk,
         "outcome": OutcomeMeasurement.objects.filter(participant=participant).first().pk,
         "cohort": cohort.pk,

@@ -27,6 +27,7 @@ from evaluation.questionnaires.selectors import hash_token
 from evaluation.research.models import ResearchProject
 from participants import services as participant_services
 from participants.models import CohortMeeting, Participant
+from participants.register import services as register_services
 from tests.consultants.factories import CompetencyFactory
 from tests.employers.factories import (
     ContactLogEntryFactory,
@@ -105,6 +106,9 @@ PAGES = {
     "participants:import_upload": {},
     "participants:subject_access": {},
     "participants:retention_overview": {},
+    "benefit_register:snapshots": {},
+    "benefit_register:snapshot": {"pk": "register_snapshot"},
+    "benefit_register:net_effect": {},
     "consultants:team": {},
     "consultants:my_development": {},
     "consultants:consultant_detail": {"pk": "consultant"},
@@ -186,6 +190,8 @@ NOT_PAGES = {
     "evaluation:report_status", "evaluation:research_export_status",
     # A permanent redirect to the static icon.
     "favicon",
+    # The snapshot's preview: reached only after an upload on benefit_register:snapshots.
+    "benefit_register:preview",
 }  # fmt: skip
 
 
@@ -274,7 +280,12 @@ def world(municipality):
     )
     project.programmes.add(programme)
     project.researchers.add(users[Role.RESEARCHER])
+    register_row = {"row": 2, "bsn": participant.bsn, "birth_year": 1990, "benefit_type": "WW",
+                    "benefit_start": datetime.date(2025, 1, 6)}  # fmt: skip
     objects = {
+        "register_snapshot": register_services.import_snapshot(
+            manager, datetime.date(2026, 1, 30), [register_row]
+        ).snapshot,
         "programme": programme,
         "cohort": cohort,
         "participant": participant,

@@ -12,6 +12,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+# The benefit register knows people only by an HMAC of their BSN under this key
+# (participants/register/models.py). Set it apart from the secret key in production:
+# rotating the secret key must not make every register person new at the next snapshot.
+BENEFIT_REGISTER_HASH_KEY = env.str("BENEFIT_REGISTER_HASH_KEY", default=SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -35,6 +39,7 @@ INSTALLED_APPS = [
     "csp",
     "vakwerk",
     "participants",
+    "participants.register",
     "consultants",
     "employers",
     "funding",

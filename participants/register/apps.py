@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitRegisterConfig(AppConfig):
+    """The municipality's benefit register: snapshots of everyone on benefit, from which
+    the comparison group of the net effect is drawn. Depends on participants and the core
+    only."""
+
+    name = "participants.register"
+    label = "benefit_register"
+    verbose_name = _("Benefit register")

@@ -1,0 +1,150 @@
+"""The benefit register: the municipality's whole benefit population, as imported
+snapshots, kept as one row per person and one per benefit spell.
+
+A person is known only by a keyed hash of their BSN (`bsn_hash`): HMAC-SHA256 with
+`settings.BENEFIT_REGISTER_HASH_KEY`, mixed with the municipality, so the same BSN gives
+another hash in another municipality and nobody without the key can test a BSN against
+it. The BSN itself is never stored, shown or logged. A person who is a participant is
+linked to their Participant (recognised by the BSN at the import), not registered twice.
+
+A spell runs from `started_on` to `ended_on` (the last day with benefit; empty while it
+runs). An end comes from the file (end date and reason) or from absence: a person whose
+spell was open and who is missing from a later snapshot left benefit before that
+snapshot's date; the spell then ends the day before it, without a reason
+(`ended_unseen`). `first_seen_on` and `end_recorded_on` are the dates of the snapshots
+that recorded the spell and its end, so figures "as of" a date read only what was known
+by then.
+"""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import BenefitEndReason, BenefitType
+from vakwerk.roles import Role
+
+# Who may import snapshots and read the net effect: the register is the whole benefit
+# population, not a caseload.
+REGISTER_ROLES = (Role.MANAGER, Role.ADMIN)
+
+
+def bsn_hash(municipality_id, bsn):
+    """The keyed hash a person is known by in one municipality's register."""
+    key = settings.BENEFIT_REGISTER_HASH_KEY.encode()
+    message = f"{municipality_id}:{bsn}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+class MunicipalityScopedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Managers and admins: their own municipality's register. Every other role and
+        every other municipality: nothing."""
+        if (
+            not user.is_authenticated
+            or not user.municipality_id
+            or user.role not in REGISTER_ROLES
+        ):
+            return self.none()
+        return self.filter(municipality_id=user.municipality_id)
+
+
+class RegisterSnapshot(models.Model):
+    municipality = models.ForeignKey(
+        "vakwerk.Municipality",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="register_snapshots",
+    )
+    taken_on = models.DateField(_("reference date"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    people = models.PositiveIntegerField(_("people in the file"), default=0)
+    new_people = models.PositiveIntegerField(_("new in the register"), default=0)
+    participants = models.PositiveIntegerField(_("recognised as participants"), default=0)
+    ended_in_file = models.PositiveIntegerField(_("ended according to the file"), default=0)
+    left_unseen = models.PositiveIntegerField(_("missing since the previous snapshot"), default=0)
+
+    objects = MunicipalityScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("benefit register snapshot")
+        verbose_name_plural = _("benefit register snapshots")
+        ordering = ["-taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "taken_on"], name="unique_register_snapshot_date"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.municipality} {self.taken_on}"
+
+
+class RegisterPerson(models.Model):
+    municipality = models.ForeignKey(
+        "vakwerk.Municipality", on_delete=models.PROTECT, related_name="register_people"
+    )
+    # Null once anonymised (retention): the rows stay as figures, nobody can be found.
+    bsn_hash = models.CharField(max_length=64, null=True, editable=False)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    participant = models.ForeignKey(
+        "participants.Participant",
+        verbose_name=_("participant"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="register_entries",
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MunicipalityScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person in the benefit register")
+        verbose_name_plural = _("people in the benefit register")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "bsn_hash"], name="unique_register_person"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.pk}"
+
+
+class BenefitSpell(models.Model):
+    municipality = models.ForeignKey(
+        "vakwerk.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(RegisterPerson, on_delete=models.CASCADE, related_name="spells")
+    benefit_type = models.CharField(_("benefit"), max_length=20, choices=BenefitType.choices)
+    started_on = models.DateField(_("benefit since"))
+    ended_on = models.DateField(_("benefit ended on"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reason the benefit ended"), max_length=20, choices=BenefitEndReason.choices, blank=True
+    )
+    ended_unseen = models.BooleanField(_("missing from a later snapshot"), default=False)
+    first_seen_on = models.DateField(_("first in the snapshot of"))
+    last_seen_on = models.DateField(_("last in the snapshot of"))
+    end_recorded_on = models.DateField(_("end recorded in the snapshot of"), null=True)
+
+    objects = MunicipalityScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("benefit spell")
+        verbose_name_plural = _("benefit spells")
+        indexes = [
+            models.Index(
+                fields=["municipality", "benefit_type", "started_on"],
+                name="register_spell_pool",
+            ),
+            models.Index(fields=["municipality", "ended_on"], name="register_spell_open"),
+        ]
+
+    def __str__(self):
+        return f"#{self.person_id} {self.benefit_type} {self.started_on}"

@@ -1,0 +1,215 @@
+"""Writes on the benefit register: a snapshot's import (all rows or none) and retention."""
+
+import datetime
+from typing import NamedTuple
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from vakwerk import audit
+from vakwerk.audit import AuditAction
+from vakwerk.models import Municipality
+
+from .imports import require_importer, validate_rows
+from .models import BenefitSpell, RegisterPerson, RegisterSnapshot
+
+
+class SnapshotResult(NamedTuple):
+    snapshot: RegisterSnapshot
+    people: int
+    left: int
+
+
+def import_snapshot(user, taken_on, rows):
+    """Stores the snapshot of `taken_on`, all rows or none: with any row in error, or a
+    reference date not after the latest snapshot, nothing is stored and ValidationError
+    is raised. One snapshot per municipality and date (a unique constraint), so a
+    repeated confirmation stores nothing twice."""
+    require_importer(user)
+    try:
+        with transaction.atomic():
+            # One import per municipality at a time: the "later than the latest" check and
+            # the absent people's ends are decided against a register nobody else changes.
+            Municipality.objects.select_for_update(no_key=True).filter(
+                pk=user.municipality_id
+            ).first()
+            preview = validate_rows(user, taken_on, rows)
+            if preview.has_errors:
+                raise ValidationError(
+                    preview.file_errors
+                    or ngettext(
+                        "%(count)s row has an error; nothing was imported.",
+                        "%(count)s rows have an error; nothing was imported.",
+                        len(preview.error_rows),
+                    )
+                    % {"count": len(preview.error_rows)},
+                    code="rows_invalid",
+                )
+            return _store(user, taken_on, preview)
+    except IntegrityError:
+        raise ValidationError(
+            _("A snapshot of this date was stored meanwhile. Check the register again."),
+            code="conflict",
+        ) from None
+
+
+def _store(user, taken_on, preview):
+    municipality_id = user.municipality_id
+    rows = {row._hash: row for row in preview.rows}
+    people = {
+        person.bsn_hash: person
+        for person in RegisterPerson.objects.filter(
+            municipality_id=municipality_id, bsn_hash__in=list(rows)
+        )
+    }
+    new = [
+        RegisterPerson(
+            municipality_id=municipality_id,
+            bsn_hash=key,
+            birth_year=row.values["birth_year"],
+            participant_id=row.participant_id,
+        )
+        for key, row in rows.items()
+        if key not in people
+    ]
+    RegisterPerson.objects.bulk_create(new)
+    changed = []
+    for person in people.values():
+        row = rows[person.bsn_hash]
+        if (person.birth_year, person.participant_id) != (
+            row.values["birth_year"],
+            row.participant_id or person.participant_id,
+        ):
+            person.birth_year = row.values["birth_year"]
+            person.participant_id = row.participant_id or person.participant_id
+            changed.append(person)
+    RegisterPerson.objects.bulk_update(changed, ["birth_year", "participant"])
+    if not all(person.pk for person in new):  # SQLite before 3.35 returns no ids
+        people.update(
+            (person.bsn_hash, person)
+            for person in RegisterPerson.objects.filter(
+                municipality_id=municipality_id, bsn_hash__in=[p.bsn_hash for p in new]
+            )
+        )
+    else:
+        people.update((person.bsn_hash, person) for person in new)
+
+    spells = {}
+    for spell in BenefitSpell.objects.filter(
+        person_id__in=[person.pk for person in people.values()]
+    ):
+        spells.setdefault(spell.person_id, []).append(spell)
+    to_create, to_update, seen = [], [], []
+    for key, row in rows.items():
+        _apply_row(people[key], row, spells.get(people[key].pk, []), taken_on, to_create,
+                   to_update, seen)  # fmt: skip
+    BenefitSpell.objects.bulk_create(to_create)
+    # Most spells only continue: one UPDATE for them, the few that changed one by one in
+    # bulk (bulk_update's CASE per row costs seconds for thousands of rows).
+    BenefitSpell.objects.filter(pk__in=seen).update(last_seen_on=taken_on)
+    BenefitSpell.objects.bulk_update(
+        to_update,
+        ["benefit_type", "ended_on", "end_reason", "ended_unseen", "end_recorded_on"],
+    )
+    # Whose spell was open and who is not in this file has left benefit since the previous
+    # snapshot: by the day before this one at the latest; the file gives no reason.
+    left = (
+        BenefitSpell.objects.filter(municipality_id=municipality_id, ended_on__isnull=True)
+        .exclude(person_id__in=[person.pk for person in people.values()])
+        .update(
+            ended_on=taken_on - datetime.timedelta(days=1),
+            ended_unseen=True,
+            end_recorded_on=taken_on,
+        )
+    )
+    snapshot = RegisterSnapshot.objects.create(
+        municipality_id=municipality_id,
+        taken_on=taken_on,
+        imported_by=user,
+        people=len(rows),
+        new_people=len(new),
+        participants=preview.participants,
+        ended_in_file=preview.ended_in_file,
+        left_unseen=left,
+    )
+    audit.record(user, AuditAction.CREATE, obj=snapshot)
+    return SnapshotResult(snapshot, len(rows), left)
+
+
+def _apply_row(person, row, spells, taken_on, to_create, to_update, seen):
+    """The row's spell: the person's spell with the same start continues (and ends when
+    the file says so); a new start is a new spell, and one still open from before ended
+    the day before it (a change of benefit, or a return after a gap)."""
+    start, end = row.values["benefit_start"], row.values["benefit_end"]
+    reason = row.values.get("end_reason", "")
+    same = next((spell for spell in spells if spell.started_on == start), None)
+    if same is None:
+        for spell in spells:
+            if spell.ended_on is None and spell.started_on < start:
+                spell.ended_on = start - datetime.timedelta(days=1)
+                spell.end_recorded_on = taken_on
+                to_update.append(spell)
+        to_create.append(
+            BenefitSpell(
+                municipality_id=person.municipality_id,
+                person=person,
+                benefit_type=row.values["benefit_type"],
+                started_on=start,
+                ended_on=end,
+                end_reason=reason if end else "",
+                first_seen_on=taken_on,
+                last_seen_on=taken_on,
+                end_recorded_on=taken_on if end else None,
+            )
+        )
+        return
+    seen.append(same.pk)
+    changed = same.benefit_type != row.values["benefit_type"]
+    same.benefit_type = row.values["benefit_type"]
+    if end and (same.ended_on is None or same.ended_unseen):
+        # The file's end date and reason beat an end only inferred from absence.
+        same.ended_on, same.end_reason, same.ended_unseen = end, reason, False
+        same.end_recorded_on = taken_on
+        changed = True
+    elif end is None and same.ended_on is not None and same.ended_unseen:
+        # Back in the file without an end: the absence was a gap in an export.
+        same.ended_on, same.end_recorded_on, same.ended_unseen = None, None, False
+        changed = True
+    if changed:
+        to_update.append(same)
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def anonymisation_due(municipality, on_date):
+    """Register people of the municipality, not yet anonymised and not participants (whose
+    rows follow the participant's own retention), whose every spell ended more than
+    `retention_years` years before `on_date`."""
+    cutoff = on_date - relativedelta(years=municipality.retention_years)
+    return (
+        RegisterPerson.objects.filter(
+            municipality=municipality, anonymised_at__isnull=True, participant__isnull=True
+        )
+        .annotate(last_end=Max("spells__ended_on"))
+        .exclude(spells__ended_on__isnull=True)
+        .filter(last_end__lt=cutoff)
+    )
+
+
+def anonymise_expired_people(on_date=None):
+    """The nightly retention run: the hash goes, so nobody can be found again; birth year
+    and spells stay as figures, so past net effects do not change."""
+    on_date = on_date or timezone.localdate()
+    now = timezone.now()
+    count = 0
+    for municipality in Municipality.objects.order_by("pk"):
+        count += RegisterPerson.objects.filter(
+            pk__in=anonymisation_due(municipality, on_date).values("pk")
+        ).update(bsn_hash=None, anonymised_at=now)
+    return count
