@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.forms import BsnSearchForm
-from participants.views import STAFF, _form_page, _participant, participant_url
+from participants.views import STAFF, participant_url, scoped_participant
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -60,7 +61,7 @@ def tasks(request):
 @role_required(Role.CONSULTANT)
 @idempotent
 def session_create(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     form = CoachingSessionForm(
         request.POST or None, minutes=services.usual_session_minutes(request.user)
     )
@@ -68,7 +69,7 @@ def session_create(request, pk):
         services.log_coaching_session(request.user, participant, **form.cleaned_data)
         messages.success(request, _("The coaching session has been logged."))
         return redirect("participants:detail", participant.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Coaching session with %(name)s") % {"name": participant},

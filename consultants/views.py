@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -38,11 +39,6 @@ def _back(user, consultant=None):
     return reverse("consultants:team")
 
 
-def _form_page(request, form, title, cancel_url):
-    context = {"form": form, "title": title, "cancel_url": cancel_url}
-    return render(request, "consultants/form.html", context)
-
-
 @role_required(Role.MANAGER)
 def team(request):
     overview = selectors.team_overview(request.user)
@@ -71,7 +67,13 @@ def profile_edit(request, pk):
         services.update_profile(request.user, consultant, **form.cleaned_data)
         messages.success(request, _("The changes have been saved."))
         return redirect(_back(request.user, consultant))
-    return _form_page(request, form, str(consultant), _back(request.user, consultant))
+    return form_page(
+        request,
+        form,
+        str(consultant),
+        _back(request.user, consultant),
+        template="consultants/form.html",
+    )
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
@@ -88,7 +90,9 @@ def training_create(request):
         if record:
             messages.success(request, _("The training has been recorded."))
             return redirect(_back(request.user, record.consultant))
-    return _form_page(request, form, _("Record training"), _back(request.user))
+    return form_page(
+        request, form, _("Record training"), _back(request.user), template="consultants/form.html"
+    )
 
 
 @role_required(Role.CONSULTANT, Role.MANAGER)
@@ -102,7 +106,13 @@ def intervision_create(request):
         if session:
             messages.success(request, _("The intervision session has been recorded."))
             return redirect(_back(request.user))
-    return _form_page(request, form, _("Record intervision session"), _back(request.user))
+    return form_page(
+        request,
+        form,
+        _("Record intervision session"),
+        _back(request.user),
+        template="consultants/form.html",
+    )
 
 
 @role_required(Role.MANAGER)
@@ -126,7 +136,9 @@ def assessment_create(request, pk):
             messages.success(request, _("The assessment has been saved."))
             return redirect(_back(request.user, consultant))
     title = _("Assess %(name)s") % {"name": consultant}
-    return _form_page(request, form, title, _back(request.user, consultant))
+    return form_page(
+        request, form, title, _back(request.user, consultant), template="consultants/form.html"
+    )
 
 
 @role_required(Role.ADMIN, Role.MANAGER)
@@ -149,4 +161,10 @@ def competency_edit(request, pk=None):
             messages.success(request, _("The changes have been saved."))
             return redirect("consultants:competency_list")
     title = competency.name if competency else _("New competency")
-    return _form_page(request, form, title, reverse("consultants:competency_list"))
+    return form_page(
+        request,
+        form,
+        title,
+        reverse("consultants:competency_list"),
+        template="consultants/form.html",
+    )

@@ -7,7 +7,7 @@ with the municipality."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from participants.models import Participant
 from participants.selectors import held_certificates, profile_trainings
 from vakwerk import audit, pdf
 from vakwerk.audit import AuditAction
+from vakwerk.downloads import attachment
 from vakwerk.idempotency import idempotent
 from vakwerk.permissions import role_required
 from vakwerk.redirects import safe_target
@@ -236,12 +237,6 @@ def _pdf(request, *, name, participant, opportunity=None, consents=None):
     )
 
 
-def _pdf_response(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @never_cache
 @role_required(*BOARD_ROLES)
 def candidate_pdf(request, pk):
@@ -259,7 +254,7 @@ def candidate_pdf(request, pk):
     )
     audit.record(request.user, AuditAction.DOWNLOAD, obj=match, participant_id=participant.pk,
                  detail="talent profile PDF")  # fmt: skip
-    return _pdf_response(content, f"talentprofiel-kandidaat-{match.pk}.pdf")
+    return attachment(content, "application/pdf", f"talentprofiel-kandidaat-{match.pk}.pdf")
 
 
 @never_cache
@@ -277,4 +272,4 @@ def talent_profile_pdf(request, participant_pk):
     )
     audit.record(request.user, AuditAction.DOWNLOAD, obj=participant,
                  participant_id=participant.pk, detail="talent profile PDF")  # fmt: skip
-    return _pdf_response(content, f"talentprofiel-{participant.pk}.pdf")
+    return attachment(content, "application/pdf", f"talentprofiel-{participant.pk}.pdf")

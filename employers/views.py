@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -70,11 +71,6 @@ def _employer(request, pk):
 def scoped_opportunity(request, pk):
     queryset = Opportunity.objects.for_user(request.user).select_related("employer")
     return get_object_or_404(queryset, pk=pk)
-
-
-def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
-    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
-    return render(request, template, context)
 
 
 def _save(request, form, write):
@@ -152,7 +148,7 @@ def employer_create(request):
     if employer:
         messages.success(request, _("%(name)s has been added.") % {"name": employer})
         return redirect("employers:employer_detail", employer.pk)
-    return _form_page(request, form, _("New employer"), reverse("employers:employer_list"))
+    return form_page(request, form, _("New employer"), reverse("employers:employer_list"))
 
 
 @role_required(*KEEPERS)
@@ -165,7 +161,7 @@ def employer_edit(request, pk):
     if saved:
         messages.success(request, _("The changes have been saved."))
         return redirect("employers:employer_detail", employer.pk)
-    return _form_page(
+    return form_page(
         request, form, _("Edit employer"), reverse("employers:employer_detail", args=[pk])
     )
 
@@ -178,7 +174,7 @@ def contact_create(request, pk):
     if _save(request, form, lambda data: services.save_contact(request.user, employer, **data)):
         messages.success(request, _("The contact person has been added."))
         return redirect("employers:employer_detail", employer.pk)
-    return _form_page(
+    return form_page(
         request, form, _("New contact person"), reverse("employers:employer_detail", args=[pk])
     )
 
@@ -200,7 +196,7 @@ def contact_edit(request, pk, contact_pk):
     ):
         messages.success(request, _("The changes have been saved."))
         return redirect("employers:employer_detail", pk)
-    return _form_page(
+    return form_page(
         request, form, _("Edit contact person"), reverse("employers:employer_detail", args=[pk])
     )
 
@@ -222,7 +218,7 @@ def contact_log_create(request, pk):
     if _save(request, form, lambda data: services.log_contact(request.user, employer, **data)):
         messages.success(request, _("The contact has been logged."))
         return redirect(reverse("employers:employer_detail", args=[pk]) + "#contact-log")
-    return _form_page(
+    return form_page(
         request, form, _("Log a contact"), reverse("employers:employer_detail", args=[pk])
     )
 
@@ -246,7 +242,7 @@ def employer_invite(request, pk):
             request, _("%(email)s has been invited by e-mail.") % {"email": invitation.email}
         )
         return redirect("employers:employer_detail", employer.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Invite an employer user"),
@@ -329,7 +325,7 @@ def opportunity_create(request):
             _("The opportunity has been saved as a draft. Submit it when it is complete."),
         )
         return redirect("employers:opportunity_detail", opportunity.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("New opportunity"),
@@ -355,7 +351,7 @@ def opportunity_edit(request, pk):
     if saved:
         messages.success(request, _("The changes have been saved."))
         return redirect("employers:opportunity_detail", pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Edit opportunity"),

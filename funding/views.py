@@ -5,7 +5,6 @@ every write to `services`, which checks the rules again."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +13,9 @@ from django.views.decorators.http import require_POST
 from participants.models import Participant
 from vakwerk import audit
 from vakwerk.audit import AuditAction
+from vakwerk.downloads import attachment
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.paging import keyset_page, query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -83,11 +84,6 @@ def _open_commitments(user, fund):
     return selectors.with_open_amounts(commitments.select_related("participant")).order_by("pk")
 
 
-def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
-    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
-    return render(request, template, context)
-
-
 def _fund_crumbs(fund=None):
     crumbs = [(_("Funds"), reverse("funding:fund_list"))]
     if fund is not None:
@@ -120,7 +116,7 @@ def fund_create(request):
             messages.success(request, _("The fund has been created."))
             return redirect("funding:fund_detail", fund.pk)
     cancel = reverse("funding:fund_list")
-    return _form_page(request, form, _("New fund"), cancel, breadcrumbs=_fund_crumbs())
+    return form_page(request, form, _("New fund"), cancel, breadcrumbs=_fund_crumbs())
 
 
 @role_required(*READERS)
@@ -156,7 +152,7 @@ def deposit(request, pk):
             return redirect("funding:fund_detail", fund.pk)
     title = _("Deposit into %(fund)s") % {"fund": fund.name}
     back = reverse("funding:fund_detail", args=[fund.pk])
-    return _form_page(request, form, title, back, breadcrumbs=_fund_crumbs(fund))
+    return form_page(request, form, title, back, breadcrumbs=_fund_crumbs(fund))
 
 
 @role_required(Role.MANAGER)
@@ -173,7 +169,7 @@ def expenditure(request, pk):
             return redirect("funding:fund_detail", fund.pk)
     title = _("Expenditure from %(fund)s") % {"fund": fund.name}
     back = reverse("funding:fund_detail", args=[fund.pk])
-    return _form_page(request, form, title, back, breadcrumbs=_fund_crumbs(fund))
+    return form_page(request, form, title, back, breadcrumbs=_fund_crumbs(fund))
 
 
 @role_required(Role.MANAGER)
@@ -191,7 +187,7 @@ def correction(request, entry_pk):
             messages.success(request, _("The correction has been booked."))
             return redirect("funding:fund_detail", entry.fund_id)
     back = reverse("funding:fund_detail", args=[entry.fund_id])
-    return _form_page(request, form, _("Correct entry %(number)s") % {"number": entry.pk},
+    return form_page(request, form, _("Correct entry %(number)s") % {"number": entry.pk},
                       back, "funding/correction_form.html", entry=entry,
                       breadcrumbs=_fund_crumbs(entry.fund))  # fmt: skip
 
@@ -211,7 +207,7 @@ def commitment_request(request, participant_pk):
     title = _("Request a commitment for %(name)s") % {"name": participant}
     crumbs = [(str(participant), reverse("participants:detail", args=[participant.pk])),
               (_("Commitments"), back)]  # fmt: skip
-    return _form_page(request, form, title, back, "funding/commitment_form.html",
+    return form_page(request, form, title, back, "funding/commitment_form.html",
                       participant=participant, breadcrumbs=crumbs)  # fmt: skip
 
 
@@ -268,7 +264,7 @@ def reject(request, commitment_pk):
             return redirect("funding:approval_queue")
     title = _("Reject “%(purpose)s”") % {"purpose": commitment.purpose}
     back = reverse("funding:approval_queue")
-    return _form_page(request, form, title, back, "funding/reject_form.html",
+    return form_page(request, form, title, back, "funding/reject_form.html",
                       commitment=commitment)  # fmt: skip
 
 
@@ -295,12 +291,9 @@ def ledger_export(request, pk, fmt):
     audit.record(request.user, AuditAction.EXPORT, obj=fund, detail=f"ledger export {fmt}")
     names = sees_participants(request.user)
     if fmt == "xlsx":
-        response = HttpResponse(
-            exports.ledger_xlsx(fund, entries, names), content_type=exports.XLSX_TYPE
-        )
+        content = exports.ledger_xlsx(fund, entries, names)
+        content_type = exports.XLSX_TYPE
     else:
-        response = HttpResponse(
-            exports.ledger_csv(fund, entries, names), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(fund, fmt)}"'
-    return response
+        content = exports.ledger_csv(fund, entries, names)
+        content_type = "text/csv; charset=utf-8"
+    return attachment(content, content_type, exports.filename(fund, fmt))

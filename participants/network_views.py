@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import services
 from .models import NetworkMeasurement, NetworkMoment, OutcomeMeasurement
 from .network_forms import NetworkMeasurementForm, moment_from
-from .views import _form_page, _participant, participant_url
+from .views import participant_url, scoped_participant
 
 
 def network_url(participant, moment=NetworkMoment.INTAKE):
@@ -43,7 +44,7 @@ def _default_date(participant, moment):
 def network_measurement(request, pk):
     """One page per moment (`?moment=0` intake, `3`, `6`, … follow-ups). Saving a moment
     that was measured before corrects it: one measurement per participant and moment."""
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     moment = moment_from(request.GET.get("moment")) or NetworkMoment.INTAKE
     existing = (
         NetworkMeasurement.objects.for_user(request.user)
@@ -65,7 +66,7 @@ def network_measurement(request, pk):
         else:
             messages.success(request, _("The network measurement has been saved."))
             return redirect(f"{participant_url(participant)}#network")
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Network measurement of %(name)s") % {"name": participant},

@@ -4,7 +4,7 @@ retention overview (manager, admin). The work itself is in privacy.py."""
 import json
 
 from dateutil.relativedelta import relativedelta
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.bsn import is_valid_bsn, normalise_bsn
+from vakwerk.downloads import attachment
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -30,12 +31,6 @@ def _participant(request, pk):
         return Participant.objects.for_access_request(request.user).get(pk=pk)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _attachment(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @never_cache
@@ -85,7 +80,7 @@ def subject_access_json(request, pk):
     )
     content = json.dumps(data, ensure_ascii=False, indent=2)
     filename = f"inzage-{participant.pk}-{timezone.localdate():%Y%m%d}.json"
-    return _attachment(content, "application/json; charset=utf-8", filename)
+    return attachment(content, "application/json; charset=utf-8", filename)
 
 
 @never_cache
@@ -104,7 +99,7 @@ def subject_access_pdf(request, pk):
         purpose=privacy.SUBJECT_ACCESS_PURPOSE,
     )
     filename = f"inzage-{participant.pk}-{timezone.localdate():%Y%m%d}.pdf"
-    return _attachment(pdf, "application/pdf", filename)
+    return attachment(pdf, "application/pdf", filename)
 
 
 @role_required(Role.MANAGER, Role.ADMIN)

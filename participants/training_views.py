@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import services
 from .models import Training
 from .training_forms import TrainingForm
-from .views import _form_page, _participant, participant_url
+from .views import participant_url, scoped_participant
 
 
 def _back(participant):
@@ -24,7 +25,7 @@ def _back(participant):
 
 
 def _page(request, form, title, participant):
-    return _form_page(
+    return form_page(
         request,
         form,
         title,
@@ -41,7 +42,7 @@ def _page(request, form, title, participant):
 @role_required(Role.CONSULTANT)
 @idempotent
 def training_create(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     form = TrainingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from vakwerk import audit
 from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
+from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
@@ -35,7 +36,7 @@ from .models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 STAFF = (Role.CONSULTANT, Role.MANAGER)
 
 
-def _participant(request, pk, **options):
+def scoped_participant(request, pk, **options):
     try:
         return selectors.participant_for_page(request.user, pk, **options)
     except Participant.DoesNotExist as exc:
@@ -50,11 +51,6 @@ def _cohort(request, pk, lead=False):
     """A group the user sees, or with `lead` one they may change (`Cohort.led_by`)."""
     groups = Cohort.objects.led_by(request.user) if lead else Cohort.objects.for_user(request.user)
     return get_object_or_404(groups.select_related("programme"), pk=pk)
-
-
-def _form_page(request, form, title, cancel_url, template="form_page.html", **extra):
-    context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
-    return render(request, template, context)
 
 
 def _form_errors_to_messages(request, error):
@@ -94,13 +90,13 @@ def participant_create(request):
         else:
             messages.success(request, _("%(name)s has been registered.") % {"name": participant})
             return redirect("participants:detail", participant.pk)
-    return _form_page(request, form, _("New participant"), reverse("participants:caseload"))
+    return form_page(request, form, _("New participant"), reverse("participants:caseload"))
 
 
 @role_required(*STAFF)
 @sensitive_post_parameters("bsn")
 def participant_edit(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     if request.method == "GET":
         audit.record(
             request.user, AuditAction.VIEW, obj=participant, participant_id=pk,
@@ -111,14 +107,14 @@ def participant_edit(request, pk):
         services.update_participant(request.user, participant, **form.cleaned_data)
         messages.success(request, _("The changes have been saved."))
         return redirect("participants:detail", participant.pk)
-    return _form_page(
+    return form_page(
         request, form, _("Edit details"), participant_url(participant), participant=participant
     )
 
 
 @role_required(*STAFF)
 def participant_detail(request, pk):
-    participant = _participant(request, pk, network=True, certificates=True)
+    participant = scoped_participant(request, pk, network=True, certificates=True)
     timeline = selectors.timeline(request.user, participant)
     reads = [(AuditAction.VIEW, {"obj": participant, "participant_id": pk, "detail": "page"})]
     if any(entry.kind == "session" and entry.obj.notes for entry in timeline):
@@ -144,7 +140,7 @@ def participant_detail(request, pk):
 @role_required(*STAFF)
 @require_POST
 def participant_status(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     form = StatusChangeForm(request.POST, participant=participant)
     if form.is_valid():
         try:
@@ -164,7 +160,7 @@ def participant_status(request, pk):
 
 @role_required(*STAFF)
 def intake_edit(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     intake = getattr(participant, "intake", None)
     if intake is not None and request.method == "GET":
         audit.record(
@@ -183,7 +179,7 @@ def intake_edit(request, pk):
         messages.success(request, _("The intake has been saved."))
         return redirect("participants:detail", participant.pk)
     network = reverse("participants:network", args=[pk])
-    return _form_page(request, form, _("Intake of %(name)s") % {"name": participant},
+    return form_page(request, form, _("Intake of %(name)s") % {"name": participant},
                       participant_url(participant),
                       template="participants/form_with_network.html",
                       network_url=f"{network}?moment=0")  # fmt: skip
@@ -192,7 +188,7 @@ def intake_edit(request, pk):
 @role_required(*STAFF)
 def talent_profile_edit(request, pk):
     """The talent profile the matching and the employer read, kept by the consultant."""
-    participant = _participant(request, pk, certificates=True)
+    participant = scoped_participant(request, pk, certificates=True)
     profile = getattr(participant, "talent_profile", None)
     if profile is not None and request.method == "GET":
         audit.record(
@@ -209,7 +205,7 @@ def talent_profile_edit(request, pk):
         else:
             messages.success(request, _("The talent profile has been saved."))
             return redirect(f"{participant_url(participant)}#talent-profile")
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Talent profile of %(name)s") % {"name": participant},
@@ -226,7 +222,7 @@ def talent_profile_edit(request, pk):
 @require_POST
 @idempotent
 def ladder_add(request, pk):
-    participant = _participant(request, pk)
+    participant = scoped_participant(request, pk)
     form = LadderRungForm(request.POST)
     if form.is_valid():
         services.record_ladder_rung(request.user, participant, **form.cleaned_data)
@@ -255,7 +251,7 @@ def outcome_edit(request, pk):
         "name": outcome.participant,
     }
     network = reverse("participants:network", args=[outcome.participant_id])
-    return _form_page(
+    return form_page(
         request, form, title, participant_url(outcome.participant),
         template="participants/form_with_network.html",
         network_url=f"{network}?moment={outcome.follow_up}",
@@ -295,7 +291,7 @@ def cohort_form(request, pk=None):
         if cohort
         else reverse("participants:cohort_list")
     )
-    return _form_page(request, form, str(cohort) if cohort else _("New group"), cancel)
+    return form_page(request, form, str(cohort) if cohort else _("New group"), cancel)
 
 
 @role_required(*STAFF)
@@ -384,7 +380,7 @@ def meeting_attendance(request, pk):
             % {"present": count, "total": len(enrolled)},
         )
         return redirect("participants:cohort_detail", meeting.cohort_id)
-    return _form_page(
+    return form_page(
         request,
         form,
         _("Attendance"),

@@ -1,7 +1,6 @@
 """The audit trail for admins and managers of a municipality: search it and export it."""
 
 from django.apps import apps
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -9,6 +8,7 @@ from django.utils import timezone, translation
 from . import audit, audit_text, spreadsheets
 from .audit import AuditAction
 from .audit_forms import AMSTERDAM, AuditFilterForm
+from .downloads import attachment
 from .models import AuditEntry
 from .paging import keyset_page, query_without
 from .permissions import role_required
@@ -52,12 +52,10 @@ def audit_export(request):
     audit.record(request.user, AuditAction.EXPORT, detail="audit trail export")
     with translation.override(CSV_LANGUAGE):
         labels = _Labels()
-    response = StreamingHttpResponse(
-        _csv_lines(entries, labels), content_type="text/csv; charset=utf-8"
-    )
     filename = f"audittrail-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(
+        _csv_lines(entries, labels), "text/csv; charset=utf-8", filename, streaming=True
+    )
 
 
 class _Labels:

@@ -29,6 +29,7 @@ from tests.funding.factories import funded
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk import spreadsheets
+from vakwerk.downloads import attachment
 from vakwerk.fields import DecimalInputField
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
@@ -221,3 +222,14 @@ def test_a_decimal_field_shows_dutch_notation_on_an_english_page_too():
     with translation.override("en"):
         assert field.prepare_value(Decimal("14783")) == "14.783,00"
         assert field.prepare_value(Decimal("-0.5")) == "-0,50"
+
+
+def test_a_download_keeps_a_name_with_accents_and_quotes_it():
+    # A browser saves the file under this name; an accent must survive, a quote must not
+    # end the header early.
+    response = attachment(b"x", "text/csv", 'ledger "één".csv')
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment; ")
+    assert "filename*=utf-8''ledger%20%22%C3%A9%C3%A9n%22.csv" in header
+    plain = attachment(b"x", "text/csv", "grootboek.csv")["Content-Disposition"]
+    assert plain == 'attachment; filename="grootboek.csv"'
