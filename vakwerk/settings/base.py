@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "vakwerk",
+    # Single sign-on per municipality (OpenID Connect through mozilla-django-oidc).
+    "vakwerk.sso",
     "participants",
     "participants.register",
     "consultants",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The provider's logout joins form-action after a single sign-on (vakwerk/sso).
+    "vakwerk.sso.csp.ProviderLogoutFormTarget",
     # Axes last: it turns a lock-out raised during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,6 +128,8 @@ AUTH_USER_MODEL = "vakwerk.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the provider's callback, with the municipality's own provider.
+    "vakwerk.sso.backends.MunicipalityOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
