@@ -75,6 +75,7 @@ def test_unknown_user_is_refused_with_a_message(gemeente_a, page, live_server, p
     page.wait_for_url(f"{live_server.url}/account/login/")
     assert UNKNOWN in page.locator("main").inner_text()
     assert not gemeente_a.users.filter(email="onbekend@gemeente-a.example").exists()
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).exists()
     page.goto(f"{live_server.url}/users/")
     assert page.url.startswith(f"{live_server.url}/account/login/")
 
