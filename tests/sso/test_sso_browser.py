@@ -2,6 +2,7 @@
 in a real browser: Chromium driven by Playwright."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -95,6 +96,31 @@ def test_logout_ends_the_vakwerk_session_and_the_providers(
     page.get_by_role("button", name="Doorgaan met organisatieaccount").click()
     page.wait_for_load_state()
     assert page.get_by_label("Provider password").is_visible()
+
+
+def test_refused_sign_ins_do_not_lock_out_the_town_hall(
+    gemeente_a,
+    chromium,  # noqa: F811
+    live_server,
+    provider_control,
+    settings,
+):
+    # The provider checked the password; people unknown in VAKwerk behind one address
+    # must not lock single sign-on for everyone else there (the password lock-out counts
+    # login names per address, and an SSO refusal has none).
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        context = chromium.new_context(locale="nl-NL")
+        page = context.new_page()
+        sign_in_through_provider(page, live_server, "onbekend@gemeente-a.example", "onbekend")
+        page.wait_for_url(f"{live_server.url}/account/login/")
+        assert UNKNOWN in page.locator("main").inner_text()
+        context.close()
+    assert not AccessAttempt.objects.exists()
+    context = chromium.new_context(locale="nl-NL")
+    page = context.new_page()
+    sign_in_through_provider(page, live_server, "karin@gemeente-a.example", "karin")
+    page.wait_for_url(f"{live_server.url}{reverse('evaluation:dashboard')}")
+    context.close()
 
 
 def test_a_token_signed_with_another_key_is_refused(

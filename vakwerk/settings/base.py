@@ -169,6 +169,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # hops; without it every client would share the proxy's address and its lock.
 TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "vakwerk.security.client_ip"
+# A single sign-on refusal is no password guess (vakwerk/sso/lockout.py).
+AXES_WHITELIST_CALLABLE = "vakwerk.sso.lockout.signing_in_through_provider"
 
 OTP_TOTP_ISSUER = "VAKwerk"
 

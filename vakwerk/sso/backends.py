@@ -66,8 +66,9 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_IDP_SIGN_KEY = None
 
     def authenticate(self, request, **kwargs):
-        if request is None or "code" not in request.GET or "state" not in request.GET:
-            return None  # a password login: not ours
+        # Only the callback view passes a nonce; a password login never reaches the provider.
+        if request is None or "nonce" not in kwargs:
+            return None
         provider_id = request.session.get(SESSION_PROVIDER)
         provider = IdentityProvider.objects.filter(pk=provider_id, enabled=True).first()
         if provider is None:
