@@ -5,6 +5,8 @@ import pytest
 from django.urls import reverse
 
 from tests.vakwerk.factories import UserFactory
+from vakwerk import audit_text
+from vakwerk.models import AuditAction, AuditEntry
 from vakwerk.roles import Role
 from vakwerk.sso import services
 from vakwerk.sso.models import IdentityProvider
@@ -226,6 +228,8 @@ def test_group_mapping_sets_the_role_or_keeps_it(provider, make_user):
     )
     user.refresh_from_db()
     assert user.role == Role.ADMIN
+    entry = AuditEntry.objects.get(action=AuditAction.ROLE_CHANGED, object_id=str(user.pk))
+    assert audit_text.is_known(entry.detail)
     # A mapping, and none of the user's groups in it: no role, the sign-in is refused.
     assert services.apply_group_role(provider, user, ["iets"]) is None
     assert UserFactory._meta.model.objects.get(pk=user.pk).role == Role.ADMIN

@@ -42,13 +42,8 @@ def apply_group_role(provider, user, groups):
                 old_role = user.role
                 user.role = role
                 user.save(update_fields=["role"])
-                audit.record(
-                    None,
-                    AuditAction.ROLE_CHANGED,
-                    obj=user,
-                    detail=f"{old_role} → {role} (SSO)",
-                    municipality_id=user.municipality_id,
-                    user_email=user.email,
-                )
+                # Recorded as the user's own change: the provider's groups made it.
+                audit.record(user, AuditAction.ROLE_CHANGED, obj=user,
+                             detail=f"{old_role} → {role}")  # fmt: skip
             return role
     return None
