@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .fields import PlausibleInput, is_ascii_digits
 from .roles import Role
 from .security import LOGIN_NAME_MAX_LENGTH, address_is_locked, normalise_login_name
+from .sso.selectors import password_login_refused
 
 # Long enough for any pass phrase; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 256
@@ -29,6 +30,18 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_login_name(self.cleaned_data["username"])
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        # The municipality switched passwords off for its staff (vakwerk/sso).
+        if password_login_refused(user):
+            raise forms.ValidationError(
+                _(
+                    "Your municipality has switched off passwords for staff. Log in with "
+                    "your organisation account (below)."
+                ),
+                code="password_off",
+            )
 
     def clean(self):
         if self.request is not None and address_is_locked(self.request):

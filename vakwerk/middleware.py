@@ -67,6 +67,8 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.user.is_verified():
             return None
+        if second_factor_done_by_identity_provider(request):
+            return None
         match = request.resolver_match
         if match is None or match.url_name in TWO_FACTOR_EXEMPT:
             return None
@@ -75,6 +77,14 @@ class TwoFactorMiddleware:
         if user.two_factor_required:
             return redirect_with_next("two_factor_setup", request)
         return None
+
+
+def second_factor_done_by_identity_provider(request):
+    """A sign-in through the municipality's identity provider (vakwerk/sso) had that
+    provider's own second factor: ours is not asked again."""
+    from .sso.selectors import signed_in_through_sso
+
+    return signed_in_through_sso(request)
 
 
 def redirect_with_next(url_name, request):

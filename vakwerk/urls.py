@@ -6,16 +6,23 @@ from django.views.i18n import set_language
 
 from . import accessibility_views, views
 from .forms import LoginForm
+from .sso.csp import allow_provider_form_targets
+from .sso.urls import settings_patterns as sso_settings_patterns
+from .sso.urls import sign_in_patterns as sso_sign_in_patterns
+from .sso.views import SSOLogoutView
 
 auth_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
+        allow_provider_form_targets(
+            auth_views.LoginView.as_view(
+                authentication_form=LoginForm, redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends the provider's session too after a single sign-on (vakwerk/sso).
+    path("logout/", SSOLogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",
@@ -57,6 +64,7 @@ urlpatterns = [
         accessibility_views.accessibility_statement,
         name="accessibility_statement",
     ),
+    path("account/sso/", include(sso_sign_in_patterns)),
     path("account/", include(auth_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     # The programme page shows the evaluation's figures, so the evaluation's dashboards
@@ -65,6 +73,7 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/sso/", include(sso_settings_patterns)),
     path("audit/", include("vakwerk.audit_urls")),
     path("participants/benefit-register/", include("participants.register.urls")),
     # One namespace, two apps: consultants adds the caseload, the task list and logging

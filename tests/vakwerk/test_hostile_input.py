@@ -85,6 +85,8 @@ PAGES = {
     "user_list": {},
     "user_invite": {},
     "user_edit": {"pk": "consultant"},
+    "sso_provider_settings": {},
+    "sso_choice": {},
     "audit_list": {},
     "participants:caseload": {},
     "participants:tasks": {},
@@ -192,6 +194,9 @@ NOT_PAGES = {
     "favicon",
     # The snapshot's preview: reached only after an upload on benefit_register:snapshots.
     "benefit_register:preview",
+    # Single sign-on: redirects to and from the provider; the provider's edit page is the
+    # settings page once one is saved (its hostile input: tests/sso/test_sso_settings.py).
+    "sso_start", "sso_callback", "sso_provider_edit",
 }  # fmt: skip
 
 

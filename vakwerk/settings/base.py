@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "vakwerk",
+    # Single sign-on per municipality (OpenID Connect through mozilla-django-oidc).
+    "vakwerk.sso",
     "participants",
     "participants.register",
     "consultants",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The provider's logout joins form-action after a single sign-on (vakwerk/sso).
+    "vakwerk.sso.csp.ProviderLogoutFormTarget",
     # Axes last: it turns a lock-out raised during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,6 +128,8 @@ AUTH_USER_MODEL = "vakwerk.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the provider's callback, with the municipality's own provider.
+    "vakwerk.sso.backends.MunicipalityOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,6 +169,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # hops; without it every client would share the proxy's address and its lock.
 TRUSTED_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "vakwerk.security.client_ip"
+# A single sign-on refusal is no password guess (vakwerk/sso/lockout.py).
+AXES_WHITELIST_CALLABLE = "vakwerk.sso.lockout.signing_in_through_provider"
 
 OTP_TOTP_ISSUER = "VAKwerk"
 

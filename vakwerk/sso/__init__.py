@@ -1,0 +1,1 @@
+"""Single sign-on per municipality (OpenID Connect), on top of mozilla-django-oidc."""
