@@ -192,6 +192,10 @@ NOT_PAGES = {
     "favicon",
     # The snapshot's preview: reached only after an upload on benefit_register:snapshots.
     "benefit_register:preview",
+    # The calendar link's POST targets (forms on consultants:my_development) and the feed
+    # itself (iCalendar for calendar clients, no page).
+    "consultants:calendar_link_renew", "consultants:calendar_link_revoke",
+    "consultants:calendar_feed",
 }  # fmt: skip
 
 
