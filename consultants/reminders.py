@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,6 +36,7 @@ User = get_user_model()
 # Items per section of a mail; the rest is on the task list, which the mail links to.
 MAIL_SECTION_LIMIT = 50
 COMING_DAYS = 7
+CLAIMS_KEPT = datetime.timedelta(weeks=8)
 # The feed keeps a month of the past (what a calendar still shows as recent) and a year
 # ahead; outside that window nothing is planned in VAKwerk that a calendar needs.
 FEED_PAST_DAYS = 30
@@ -185,6 +186,10 @@ def send_weekly_reminders(now=None):
     today = timezone.localdate(now)
     week_start = today - datetime.timedelta(days=today.weekday())
     run = WeeklyRun()
+    # The claims only need to outlive a re-delivered task; older weeks are no use.
+    WeeklyReminder.objects.filter(week_start__lt=week_start - CLAIMS_KEPT).delete()
+    # One connection to the mail server for the whole run, not one per consultant.
+    connection = get_connection()
     for consultant in reminder_recipients():
         digest = weekly_digest(consultant, now)
         if digest.is_empty:
@@ -199,7 +204,9 @@ def send_weekly_reminders(now=None):
             run.already_sent += 1
             continue
         try:
-            weekly_message(digest).send()
+            message = weekly_message(digest)
+            message.connection = connection
+            message.send()
         except Exception:
             # One unreachable address or a hiccup of the mail server must not cost the
             # other consultants their mail.
@@ -208,6 +215,7 @@ def send_weekly_reminders(now=None):
             run.failed += 1
             continue
         run.sent += 1
+    connection.close()
     logger.info(
         "Weekly reminders: %s sent, %s with nothing due, %s already sent, %s failed",
         run.sent, run.nothing_due, run.already_sent, run.failed,

@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
@@ -94,7 +94,7 @@ def calendar_link_revoke(request):
 # No login: calendar clients send no session. The secret token is the key, and it opens
 # only the feed of an active consultant whose link was not revoked (404 otherwise). Not
 # audited per fetch: clients poll every hour and the feed holds participant numbers only.
-@require_GET
+@require_safe
 def calendar_feed(request, token):
     consultant = reminders.feed_owner(token)
     if consultant is None:

@@ -234,7 +234,11 @@ def test_an_inactive_consultant_gets_no_mail(world):
 
 
 def test_the_task_run_twice_sends_each_mail_once(world):
+    stale = WeeklyReminder.objects.create(
+        user=world.consultant, week_start=datetime.date(2026, 9, 28), sent_at=NOW
+    )
     first = tasks.send_weekly_reminders()
+    assert not WeeklyReminder.objects.filter(pk=stale.pk).exists()
     second = tasks.send_weekly_reminders()
     assert first == {"sent": 3, "nothing_due": 1, "already_sent": 0, "failed": 0}
     assert second == {"sent": 0, "nothing_due": 1, "already_sent": 3, "failed": 0}
