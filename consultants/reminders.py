@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -243,7 +244,7 @@ def renew_calendar_token(user):
     """Makes a new secret for the user's feed and returns it; the old link stops working.
     The token is random (not derived from the user's id), and only its hash is kept."""
     if not may_have_feed(user):
-        raise PermissionError("Only consultants have a calendar feed.")
+        raise PermissionDenied("Only consultants have a calendar feed.")
     token = secrets.token_urlsafe(32)
     link, created = CalendarFeedToken.objects.update_or_create(
         user=user, defaults={"token_hash": hash_token(token), "created_at": timezone.now()}
