@@ -3,6 +3,7 @@ from django.contrib import admin
 from vakwerk.admin_audit import AuditedAdminMixin
 
 from .models import (
+    CalendarFeedToken,
     CoachingSession,
     Competency,
     CompetencyAssessment,
@@ -10,6 +11,7 @@ from .models import (
     ConsultantProfile,
     IntervisionSession,
     TrainingRecord,
+    WeeklyReminder,
 )
 
 
@@ -78,3 +80,24 @@ class CompetencyScoreAdmin(admin.ModelAdmin):
     list_filter = ["score"]
     list_select_related = ["assessment__consultant", "competency"]
     raw_id_fields = ["assessment", "competency"]
+
+
+# Reminders: an operator may see that a link or a sent week exists, and delete a link (which
+# revokes it); the hash is no use to anyone, so it is not shown.
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    list_select_related = ["user"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WeeklyReminder)
+class WeeklyReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "week_start", "sent_at"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "week_start"

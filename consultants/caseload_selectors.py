@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from participants.models import (
     ACTIVE_STATUSES,
+    Cohort,
+    CohortMeeting,
     DevelopmentPotential,
     OutcomeMeasurement,
     Participant,
@@ -107,47 +109,78 @@ class TaskList:
         return len(self.follow_ups) + len(self.appointments) + len(self.without_contact)
 
 
-def _task_querysets(user, today):
-    """The three kinds of task, unevaluated, so the list page can fetch them and the
-    caseload's counters can count them without loading rows."""
+def own_participants(user):
+    """Whose tasks a user has: a consultant's own caseload (not their groups' members),
+    a manager's whole municipality."""
     mine = Participant.objects.for_user(user)
     if user.role == "consultant":
         mine = mine.filter(consultant=user)
-    follow_ups = OutcomeMeasurement.objects.pending().filter(
-        participant__in=mine, due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
+    return mine
+
+
+# The three kinds of task, one definition each: the task list, the caseload's counters and
+# the weekly reminder mail (consultants/reminders.py) all read them from here.
+
+
+def follow_ups_due(participants, today):
+    """Follow-ups not measured yet, due within two weeks or overdue."""
+    return OutcomeMeasurement.objects.pending().filter(
+        participant__in=participants,
+        due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS),
     )
-    now = timezone.now()
-    appointments = CoachingSession.objects.filter(
-        participant__in=mine,
-        next_appointment__gte=now,
-        next_appointment__lt=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
+
+
+def appointments_between(participants, start, end):
+    """Coaching sessions whose next appointment lies from `start` up to (not including)
+    `end`."""
+    return CoachingSession.objects.filter(
+        participant__in=participants, next_appointment__gte=start, next_appointment__lt=end
     )
+
+
+def without_contact(participants, today):
+    """Active participants without a coaching session in the last 30 days, or never."""
     cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
-    without_contact = with_last_contact(mine.filter(status__in=ACTIVE_STATUSES)).filter(
+    return with_last_contact(participants.filter(status__in=ACTIVE_STATUSES)).filter(
         Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True)
     )
-    return follow_ups, appointments, without_contact
+
+
+def group_meetings_between(user, first_day, last_day):
+    """Meetings of the groups the user leads (as trainer) from `first_day` up to and
+    including `last_day`: the other planned appointments, beside coaching sessions."""
+    return CohortMeeting.objects.filter(
+        cohort__in=Cohort.objects.led_by(user), held_on__gte=first_day, held_on__lte=last_day
+    )
+
+
+def _task_querysets(user, today):
+    """The three kinds of task, unevaluated, so the list page can fetch them and the
+    caseload's counters can count them without loading rows."""
+    mine = own_participants(user)
+    now = timezone.now()
+    return (
+        follow_ups_due(mine, today),
+        appointments_between(mine, now, now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)),
+        without_contact(mine, today),
+    )
 
 
 def task_list(user, today=None, limit=50):
     """What a consultant should act on: follow-ups due within two weeks or overdue, the
     next appointments, and active participants nobody spoke to for 30 days."""
-    follow_ups, appointments, without_contact = _task_querysets(
-        user, today or timezone.localdate()
-    )
+    follow_ups, appointments, silent = _task_querysets(user, today or timezone.localdate())
     return TaskList(
         list(follow_ups.select_related("participant", "cohort").order_by("due_on", "pk")[:limit]),
         list(appointments.select_related("participant").order_by("next_appointment")[:limit]),
-        list(without_contact.order_by("last_contact", "last_name", "pk")[:limit]),
+        list(silent.order_by("last_contact", "last_name", "pk")[:limit]),
     )
 
 
 def task_counts(user, today=None):
-    follow_ups, appointments, without_contact = _task_querysets(
-        user, today or timezone.localdate()
-    )
+    follow_ups, appointments, silent = _task_querysets(user, today or timezone.localdate())
     return {
         "follow_ups": follow_ups.count(),
         "appointments": appointments.count(),
-        "without_contact": without_contact.count(),
+        "without_contact": silent.count(),
     }

@@ -461,3 +461,52 @@ class CompetencyScore(models.Model):
 
     def __str__(self):
         return f"{self.competency}: {self.score}"
+
+
+# --- Reminders: the personal calendar feed and the weekly mail ---------------------------
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a consultant's calendar-feed URL. Only its SHA-256 is stored: the
+    token itself is shown once, when it is made, so a copy of the database opens no feed.
+    One per user; making a new one replaces (and so revokes) the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_token",
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("calendar feed link")
+        verbose_name_plural = _("calendar feed links")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class WeeklyReminder(models.Model):
+    """That a consultant's weekly reminder of one week was sent: the task claims this row
+    before sending, so a task delivered twice sends one mail."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    week_start = models.DateField(_("week starting"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("weekly reminder")
+        verbose_name_plural = _("weekly reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start"], name="unique_weekly_reminder")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.week_start}"

@@ -6,6 +6,10 @@ app_name = "consultants"
 urlpatterns = [
     path("", views.team, name="team"),
     path("me/", views.my_development, name="my_development"),
+    path("me/calendar/renew/", views.calendar_link_renew, name="calendar_link_renew"),
+    path("me/calendar/revoke/", views.calendar_link_revoke, name="calendar_link_revoke"),
+    # Opened by calendar clients, without a session: the token is the key.
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("<int:pk>/", views.consultant_detail, name="consultant_detail"),
     path("<int:pk>/profile/", views.profile_edit, name="profile_edit"),
     path("<int:pk>/assessments/new/", views.assessment_create, name="assessment_create"),

@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
@@ -10,7 +12,7 @@ from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import selectors, services
+from . import reminders, selectors, services
 from .forms import (
     AssessmentForm,
     CompetencyForm,
@@ -52,10 +54,50 @@ def consultant_detail(request, pk):
     return render(request, "consultants/consultant_detail.html", {"development": development})
 
 
+def _my_page(request, new_calendar_url=None):
+    context = {
+        "development": selectors.consultant_development(request.user, request.user),
+        "calendar_link": reminders.calendar_link(request.user),
+        "calendar_section": True,
+        "new_calendar_url": new_calendar_url,
+    }
+    return render(request, "consultants/consultant_detail.html", context)
+
+
 @role_required(Role.CONSULTANT)
 def my_development(request):
-    development = selectors.consultant_development(request.user, request.user)
-    return render(request, "consultants/consultant_detail.html", {"development": development})
+    return _my_page(request)
+
+
+# The calendar link is shown once, in the answer to the POST that made it: only its hash
+# is stored, so no later page can show it again. A repeated POST makes a new link that
+# replaces the previous one (one row per user), so it needs no one-time key.
+@role_required(Role.CONSULTANT)
+@require_POST
+def calendar_link_renew(request):
+    token = reminders.renew_calendar_token(request.user)
+    return _my_page(request, new_calendar_url=reminders.feed_url(token))
+
+
+@role_required(Role.CONSULTANT)
+@require_POST
+def calendar_link_revoke(request):
+    if reminders.revoke_calendar_token(request.user):
+        messages.success(request, _("The calendar link has been revoked."))
+    return redirect("consultants:my_development")
+
+
+# No login: calendar clients send no session. The secret token is the key, and it opens
+# only the feed of an active consultant whose link was not revoked (404 otherwise). Not
+# audited per fetch: clients poll every hour and the feed holds participant numbers only.
+@require_safe
+def calendar_feed(request, token):
+    consultant = reminders.feed_owner(token)
+    if consultant is None:
+        raise Http404
+    response = HttpResponse(reminders.build_feed(consultant), content_type="text/calendar")
+    response["Content-Disposition"] = 'inline; filename="vakwerk.ics"'
+    return response
 
 
 @role_required(Role.MANAGER)

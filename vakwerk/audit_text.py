@@ -52,6 +52,8 @@ FIXED = {
     "invitation: address in use elsewhere": pgettext_lazy(
         "audit", "invitation: address in use elsewhere"
     ),
+    "calendar feed link renewed": pgettext_lazy("audit", "calendar feed link renewed"),
+    "calendar feed link revoked": pgettext_lazy("audit", "calendar feed link revoked"),
     "admin": pgettext_lazy("audit", "Django admin"),
 }
 

@@ -52,6 +52,12 @@ app.conf.beat_schedule = {
         "task": "employers.tasks.expire_opportunities",
         "schedule": crontab(hour=0, minute=17),
     },
+    # Monday morning, before the working day: follow-ups, appointments and silent
+    # participants of the week, per consultant (consultants/reminders.py).
+    "weekly-consultant-reminders": {
+        "task": "consultants.tasks.send_weekly_reminders",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
     "monthly-reports": {
         "task": "evaluation.tasks.make_monthly_reports",
         "schedule": crontab(day_of_month=1, hour=5, minute=7),

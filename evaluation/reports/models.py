@@ -55,3 +55,8 @@ class Report(BackgroundJob):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.programme}"
+
+    @property
+    def is_monthly(self):
+        """Made by the monthly run (make_monthly_reports), not asked for by a manager."""
+        return self.requested_by_id is None and self.period_start is None

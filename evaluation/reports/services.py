@@ -9,6 +9,7 @@ request the broker lost is sent again, a report whose worker died is made again,
 import datetime
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from vakwerk.pdf import render_pdf
 from vakwerk.roles import Role
 from vakwerk.theme import text_colour_on_white
 
+from . import notifications
 from .models import Report, ReportKind
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,11 @@ def build_report(report_id):
                     file_name=name,
                     finished_at=timezone.now(),
                 )
+                if report.is_monthly and current.status != JobStatus.DONE:
+                    # Once, when the month's report is first done (not when a lost file
+                    # is made again), and only after the commit: a mail about a report
+                    # that was rolled back would link to nothing.
+                    transaction.on_commit(partial(notifications.send_report_ready, report.pk))
     except Exception as error:
         logger.exception("report %s (attempt %s) failed", report_id, attempt)
         jobs.fail(Report, report_id, attempt, error)

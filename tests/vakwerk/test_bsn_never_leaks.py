@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
+from consultants import reminders
 from consultants.models import Competency
 from employers.models import Employer, EmployerContact, Match, Opportunity
 from evaluation.dashboards.models import EvaluationSession
@@ -167,6 +168,7 @@ SAMPLES = [
     ("participants:meeting_*", {"pk": "meeting"}),
     ("participants:*", {"pk": "participant"}),
     ("consultants:competency_*", {"pk": "competency"}),
+    ("consultants:calendar_feed", {"token": "calendar_token"}),
     ("consultants:*", {"pk": "consultant"}),
     ("employers:opportunity_*", {"pk": "opportunity"}),
     ("employers:board", {"pk": "opportunity"}),
@@ -266,6 +268,8 @@ def sample_values(zwolle):
         "user": consultant.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(consultant.pk)),
         "token": default_token_generator.make_token(consultant),
+        # The demo consultant's calendar feed, read like every page (it needs no session).
+        "calendar_token": reminders.renew_calendar_token(consultant),
         "match": Match.objects.filter(
             opportunity__employer__users__email="employer@zwolle.example", stage="interview"
         )

@@ -197,6 +197,10 @@ NOT_PAGES = {
     # Single sign-on: redirects to and from the provider; the provider's edit page is the
     # settings page once one is saved (its hostile input: tests/sso/test_sso_settings.py).
     "sso_start", "sso_callback", "sso_provider_edit",
+    # The calendar link's POST targets (forms on consultants:my_development) and the feed
+    # itself (iCalendar for calendar clients, no page).
+    "consultants:calendar_link_renew", "consultants:calendar_link_revoke",
+    "consultants:calendar_feed",
 }  # fmt: skip
 
 

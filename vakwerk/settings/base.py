@@ -234,6 +234,9 @@ CONTENT_SECURITY_POLICY = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="VAKwerk <noreply@vakwerk.example>")
+# Links in mails sent by background jobs (reminders), which have no request to take the
+# host from; also the base of the calendar-feed URL a user copies.
+VAKWERK_BASE_URL = env.str("VAKWERK_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Celery: without a broker, tasks run in-process so that `make run` needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
