@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
-	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example
+	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example \
+	VAKWERK_BASE_URL=https://vakwerk.example
 
 .PHONY: run test test-moved-clock demo-check lint venv messages compose-check
 # The suite on both cores (tests/conftest.py starts the longest first); `make test

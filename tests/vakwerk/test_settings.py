@@ -14,7 +14,7 @@ def run_with(settings_module, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "VAKWERK_"))
     }
     environment.update(DJANGO_SETTINGS_MODULE=settings_module, **env)
     return subprocess.run(
@@ -39,9 +39,21 @@ def test_production_settings_pass_the_deployment_check():
         DJANGO_SECRET_KEY="a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
         DATABASE_URL="postgres://x@h/db",
         DJANGO_ALLOWED_HOSTS="vakwerk.example",
+        VAKWERK_BASE_URL="https://vakwerk.example",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_the_address_for_mail_links():
+    result = run_with(
+        "vakwerk.settings.production",
+        DJANGO_SECRET_KEY="a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
+        DATABASE_URL="postgres://x@h/db",
+        DJANGO_ALLOWED_HOSTS="vakwerk.example",
+    )
+    assert result.returncode != 0
+    assert "VAKWERK_BASE_URL" in result.stderr
 
 
 def test_celery_loses_nothing():

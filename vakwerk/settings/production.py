@@ -1,6 +1,7 @@
 """Production: everything security-relevant on, nothing defaulted that must be chosen.
 
-DJANGO_SECRET_KEY, DATABASE_URL and DJANGO_ALLOWED_HOSTS must come from the environment.
+DJANGO_SECRET_KEY, DATABASE_URL, DJANGO_ALLOWED_HOSTS and VAKWERK_BASE_URL must come from the
+environment.
 The app runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 """
 
@@ -13,6 +14,9 @@ from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing key must stop the start
+# Links in mails and calendar feeds are made without a request: a localhost default would
+# send every consultant a link that does not open.
+VAKWERK_BASE_URL = env.str("VAKWERK_BASE_URL").rstrip("/")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 without_jit(DATABASES["default"])  # noqa: F405
