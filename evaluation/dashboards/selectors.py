@@ -842,8 +842,8 @@ def net_effect(scope, period=Period(), on_date=None):
     """The measured net effect beside the gross outcomes: the register's matched comparison
     (`participants.register.selectors.net_effects`, the one definition) for the scope's
     participants who entered in the period, as of its as-of date. Two queries, three when
-    a follow-up can be matched, whatever the numbers; without a snapshot its `latest_snapshot` is None and nothing is
-    estimated."""
+    a follow-up can be matched, whatever the numbers; without a snapshot its
+    `latest_snapshot` is None and nothing is estimated."""
     on_date = on_date or period.on_date()
     return register.net_effects(
         scope.municipality, on_date, scope.programme, entered_from=period.start

@@ -464,7 +464,7 @@ def _label(effects, units):
     names, cohorts = {}, {}
     for unit in units:
         names[unit["cohort__programme_id"]] = unit["cohort__programme__name"]
-        cohorts[unit["cohort_id"]] = f'{unit["cohort__programme__name"]} · {unit["cohort__name"]}'
+        cohorts[unit["cohort_id"]] = f"{unit['cohort__programme__name']} · {unit['cohort__name']}"
     groups = dict(TargetGroup.choices)
     benefits = dict(BenefitType.choices)
     for effect in effects:

@@ -189,7 +189,9 @@ def test_the_core_collects_every_apps_declarations_with_its_own_last():
         if module_has_submodule(config.module, privacy_declarations.MODULE)
     }
     assert set(sections) == with_declarations
-    assert {"participants", "consultants", "employers", "funding", "questionnaires"} <= set(sections)
+    assert {"participants", "consultants", "employers", "funding", "questionnaires"} <= set(
+        sections
+    )
     assert privacy_declarations.holdings()[0].model == "participants.Participant"
     # The core's sections (the audit trail's) after every domain app's.
     assert sections[-1] == "vakwerk"
