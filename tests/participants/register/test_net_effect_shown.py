@@ -237,6 +237,24 @@ def test_without_a_snapshot_the_dashboard_says_so_and_makes_up_nothing(login, ma
     assert "100%" in page
 
 
+def test_a_period_counts_its_own_entrants_on_both_sides(login, world):
+    """Everyone entered before February 2025: a period from then has nobody to compare,
+    so no net figure and no range, while the whole period has both."""
+    client = login(world["manager"])
+    later = client.get(DASHBOARD_URL, {"date_from": "2025-02-01", "date_to": "2025-11-30"})
+    assert later.status_code == 200
+    page = words(later.content.decode())
+    assert "Netto-effect: nog niet te meten · 0 deelnemers zonder match" in page
+    assert 'data-testid="net-projected-range"' not in later.content.decode()
+    row = six_months(world["municipality"], entered_from=datetime.date(2025, 2, 1))
+    assert (row.eligible, row.matched, row.measurable) == (0, 0, False)
+
+    whole = client.get(DASHBOARD_URL, {"date_from": "2024-12-01", "date_to": "2025-11-30"})
+    html = whole.content.decode()
+    assert f"{world['expected']['unmatched']} deelnemers zonder match" in words(html)
+    assert 'data-testid="net-projected-range"' in html
+
+
 def _dashboard_queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
