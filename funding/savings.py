@@ -231,11 +231,9 @@ class SavingsResult:
 
     @property
     def net_savings_low(self):
-        return (
-            None
-            if self.net_projected_low is None
-            else self.net_projected_low - self.programme_cost
-        )
+        if self.net_projected_low is None:
+            return None
+        return self.net_projected_low - self.programme_cost
 
     @property
     def net_savings_high(self):
@@ -370,8 +368,8 @@ def register_effects(programmes, on_date, entered=None):
     """The benefit register's net effects for the programmes' municipality as of
     `on_date` (of the period's entrants with `entered`): where the measured counterfactual
     comes from. Two queries, three when a follow-up can be matched, however many
-    programmes; a caller that shows several
-    calculations of the same day passes the result to each (`effects=`)."""
+    programmes; a caller that shows several calculations of the same day passes the
+    result to each (`effects=`)."""
     programmes = list(programmes)
     if not programmes:
         return None
