@@ -20,11 +20,18 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
 - Yearly cost per benefit type: bijstand, WW and both from the assumptions; "other or
   none" is no benefit the municipality pays, so 0.
 - Gross projected = Σ over benefit types (outflows × yearly cost × duration).
-- Counterfactual rate: the assumptions' reference outflow rate, or the comparison group's
+- Counterfactual rate: measured from the benefit register when it can be: the matched,
+  weighted comparison group's off-benefit rate of the programme at the same follow-up
+  (`participants.register.selectors.net_effects`, its "programme" row; the same period's
+  entrants), whatever the assumptions choose, with its 95 % interval. Otherwise the
+  assumptions' choice: the reference outflow rate, or the manual comparison group's
   measured rate at the same follow-up (its outflows / its measured participants).
-  Rounded to four decimals and used as shown. While none of the comparison group is
-  measured there is no rate: every net figure is None and `net_unavailable` says why
-  ("net cannot be calculated: no comparison group"), never net = gross.
+  Rounded to four decimals and used as shown; `counterfactual_source` says which. While
+  none of the manual comparison group is measured (and the register has no rate) there
+  is no rate: every net figure is None and `net_unavailable` says why ("net cannot be
+  calculated: no comparison group"), never net = gross.
+- Savings range (register only): the net figures again with the interval's high rate
+  (low end) and low rate (high end); every other figure is as above.
 - Expected anyway = rate × participants of that benefit type measured at the follow-up.
 - Net projected = Σ max(0, outflows − expected anyway) × yearly cost × duration.
 - Realised to date = Σ per outflow (partial weighted by the share): yearly cost ×
@@ -56,6 +63,7 @@ from participants.models import (
     BenefitType,
     OutcomeMeasurement,
 )
+from participants.register import selectors as register
 from vakwerk import audit, formatting
 from vakwerk.audit import AuditAction
 from vakwerk.models import Municipality, Programme
@@ -133,9 +141,11 @@ MONEY_ASSUMPTIONS = ("yearly_cost_bijstand", "yearly_cost_ww", "yearly_cost_both
 SHARE_ASSUMPTIONS = ("partial_benefit_share", "reference_outflow_rate")
 
 
-def assumption_rows(assumptions):
+def assumption_rows(assumptions, results=()):
     """(label, value as text) for every assumption, in ASSUMPTION_FIELDS' order and the
-    active language: the one list the savings page, its history and the savings PDF show."""
+    active language: the one list the savings page, its history and the savings PDF show.
+    With `results`, a last row per programme says which counterfactual was used (the
+    register's measured rate goes before the assumed one)."""
     rows = []
     for name in ASSUMPTION_FIELDS:
         model_field = SavingsAssumptions._meta.get_field(name)
@@ -153,6 +163,12 @@ def assumption_rows(assumptions):
         else:
             text = str(value)
         rows.append((str(model_field.verbose_name), text))
+    results = list(results)
+    for result in results:
+        label = _("counterfactual used")
+        if len(results) > 1:
+            label = f"{label} · {result.programme.name}"
+        rows.append((str(label), result.counterfactual_text))
     return rows
 
 
@@ -174,6 +190,11 @@ class BenefitTypeFigures:
 
 # Why a result has no net figures, as stored in the ledger's calculation.
 NO_COMPARISON_GROUP = "no_comparison_group"
+
+# Where the counterfactual rate came from, as stored in the ledger's calculation.
+SOURCE_REGISTER = "benefit_register"
+SOURCE_COMPARISON_GROUP = Counterfactual.COMPARISON_GROUP.value
+SOURCE_REFERENCE_RATE = Counterfactual.REFERENCE_RATE.value
 
 
 @dataclass(frozen=True)
@@ -199,6 +220,30 @@ class SavingsResult:
     net_unavailable: str | None = None
     # (first day or None, last day) of the entry cohort counted, or None: everyone.
     entered: tuple | None = None
+    counterfactual_source: str = SOURCE_REFERENCE_RATE
+    # The register's comparison rate's 95 % interval, and the net figures at its ends
+    # (low savings at the high rate); None unless the rate came from the register.
+    counterfactual_low: Decimal | None = None
+    counterfactual_high: Decimal | None = None
+    register_matched: int | None = None
+    net_projected_low: Decimal | None = None
+    net_projected_high: Decimal | None = None
+
+    @property
+    def net_savings_low(self):
+        if self.net_projected_low is None:
+            return None
+        return self.net_projected_low - self.programme_cost
+
+    @property
+    def net_savings_high(self):
+        if self.net_projected_high is None:
+            return None
+        return self.net_projected_high - self.programme_cost
+
+    @property
+    def has_range(self):
+        return self.net_projected_low is not None
 
     @property
     def net_unavailable_text(self):
@@ -206,6 +251,31 @@ class SavingsResult:
         if self.net_unavailable == NO_COMPARISON_GROUP:
             return _("net cannot be calculated: no comparison group")
         return None
+
+    @property
+    def counterfactual_text(self):
+        """Which counterfactual the net figures used, in one line."""
+        if self.net_unavailable:
+            return self.net_unavailable_text
+        rate = formatting.percent(self.counterfactual_rate)
+        if self.counterfactual_source == SOURCE_REGISTER:
+            return _(
+                "measured: matched comparison group from the benefit register, %(rate)s "
+                "(95%% interval %(low)s – %(high)s; %(matched)s participants matched)"
+            ) % {
+                "rate": rate,
+                "low": formatting.percent(self.counterfactual_low),
+                "high": formatting.percent(self.counterfactual_high),
+                "matched": self.register_matched,
+            }
+        if self.counterfactual_source == SOURCE_COMPARISON_GROUP:
+            return _(
+                "measured: comparison group of participants, %(rate)s (%(people)s people)"
+            ) % {
+                "rate": rate,
+                "people": self.comparison_participants,
+            }
+        return _("assumed: reference outflow rate, %(rate)s") % {"rate": rate}
 
     def as_calculation(self):
         """JSON for the ledger: which assumptions version and which figures."""
@@ -222,6 +292,12 @@ class SavingsResult:
             "on_date": self.on_date.isoformat(),
             "assumptions": assumptions,
             "counterfactual_rate": text(self.counterfactual_rate),
+            "counterfactual_source": self.counterfactual_source,
+            "counterfactual_interval": [
+                text(self.counterfactual_low),
+                text(self.counterfactual_high),
+            ],
+            "register_matched": self.register_matched,
             "comparison_participants": self.comparison_participants,
             "net_unavailable": self.net_unavailable,
             **({} if self.entered is None else {"entered": [text(day) for day in self.entered]}),
@@ -235,6 +311,11 @@ class SavingsResult:
                 "net_projected": text(self.net_projected),
                 "programme_cost": str(self.programme_cost),
                 "net_savings": text(self.net_savings),
+                "net_projected_range": [
+                    text(self.net_projected_low),
+                    text(self.net_projected_high),
+                ],
+                "net_savings_range": [text(self.net_savings_low), text(self.net_savings_high)],
                 "return_per_euro": text(self.return_per_euro),
             },
             "by_benefit_type": {
@@ -278,19 +359,48 @@ def compute_savings(programme, assumptions, on_date=None, entered=None):
     """Every savings figure of one programme under one version of the assumptions (see
     the module docstring for the definitions). Three queries however many participants:
     the counts per benefit type (programme and comparison group together), the outflow
-    rows grouped by measurement date for the realised savings, and the programme cost."""
+    rows grouped by measurement date for the realised savings, and the programme cost;
+    and the register's two or three (`register_effects`)."""
     return compute_savings_of([programme], assumptions, on_date, entered)[0]
 
 
-def compute_savings_of(programmes, assumptions, on_date=None, entered=None):
+def register_effects(programmes, on_date, entered=None):
+    """The benefit register's net effects for the programmes' municipality as of
+    `on_date` (of the period's entrants with `entered`): where the measured counterfactual
+    comes from. Two queries, three when a follow-up can be matched, however many
+    programmes; a caller that shows several calculations of the same day passes the
+    result to each (`effects=`)."""
+    programmes = list(programmes)
+    if not programmes:
+        return None
+    entered_from = entered[0] if entered is not None else None
+    return register.net_effects(programmes[0].municipality_id, on_date, entered_from=entered_from)
+
+
+def _register_rows(effects, follow_up):
+    """{programme id: the register's measurable "programme" row at the follow-up}."""
+    if effects is None:
+        return {}
+    return {
+        int(row.key): row
+        for row in effects.for_follow_up(follow_up, "programme")
+        if row.measurable
+    }
+
+
+def compute_savings_of(programmes, assumptions, on_date=None, entered=None, effects=None):
     """`compute_savings` for several programmes at once, in the order given: the same
     three queries, each grouped by programme, however many programmes and participants.
     `entered`: (first day or None, last day), inclusive: count only the follow-ups of
-    participants who entered (`enrolled_on`) then, a period's cohort; None: everyone."""
+    participants who entered (`enrolled_on`) then, a period's cohort; None: everyone.
+    `effects`: `register_effects` of the same day and entrants, when the caller has it."""
     programmes = list(programmes)
     if not programmes:
         return []
     on_date = on_date or timezone.localdate()
+    if effects is None:
+        effects = register_effects(programmes, on_date, entered)
+    measured_rows = _register_rows(effects, assumptions.sustainable_follow_up)
     ids = [programme.pk for programme in programmes]
     measured = _measurements_of(ids, assumptions, on_date, entered)
 
@@ -330,7 +440,8 @@ def compute_savings_of(programmes, assumptions, on_date=None, entered=None):
     costs = _programme_costs(ids, on_date)
     return [
         _savings_result(programme, assumptions, on_date, *per_programme[programme.pk],
-                        outflows_of[programme.pk], costs.get(programme.pk, ZERO), entered)
+                        outflows_of[programme.pk], costs.get(programme.pk, ZERO), entered,
+                        measured_rows.get(programme.pk))
         for programme in programmes
     ]  # fmt: skip
 
@@ -348,13 +459,41 @@ def _programme_costs(programme_ids, on_date):
     return {row["fund__programme_id"]: row["total"] or ZERO for row in rows}
 
 
+def _rate(fraction):
+    return Decimal(repr(fraction)).quantize(RATE, rounding=ROUND_HALF_UP)
+
+
+def _net_projected_at(own, rate, assumptions):
+    """Σ max(0, outflows − rate × participants) × yearly cost × duration: the net projected
+    savings at another rate, for the ends of the range (as the rows compute it)."""
+    share = assumptions.partial_benefit_share
+    total = ZERO
+    for benefit_type, counted in own.items():
+        outflows = cents(_weighted(counted["sustainable"], counted["partial"], share))
+        net_outflows = max(ZERO, outflows - cents(rate * counted["participants"]))
+        cost = yearly_cost(assumptions, benefit_type)
+        total += cents(net_outflows * cost * assumptions.remaining_duration_years)
+    return cents(total)
+
+
 def _savings_result(
-    programme, assumptions, on_date, own, comparison, outflow_rows, cost_total, entered=None
-):
+    programme, assumptions, on_date, own, comparison, outflow_rows, cost_total, entered=None,
+    measured=None,
+):  # fmt: skip
     share = assumptions.partial_benefit_share
     duration = assumptions.remaining_duration_years
     net_unavailable = None
-    if assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
+    source = assumptions.counterfactual
+    rate_low = rate_high = register_matched = None
+    if measured is not None:
+        # The register measured what the programme's participants would have done
+        # without it: that goes before any assumption.
+        source = SOURCE_REGISTER
+        rate = _rate(measured.comparison_rate)
+        rate_low, rate_high = _rate(measured.comparison_low), _rate(measured.comparison_high)
+        register_matched = measured.matched
+        comparison_participants = None
+    elif assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
         measured_comparison = comparison["participants"]
         if measured_comparison:
             rate = (
@@ -418,6 +557,11 @@ def _savings_result(
     gross = cents(total("gross_projected"))
     net = None if net_unavailable else cents(total("net_projected"))
     programme_cost = cents(cost_total)
+    known = {benefit_type: own[benefit_type] for benefit_type, _label in BenefitType.choices
+             if benefit_type in own}  # fmt: skip
+    ranged = rate_low is not None
+    net_low = _net_projected_at(known, rate_high, assumptions) if ranged else None
+    net_high = _net_projected_at(known, rate_low, assumptions) if ranged else None
     return SavingsResult(
         programme=programme,
         on_date=on_date,
@@ -441,6 +585,12 @@ def _savings_result(
         else None,
         net_unavailable=net_unavailable,
         entered=None if entered is None else tuple(entered),
+        counterfactual_source=str(source),
+        counterfactual_low=rate_low,
+        counterfactual_high=rate_high,
+        register_matched=register_matched,
+        net_projected_low=net_low,
+        net_projected_high=net_high,
     )
 
 

@@ -93,10 +93,12 @@ def savings_report(request):
     today = timezone.localdate()
     funds = _programme_funds(user)
     programmes = list(Programme.objects.for_user(user).order_by("start_date", "pk"))
-    # All programmes in one go: three grouped queries, not three per programme.
-    results = savings.compute_savings_of(programmes, assumptions, today)
+    # All programmes in one go: three grouped queries, not three per programme, and the
+    # register's net effects once for both calculations.
+    effects = savings.register_effects(programmes, today)
+    results = savings.compute_savings_of(programmes, assumptions, today, effects=effects)
     previews = (
-        savings.compute_savings_of(programmes, preview, today)
+        savings.compute_savings_of(programmes, preview, today, effects=effects)
         if preview
         else [None] * len(programmes)
     )
@@ -112,7 +114,7 @@ def savings_report(request):
     ]
     context = {
         "assumptions": assumptions,
-        "assumption_rows": savings.assumption_rows(assumptions),
+        "assumption_rows": savings.assumption_rows(assumptions, results),
         "is_current": current is None or assumptions.pk == current.pk,
         "versions": versions,
         "preview": preview,

@@ -45,6 +45,8 @@ NAVIGATION = {
                 (_("Questionnaires"), "evaluation:questionnaire_list"),
                 (_("Research exports"), "evaluation:research_projects"),
                 (_("Programmes"), "programme_list"),
+                (_("Benefit register"), "benefit_register:snapshots"),
+                (_("Net effect"), "benefit_register:net_effect"),
             ],
         ),
         (
@@ -70,6 +72,13 @@ NAVIGATION = {
         (_("Competencies"), "consultants:competency_list"),
         (_("Programmes"), "programme_list"),
         (_("Questionnaires"), "evaluation:questionnaire_list"),
+        (
+            _("Benefit register"),
+            [
+                (_("Snapshots"), "benefit_register:snapshots"),
+                (_("Net effect"), "benefit_register:net_effect"),
+            ],
+        ),
         (
             _("Privacy"),
             [

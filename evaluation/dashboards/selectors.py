@@ -85,6 +85,7 @@ from participants.models import (
     TargetGroup,
     Training,
 )
+from participants.register import selectors as register
 from participants.selectors import network_change_figure, training_counts
 from vakwerk.models import GoalMetric, Programme, ProgrammeGoal, User
 from vakwerk.roles import Role
@@ -793,14 +794,16 @@ def current_assumptions(municipality):
     )
 
 
-def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=None):
+def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=None,
+            effects=None):  # fmt: skip
     """Realised and projected savings of each programme under the municipality's current
     assumptions, as of the period's as-of date: with a period, of its cohort (follow-ups
     of the participants who entered in it, measured by then), without one of everyone;
     the cost is the programme's booked by then either way (the ledger does not say whom a
     euro was spent on). Three grouped queries for all programmes together, whatever their
     number and size (`programmes`: the scope's programmes, when the caller has them
-    already)."""
+    already; `effects`: `net_effect` of the same scope and period, when the caller has it:
+    the register's measured counterfactual)."""
     assumptions = assumptions or current_assumptions(scope.municipality)
     on_date = on_date or period.on_date()
     entered = None if period.is_open else (period.start, on_date)
@@ -810,7 +813,9 @@ def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=N
         programmes = [scope.programme]
     else:
         programmes = sorted(programmes, key=lambda programme: programme.pk)
-    results = savings_model.compute_savings_of(programmes, assumptions, on_date, entered)
+    results = savings_model.compute_savings_of(
+        programmes, assumptions, on_date, entered, effects=effects
+    )
 
     def total(name):
         values = [getattr(result, name) for result in results]
@@ -827,6 +832,21 @@ def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=N
         net_projected=total("net_projected"),
         programme_cost=total("programme_cost"),
         net_savings=total("net_savings"),
+    )
+
+
+# Net effect
+
+
+def net_effect(scope, period=Period(), on_date=None):
+    """The measured net effect beside the gross outcomes: the register's matched comparison
+    (`participants.register.selectors.net_effects`, the one definition) for the scope's
+    participants who entered in the period, as of its as-of date. Two queries, three when
+    a follow-up can be matched, whatever the numbers; without a snapshot its
+    `latest_snapshot` is None and nothing is estimated."""
+    on_date = on_date or period.on_date()
+    return register.net_effects(
+        scope.municipality, on_date, scope.programme, entered_from=period.start
     )
 
 
@@ -1004,6 +1024,8 @@ class Dashboard:
     as_of_today: bool = True
     # Trainings started and completed in the period, per kind (`trainings`).
     trainings: object = None
+    # The measured net effect against the register's comparison group (`net_effect`).
+    net_effect: object = None
 
     @property
     def participants(self):
@@ -1062,6 +1084,7 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         targets = (
             {goal.metric: goal.target for goal in shown[0].goals.all()} if len(shown) == 1 else {}
         )
+    effects = net_effect(scope, period, on_date)
     return Dashboard(
         scope=scope,
         period=period,
@@ -1073,9 +1096,10 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
                           on_date=on_date),
         goals=goal_table,
         budgets=budgets(scope, on_date),
-        savings=savings(scope, period, programmes=shown, on_date=on_date),
+        savings=savings(scope, period, programmes=shown, on_date=on_date, effects=effects),
         activity=consultant_activity(scope, period, today, on_date=on_date,
                                      caseload=people.caseload),
         as_of_today=on_date == today,
         trainings=trainings(scope, period, on_date),
+        net_effect=effects,
     )  # fmt: skip

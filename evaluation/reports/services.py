@@ -115,7 +115,7 @@ def savings_context(report, today=None):
         savings=figures,
         result=figures.results[0],
         assumptions=figures.assumptions,
-        assumption_rows=assumption_rows(figures.assumptions),
+        assumption_rows=assumption_rows(figures.assumptions, figures.results),
         chart=charts.savings_chart(figures, context["colour"]),
     )
     return context

@@ -47,6 +47,8 @@ independent proportions, the second a stratified one with fixed weights:
 
 with p̃ = (successes + 1) / (count + 2) (the "plus two" estimate, so that a stratum with
 0 % or 100 % does not claim no uncertainty). The 95 % interval is Δ ± 1.96 · √Var(Δ).
+The comparison rate alone has the interval p_C ± 1.96 · √(the second sum), clipped to
+0–1: the savings model's counterfactual and its range (funding/savings.py).
 
 Assumptions and limits (the page says them in Dutch): outcomes are independent
 Bernoulli draws given the stratum (a person in the pool of several strata is counted in
@@ -55,10 +57,10 @@ variance is the binomial one over all strata together, which is conservative; ma
 removes differences in benefit type, age group and benefit duration only, not those the
 register does not hold; above all the selection on development potential, motivation or
 health, so that the difference is an upper bound of the effect when the programme
-selects people with better prospects. Computed in four queries whatever the numbers:
-the snapshots' dates, the participants' follow-ups grouped by stratum, one query over
-the register for every stratum's pool together (a VALUES list joined to the spells), and
-the programmes' names.
+selects people with better prospects. Computed in three queries whatever the numbers:
+the snapshots' dates, the participants' follow-ups grouped by stratum (with the names
+of their groups and programmes), and, when any follow-up can be matched, one query over
+the register for every stratum's pool together (a VALUES list joined to the spells).
 """
 
 import datetime
@@ -81,7 +83,6 @@ from participants.models import (
     TargetGroup,
     target_group_for,
 )
-from vakwerk.models import Programme
 
 from .models import BenefitSpell, RegisterPerson, RegisterSnapshot
 
@@ -167,6 +168,10 @@ class NetEffect:
     difference: float | None = None
     low: float | None = None
     high: float | None = None
+    # The comparison group's rate alone, with its own 95 % interval: the counterfactual
+    # the savings model takes from the register (funding/savings.py).
+    comparison_low: float | None = None
+    comparison_high: float | None = None
     unknown_reason_share: float | None = None
 
     @property
@@ -193,17 +198,24 @@ class NetEffect:
         p_t = x / n
         p_c = 0.0
         unknown = 0.0
-        variance = _plus_two(x, n) * (1 - _plus_two(x, n)) / n
+        comparison_variance = 0.0
         for n_s, _x_s, m_s, c_s, u_s in self.strata.values():
             weight = n_s / n
             p_c += weight * c_s / m_s
             unknown += weight * u_s / m_s
-            variance += weight**2 * _plus_two(c_s, m_s) * (1 - _plus_two(c_s, m_s)) / m_s
+            comparison_variance += (
+                weight**2 * _plus_two(c_s, m_s) * (1 - _plus_two(c_s, m_s)) / m_s
+            )
             self.comparison_people += m_s
+        variance = _plus_two(x, n) * (1 - _plus_two(x, n)) / n + comparison_variance
         half = Z_95 * math.sqrt(variance)
         self.participants_rate, self.comparison_rate = p_t, p_c
         self.difference = p_t - p_c
         self.low, self.high = self.difference - half, self.difference + half
+        # A rate outside 0–1 means nothing; the bounds are clipped to it.
+        comparison_half = Z_95 * math.sqrt(comparison_variance)
+        self.comparison_low = max(0.0, p_c - comparison_half)
+        self.comparison_high = min(1.0, p_c + comparison_half)
         self.unknown_reason_share = unknown
         return self
 
@@ -266,21 +278,25 @@ class NetEffects:
         return sorted(rows, key=lambda row: (row.label, row.follow_up))
 
 
-DIMENSIONS = ("total", "programme", "target_group", "benefit_type")
+DIMENSIONS = ("total", "programme", "cohort", "target_group", "benefit_type")
 
 
 # --- the computation ----------------------------------------------------------------------
 
 
-def net_effects(municipality, as_of, programme=None):
+def net_effects(municipality, as_of, programme=None, entered_from=None):
     """The net effect at every follow-up moment, for the municipality (or one programme of
-    it), by programme, target group and benefit type, as of `as_of`. The caller scopes:
-    `municipality` is the user's own (the views pass `request.user.municipality`)."""
+    it), by programme, group (cohort), target group and benefit type, as of `as_of`. The
+    caller scopes: `municipality` is the user's own (the views pass
+    `request.user.municipality`; its primary key will do). `entered_from`: count only the
+    participants who entered on or after this date (a period's cohort, as the dashboard
+    counts its gross figures)."""
+    municipality_id = getattr(municipality, "pk", municipality)
     bounds = RegisterSnapshot.objects.filter(
-        municipality=municipality, taken_on__lte=as_of
+        municipality_id=municipality_id, taken_on__lte=as_of
     ).aggregate(first=Min("taken_on"), last=Max("taken_on"), count=Count("pk"))
     first, last = bounds["first"], bounds["last"]
-    units = _participant_units(municipality, as_of, programme)
+    units = _participant_units(municipality_id, as_of, programme, entered_from)
 
     rows = {}
 
@@ -297,6 +313,7 @@ def net_effects(municipality, as_of, programme=None):
         targets = [
             row(unit["follow_up"], "total", ""),
             row(unit["follow_up"], "programme", unit["cohort__programme_id"]),
+            row(unit["follow_up"], "cohort", unit["cohort_id"]),
             row(unit["follow_up"], "target_group", unit["participant__target_group"]),
             row(unit["follow_up"], "benefit_type", unit["participant__benefit_type"]),
         ]
@@ -312,7 +329,7 @@ def net_effects(municipality, as_of, programme=None):
             continue
         candidates.append((unit, stratum, targets))
 
-    pools = _pools(municipality, as_of, {stratum for _unit, stratum, _targets in candidates})
+    pools = _pools(municipality_id, as_of, {stratum for _unit, stratum, _targets in candidates})
     for unit, stratum, targets in candidates:
         pool = pools.get(stratum)
         for target in targets:
@@ -325,7 +342,7 @@ def net_effects(municipality, as_of, programme=None):
             entry[0] += unit["measured"]
             entry[1] += unit["successes"]
 
-    _label(rows.values())
+    _label(rows.values(), units)
     ordered = sorted(
         (effect.finish() for effect in rows.values()),
         key=lambda effect: (effect.follow_up, DIMENSIONS.index(effect.dimension), effect.label),
@@ -334,12 +351,12 @@ def net_effects(municipality, as_of, programme=None):
                       snapshots=bounds["count"], rows=ordered)  # fmt: skip
 
 
-def _participant_units(municipality, as_of, programme):
+def _participant_units(municipality_id, as_of, programme, entered_from=None):
     """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and a
     split need: one grouped query, however many participants."""
     measured = Q(measured_on__lte=as_of)
     queryset = OutcomeMeasurement.objects.filter(
-        cohort__programme__municipality=municipality,
+        cohort__programme__municipality_id=municipality_id,
         participant__in_comparison_group=False,
         participant__enrolled_on__lte=as_of,
         follow_up__in=FOLLOW_UPS,
@@ -347,10 +364,15 @@ def _participant_units(municipality, as_of, programme):
     )
     if programme is not None:
         queryset = queryset.filter(cohort__programme=programme)
+    if entered_from is not None:
+        queryset = queryset.filter(participant__enrolled_on__gte=entered_from)
     return list(
         queryset.values(
             "follow_up",
             "cohort__programme_id",
+            "cohort_id",
+            "cohort__name",
+            "cohort__programme__name",
             "due_on",
             "participant__enrolled_on",
             "participant__benefit_type",
@@ -381,7 +403,7 @@ def _stratum(unit, first, last):
     return None, (enrolled_on, due_on, unit["participant__benefit_type"], group, band)
 
 
-def _pools(municipality, as_of, strata):
+def _pools(municipality_id, as_of, strata):
     """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
     query: the strata as a VALUES list joined to the register's spells."""
     if not strata:
@@ -429,21 +451,27 @@ def _pools(municipality, as_of, strata):
     """  # noqa: S608 (table names and placeholders only)
     reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
     params += [as_of, as_of, as_of, *reason_values, as_of, as_of, as_of]
-    params += [municipality.pk, as_of, as_of]
+    params += [municipality_id, as_of, as_of]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     return {strata[index]: (pool, off or 0, unknown or 0) for index, pool, off, unknown in found}
 
 
-def _label(effects):
-    programme_ids = {int(e.key) for e in effects if e.dimension == "programme"}
-    names = dict(Programme.objects.filter(pk__in=programme_ids).values_list("pk", "name"))
+def _label(effects, units):
+    # The names came with the follow-ups (they depend on the group alone, so grouping by
+    # them changes nothing): no query of their own.
+    names, cohorts = {}, {}
+    for unit in units:
+        names[unit["cohort__programme_id"]] = unit["cohort__programme__name"]
+        cohorts[unit["cohort_id"]] = f"{unit['cohort__programme__name']} · {unit['cohort__name']}"
     groups = dict(TargetGroup.choices)
     benefits = dict(BenefitType.choices)
     for effect in effects:
         if effect.dimension == "programme":
             effect.label = names.get(int(effect.key), "")
+        elif effect.dimension == "cohort":
+            effect.label = cohorts.get(int(effect.key), "")
         elif effect.dimension == "target_group":
             effect.label = str(groups.get(effect.key, effect.key))
         elif effect.dimension == "benefit_type":

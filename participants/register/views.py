@@ -113,6 +113,7 @@ def net_effect(request):
         "follow_ups": selectors.FOLLOW_UPS,
         "tables": [
             (_("By programme"), _("Programme"), effects.table("programme")),
+            (_("By group"), _("Group"), effects.table("cohort")),
             (_("By target group"), _("Target group"), effects.table("target_group")),
             (_("By benefit type"), _("Benefit"), effects.table("benefit_type")),
         ],

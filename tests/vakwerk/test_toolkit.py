@@ -185,7 +185,12 @@ def test_the_savings_assumptions_read_the_same_on_the_page_its_history_and_the_p
         (strip_tags(label), strip_tags(value))
         for label, value in re.findall(r"<th[^>]*>(.*?)</th><td[^>]*>(.*?)</td>", table)
     ]
-    assert shown == expected
+    # The page's rows are the version's, then the counterfactual each programme used (here
+    # no register: the version's assumed rate).
+    assert shown == [
+        *expected,
+        ("Gebruikt contrafeitelijk scenario", "aangenomen: referentie-uitstroompercentage, 12,5%"),
+    ]
 
     history = client.get(reverse("funding:assumptions_history")).content.decode()
     row = re.search(r'data-testid="version-1">(.*?)</tr>', history, re.S).group(1)
