@@ -53,6 +53,8 @@ FIXED = {
         "audit", "invitation: address in use elsewhere"
     ),
     "admin": pgettext_lazy("audit", "Django admin"),
+    "second factor reset": pgettext_lazy("audit", "second factor reset"),
+    "backup codes renewed": pgettext_lazy("audit", "backup codes renewed"),
 }
 
 
