@@ -55,6 +55,8 @@ FIXED = {
     "calendar feed link renewed": pgettext_lazy("audit", "calendar feed link renewed"),
     "calendar feed link revoked": pgettext_lazy("audit", "calendar feed link revoked"),
     "admin": pgettext_lazy("audit", "Django admin"),
+    "second factor reset": pgettext_lazy("audit", "second factor reset"),
+    "backup codes renewed": pgettext_lazy("audit", "backup codes renewed"),
 }
 
 

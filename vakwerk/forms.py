@@ -81,6 +81,49 @@ class TokenForm(PlausibleInput, forms.Form):
         return token
 
 
+# A backup code as StaticToken.random_token() makes it: eight letters a-z and digits 2-7.
+BACKUP_CODE_LENGTH = 8
+
+
+def normalise_backup_code(text):
+    """As typed from paper: capitals, spaces and hyphens are allowed."""
+    return "".join(text.split()).replace("-", "").lower()
+
+
+class SecondFactorForm(PlausibleInput, forms.Form):
+    """The login step: the authenticator's six digits, or one of the backup codes instead.
+    Each device throttles its own failures (django-otp's ThrottlingMixin): after a wrong
+    code the next try of that kind must wait 1, 2, 4 ... seconds."""
+
+    token = forms.CharField(
+        label=_("Code from your authenticator app, or a backup code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, authenticator=None, backup=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authenticator = authenticator
+        self.backup = backup
+        # The device that accepted the code, for otp_login.
+        self.device = None
+
+    def clean_token(self):
+        typed = self.cleaned_data["token"].strip()
+        if len(typed) == 6 and is_ascii_digits(typed):
+            device, token = self.authenticator, typed
+        else:
+            device, token = self.backup, normalise_backup_code(typed)
+            if len(token) != BACKUP_CODE_LENGTH or not token.isascii() or not token.isalnum():
+                device = None
+        if device is None or not device.verify_token(token):
+            raise forms.ValidationError(_("This code is not correct or has expired."))
+        self.device = device
+        return typed
+
+
 class UserInviteForm(PlausibleInput, forms.Form):
     email = forms.EmailField(label=_("e-mail address"))
     first_name = forms.CharField(label=_("first name"), max_length=100)

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django_otp import user_has_device
+
+from . import two_factor
 
 
 class LanguageMiddleware:
@@ -55,7 +56,9 @@ TWO_FACTOR_EXEMPT = frozenset(
 
 class TwoFactorMiddleware:
     """Sends a user who has a second factor to its check, and a user whose municipality
-    requires one but who has none to the enrolment page."""
+    requires one but who has none (or whose admin reset theirs) to the enrolment page; a
+    session signed in through an identity provider that did the second factor goes on
+    (vakwerk/two_factor.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -67,24 +70,17 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.user.is_verified():
             return None
-        if second_factor_done_by_identity_provider(request):
-            return None
         match = request.resolver_match
         if match is None or match.url_name in TWO_FACTOR_EXEMPT:
             return None
-        if user_has_device(user, confirmed=True):
+        if two_factor.second_factor_done_elsewhere(user, two_factor.session_backend(request)):
+            return None
+        state = two_factor.authenticator_state(user)
+        if state == two_factor.CONFIRMED:
             return redirect_with_next("two_factor_verify", request)
-        if user.two_factor_required:
+        if state == two_factor.ENROL_AGAIN or user.two_factor_required:
             return redirect_with_next("two_factor_setup", request)
         return None
-
-
-def second_factor_done_by_identity_provider(request):
-    """A sign-in through the municipality's identity provider (vakwerk/sso) had that
-    provider's own second factor: ours is not asked again."""
-    from .sso.selectors import signed_in_through_sso
-
-    return signed_in_through_sso(request)
 
 
 def redirect_with_next(url_name, request):

@@ -53,6 +53,12 @@ auth_patterns = [
     ),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("2fa/", views.two_factor_manage, name="two_factor_manage"),
+    path(
+        "2fa/backup-codes/new/",
+        views.two_factor_backup_codes_new,
+        name="two_factor_backup_codes_new",
+    ),
 ]
 
 urlpatterns = [
@@ -74,6 +80,11 @@ urlpatterns = [
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/sso/", include(sso_settings_patterns)),
+    path(
+        "users/<int:pk>/second-factor/reset/",
+        views.user_two_factor_reset,
+        name="user_two_factor_reset",
+    ),
     path("audit/", include("vakwerk.audit_urls")),
     path("participants/benefit-register/", include("participants.register.urls")),
     # One namespace, two apps: consultants adds the caseload, the task list and logging

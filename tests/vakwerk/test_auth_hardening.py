@@ -278,7 +278,9 @@ def test_employers_may_enrol_when_it_is_not_required(client, make_user):
     client.force_login(make_user(Role.EMPLOYER))
     portal = client.get(reverse("employers:opportunity_list"))
     assert portal.status_code == 200
-    assert reverse("two_factor_setup") in portal.content.decode()
+    # The account menu leads to the second factor's page, which offers the enrolment.
+    assert reverse("two_factor_manage") in portal.content.decode()
+    assert reverse("two_factor_setup") in client.get(reverse("two_factor_manage")).content.decode()
     assert client.get(reverse("two_factor_setup")).status_code == 200
 
 

@@ -80,6 +80,7 @@ PAGES = {
     "password_change": {},
     "password_reset": {},
     "two_factor_setup": {},
+    "two_factor_manage": {},
     "programme_list": {},
     "programme_detail": {"pk": "programme"},
     "user_list": {},
@@ -87,6 +88,7 @@ PAGES = {
     "user_edit": {"pk": "consultant"},
     "sso_provider_settings": {},
     "sso_choice": {},
+    "user_two_factor_reset": {"pk": "consultant"},
     "audit_list": {},
     "participants:caseload": {},
     "participants:tasks": {},
@@ -175,6 +177,7 @@ PAGES = {
 NOT_PAGES = {
     "healthz", "logout", "password_change_done", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "two_factor_verify",
+    "two_factor_backup_codes_new",
     "set_language", "audit_export", "participants:bsn_search", "participants:status",
     "participants:ladder",
     "participants:cohort_enrol", "participants:meeting_create", "participants:import_preview",

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "vakwerk",
     # Single sign-on per municipality (OpenID Connect through mozilla-django-oidc).

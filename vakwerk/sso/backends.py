@@ -6,6 +6,7 @@ import logging
 
 import jwt
 import requests
+from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
@@ -30,11 +31,12 @@ class Refused(Exception):
 class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
     # The provider of this login attempt, set in authenticate().
     provider = None
+    # The identity provider asked its own second factor; ours is not asked again
+    # (vakwerk/two_factor.py), except of platform operators, who never sign in here.
+    provides_second_factor = True
 
     def __init__(self, *args, **kwargs):
         # The base class reads one provider from the settings; ours come per request.
-        from django.contrib.auth import get_user_model
-
         self.UserModel = get_user_model()
 
     def get_settings(self, attr, *args):
