@@ -8,7 +8,11 @@ from django.core.cache import cache
 from django.db import connections
 
 from tests import demo_database
-from tests.demo_database import _demo_databases_dropped, demo  # noqa: F401 (fixtures)
+from tests.demo_database import (  # noqa: F401 (fixtures)
+    _demo_databases_dropped,
+    blank_database,
+    demo,
+)
 from tests.vakwerk.factories import MunicipalityFactory, UserFactory
 from vakwerk.roles import Role
 

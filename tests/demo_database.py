@@ -10,7 +10,9 @@ demo instead of the worker's empty test database:
   database (a file copy, well under a second), dropped afterwards.
 
 The demo database itself is made once per worker and clock: a copy of the migrated, empty
-test database, seeded with ``seed_demo`` (committed, as ``make run`` does). A test module
+test database (taken at the start of the session, before any test or live server connects to
+it: a copy must first disconnect everyone from its source), seeded with ``seed_demo``
+(committed, as ``make run`` does). A test module
 that pins the clock (time_machine) gets a demo seeded at that moment, as it did when each test
 seeded its own; tests with the real clock share one seeded at the real clock.
 
@@ -35,6 +37,7 @@ from django.test import override_settings
 SEED_COMMAND = "seed_demo"
 
 _demo_databases = {}  # clock key -> (database name, folder of its private files)
+_blank = []  # the name of the worker's copy of its migrated, empty test database
 _copies = itertools.count(1)
 
 
@@ -110,11 +113,11 @@ def _seeded_demo(tmp_path_factory):
     """(database, files folder) of the demo for the current clock; seeded on first use."""
     key = _clock_key()
     if key not in _demo_databases:
-        empty = _default().settings_dict["NAME"]
-        name = f"{empty}_demo{len(_demo_databases) + 1}"
+        blank = _blank[0]
+        name = f"{blank.removesuffix('_blank')}_demo{len(_demo_databases) + 1}"
         files = tmp_path_factory.mktemp("demo-files")
         drop_database(name)
-        copy_database(empty, name)
+        copy_database(blank, name)
         private = settings.STORAGES["private"]
         storages = {**settings.STORAGES, "private": {
             **private, "OPTIONS": {**private.get("OPTIONS", {}), "location": files},
@@ -125,8 +128,25 @@ def _seeded_demo(tmp_path_factory):
     return _demo_databases[key]
 
 
+# Autouse: taken before any test or live server connects to the worker's database.
+@pytest.fixture(scope="session", autouse=True)
+def blank_database(django_db_setup, django_db_blocker):
+    """Copies the worker's migrated, empty test database while nothing else is connected to
+    it. Seeding later from the working database itself would have to disconnect everyone
+    from it, a live server's thread or a test's own connection included."""
+    with django_db_blocker.unblock():
+        name = f"{_default().settings_dict['NAME']}_blank"
+        drop_database(name)
+        copy_database(_default().settings_dict["NAME"], name)
+        _blank.append(name)
+    yield
+    with django_db_blocker.unblock():
+        drop_database(name)
+        _blank.clear()
+
+
 @pytest.fixture(scope="session")
-def _demo_databases_dropped(django_db_setup, django_db_blocker):
+def _demo_databases_dropped(blank_database, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         for name, _files in _demo_databases.values():

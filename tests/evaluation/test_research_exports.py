@@ -680,6 +680,9 @@ def test_a_researcher_gets_403_on_every_participant_employer_and_funding_page(cl
     assert len(urls) > 40
     assert {"participants:detail", "employers:candidate", "funding:fund_list"} <= set(urls)
     client.force_login(world.researcher)
+    # The calendar feed takes no session but a consultant's secret link: without a valid
+    # one it is not there, for a researcher as for anyone.
+    assert client.get(urls.pop("consultants:calendar_feed")).status_code == 404
     refused = {}
     for name, url in urls.items():
         response = client.get(url)

@@ -36,6 +36,7 @@ from vakwerk.bsn import is_valid_bsn, mask_bsn
 from vakwerk.logging import MaskBSNFilter, SafeExceptionReporterFilter
 from vakwerk.models import Municipality, Programme, User
 from vakwerk.roles import Role
+from vakwerk.sso.models import IdentityProvider
 
 BSN = "111222333"
 OLD_BSN = "11222335"  # eight digits: a BSN written without its leading zero
@@ -200,6 +201,8 @@ SAMPLES = [
     ("programme_*", {"pk": "programme"}),
     ("user_*", {"pk": "user"}),
     ("password_reset_confirm", {"uidb64": "uidb64", "token": "token"}),
+    ("sso_start", {"cbs_code": "cbs_code"}),
+    ("sso_provider_edit", {"pk": "identity_provider"}),
 ]
 
 
@@ -270,6 +273,17 @@ def sample_values(zwolle):
         "token": default_token_generator.make_token(consultant),
         # The demo consultant's calendar feed, read like every page (it needs no session).
         "calendar_token": reminders.renew_calendar_token(consultant),
+        # Zwolle's identity provider (single sign-on); its endpoints are never called here.
+        "cbs_code": zwolle.cbs_code,
+        "identity_provider": IdentityProvider.objects.create(
+            municipality=zwolle,
+            issuer="https://login.zwolle.example/realms/vakwerk",
+            client_id="vakwerk",
+            client_secret="not-shown",
+            authorization_endpoint="https://login.zwolle.example/auth",
+            token_endpoint="https://login.zwolle.example/token",
+            jwks_uri="https://login.zwolle.example/jwks",
+        ).pk,
         "match": Match.objects.filter(
             opportunity__employer__users__email="employer@zwolle.example", stage="interview"
         )

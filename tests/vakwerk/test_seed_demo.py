@@ -102,6 +102,7 @@ def test_production_settings_do_not_install_the_demo_app():
             DJANGO_SECRET_KEY="a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
             DATABASE_URL="postgres://x@h/db",
             DJANGO_ALLOWED_HOSTS="vakwerk.example",
+            VAKWERK_BASE_URL="https://vakwerk.example",
         )
         return subprocess.run(
             [sys.executable, "manage.py", *args],
