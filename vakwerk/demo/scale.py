@@ -1222,17 +1222,12 @@ def _register(load, rng, munis, want, today):
             participants.setdefault(row[1], []).append(row)
 
     people, spells = [], []  # one spell per person, in the same order
+    snapshot_rows = []
     per_muni = _split(want["register_people"], len(munis))
     for muni, count in zip(munis, per_muni, strict=True):
-        snapshot_rows = [
+        snapshot_rows += [
             (muni.id, day, _day(day, 7), muni.manager_id, 0, 0, 0, 0, 0) for day in snapshot_days
         ]
-        load.copy(
-            "benefit_register_registersnapshot",
-            ("municipality_id", "taken_on", "imported_at", "imported_by_id", "people",
-             "new_people", "participants", "ended_in_file", "left_unseen"),
-            snapshot_rows,
-        )  # fmt: skip
         members = participants.get(muni.id, [])
         for pid, _muni_id, bsn, birth_year, benefit, started_on, enrolled_on, status in members:
             ended_on, reason = None, ""
@@ -1258,6 +1253,13 @@ def _register(load, rng, munis, want, today):
             people.append((muni.id, bsn_hash(muni.id, f"R{serial:09d}"), birth_year, None))
             spells.append((muni.id, rng.choices(*BENEFIT)[0], started_on, ended_on, reason))
 
+    # The snapshots' own counts stay 0: the net effect reads the spells, not these.
+    load.copy(
+        "benefit_register_registersnapshot",
+        ("municipality_id", "taken_on", "imported_at", "imported_by_id", "people",
+         "new_people", "participants", "ended_in_file", "left_unseen"),
+        snapshot_rows,
+    )  # fmt: skip
     ids = load.copy(
         "benefit_register_registerperson",
         ("municipality_id", "bsn_hash", "birth_year", "participant_id"),
