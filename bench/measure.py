@@ -208,6 +208,10 @@ def cmd_pages():
         measure_page("funds overview", manager, "/funding/funds/"),
         measure_page("ledger (fund page 1)", manager, f"/funding/funds/{fund.pk}/"),
         measure_page("dashboard (manager)", manager, "/evaluation/dashboard/"),
+        # Issue 20: the matched comparison over the register (ten people per participant).
+        measure_page(
+            "net effect (manager)", manager, "/participants/benefit-register/net-effect/"
+        ),
         # Extra, not in the issue's list: the worst cases of offset pagination.
         measure_page(
             "caseload (manager, last page)", manager, f"/participants/?page={n_caseload_pages}"

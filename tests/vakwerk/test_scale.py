@@ -5,12 +5,16 @@ import hashlib
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from consultants.models import CoachingSession
 from employers.models import Employer, Match, Opportunity
 from funding.models import Fund, LedgerEntry
 from funding.selectors import with_balances
 from participants.models import OutcomeMeasurement, Participant
+from participants.register.models import BenefitSpell, RegisterPerson, RegisterSnapshot
+from participants.register.selectors import net_effects
 from vakwerk.bsn import is_valid_bsn
 from vakwerk.demo import scale
 from vakwerk.models import Municipality, User
@@ -43,6 +47,12 @@ def _digest():
         " JOIN participants_participant p ON p.id = mt.participant_id"
         " JOIN employers_opportunity o ON o.id = mt.opportunity_id"
         " JOIN employers_employer e ON e.id = o.employer_id ORDER BY 1, 2, 3, 4",
+        "SELECT m.cbs_code, r.birth_year, p.bsn, s.benefit_type, s.started_on, s.ended_on,"
+        " s.end_reason FROM benefit_register_benefitspell s"
+        " JOIN benefit_register_registerperson r ON r.id = s.person_id"
+        " JOIN vakwerk_municipality m ON m.id = r.municipality_id"
+        " LEFT JOIN participants_participant p ON p.id = r.participant_id"
+        " ORDER BY 1, 2, 3, 4, 5, 6, 7",
     ]
     digest = hashlib.sha256()
     with connection.cursor() as cursor:
@@ -162,3 +172,37 @@ def test_default_scale_is_still_the_demo():
         "Demo Zwolle",
         "Demo Kampen",
     }
+
+
+def test_the_register_holds_ten_people_per_participant_the_participants_linked():
+    scale.generate(seed=1, factor=FACTOR, out=_quiet)
+    want = scale.targets(FACTOR)
+    assert want["register_people"] == 10 * want["participants"] == 1_000
+    assert RegisterPerson.objects.count() == want["register_people"]
+    # One spell each, every participant among them once, linked as the import links them.
+    assert BenefitSpell.objects.count() == want["register_people"]
+    assert RegisterPerson.objects.filter(participant__isnull=False).count() == want["participants"]
+    assert (
+        RegisterPerson.objects.filter(participant__isnull=False)
+        .exclude(municipality_id=F("participant__municipality_id"))
+        .count()
+        == 0
+    )
+    assert RegisterSnapshot.objects.count() == 10 * scale.REGISTER_SNAPSHOTS
+    hashes = list(RegisterPerson.objects.values_list("bsn_hash", flat=True))
+    assert len(set(hashes)) == len(hashes)
+    assert not any(is_valid_bsn(value) for value in hashes)
+    # Spells lie within what the snapshots recorded.
+    assert not BenefitSpell.objects.filter(ended_on__lt=F("started_on")).exists()
+    assert not BenefitSpell.objects.filter(end_recorded_on__lt=F("ended_on")).exists()
+    assert BenefitSpell.objects.filter(ended_on__isnull=True).exists()
+    assert BenefitSpell.objects.filter(end_reason="work").exists()
+
+    # The net effect finds a comparison pool for the measured participants.
+    totals = [
+        row
+        for municipality in Municipality.objects.all()
+        for row in net_effects(municipality, timezone.localdate()).totals
+    ]
+    assert sum(row.matched for row in totals) > 0
+    assert all(row.comparison_people for row in totals if row.matched)

@@ -2,7 +2,9 @@
 
 At factor 1.0 it writes 100,000 participants, 1,000 consultants, 2,000,000 coaching
 sessions, 300,000 outcome measurements, 20,000 employers, 50,000 opportunities, 200,000
-matches and 500,000 ledger entries (plus the programmes, cohorts, enrolments, intakes,
+matches, 500,000 ledger entries and a benefit register of 1,000,000 people (ten per
+participant, the participants among them, with their benefit spells and quarterly
+snapshots, for the net effect of issue 20) (plus the programmes, cohorts, enrolments, intakes,
 talent profiles, placements, funds and commitments they hang on). Every value comes from
 one `random.Random(seed)` and a fixed reference date, so the same seed and factor give the
 same rows on any day. Only the database ids may differ between databases.
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from funding.models import Fund, SocialImpactBond
 from participants.models import target_group_for
+from participants.register.models import bsn_hash
 from vakwerk.bsn import bsn_from_number
 from vakwerk.models import Municipality, Programme
 
@@ -42,6 +45,9 @@ FULL_SIZE = {
     "opportunities": 50_000,
     "matches": 200_000,
     "ledger_entries": 500_000,
+    # The municipalities' benefit populations: ten people per participant, the
+    # participants among them (the comparison pool of the net effect).
+    "register_people": 1_000_000,
 }
 
 # (name, CBS code, e-mail slug): real CBS codes of municipalities in Overijssel, none of
@@ -131,6 +137,14 @@ FUNDS = [
 ]
 
 
+REGISTER_PER_PARTICIPANT = 10
+REGISTER_SNAPSHOTS = 12  # quarterly, three years back
+REGISTER_END_REASONS = (
+    ["work", "education", "own_business", "moved_away", "working_partner", "other"],
+    [60, 8, 4, 10, 10, 8],
+)
+
+
 class ScaleError(Exception):
     """The generator cannot run here (wrong database, data already present)."""
 
@@ -143,6 +157,7 @@ def targets(factor=1.0):
     for key in ("consultants", "participants", "employers", "opportunities"):
         count[key] = max(count[key], minimum)
     count["outcome_measurements"] = 4 * round(FULL_SIZE["outcome_measurements"] * factor / 4)
+    count["register_people"] = REGISTER_PER_PARTICIPANT * count["participants"]
     count["municipalities"] = len(MUNICIPALITIES)
     return count
 
@@ -241,6 +256,8 @@ def generate(seed=1, factor=1.0, out=print, today=None):
     employers = _employers(load, rng, munis, want)
     matches = _opportunities_and_matches(load, rng, munis, people, employers, want, today)
     _funding(load, rng, munis, people, matches, want, today)
+    # Its own generator: adding the register left every other table's rows as they were.
+    _register(load, random.Random(f"register-{seed}"), munis, want, today)  # noqa: S311
 
     with connection.cursor() as cursor:
         for table in load.counts:
@@ -1171,3 +1188,94 @@ def _funding(load, rng, munis, persons, intentions, want, today):
             for fund_id, amount, at, by, index in corrections
         ),
     )
+
+
+def _register(load, rng, munis, want, today):
+    """Each municipality's benefit register: quarterly snapshots, its participants (linked,
+    as the import recognises them by BSN) and people who never joined, one benefit spell
+    each, as the register's import would have left them. People are known by a keyed hash
+    only; for the people outside the programme the hashed value is a serial number, not a
+    BSN, which keeps them apart from the participants without drawing BSNs."""
+    snapshot_days = [
+        today - datetime.timedelta(days=5 + 91 * back)
+        for back in reversed(range(REGISTER_SNAPSHOTS))
+    ]
+    first, last = snapshot_days[0], snapshot_days[-1]
+
+    def seen(started_on, ended_on):
+        """(first seen, last seen, end recorded): the snapshots that recorded the spell."""
+        first_seen = next(day for day in snapshot_days if day >= started_on)
+        if ended_on is None:
+            return first_seen, last, None
+        recorded = next(day for day in snapshot_days if day >= ended_on)
+        return min(first_seen, recorded), recorded, recorded
+
+    participants = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, municipality_id, bsn, EXTRACT(YEAR FROM birth_date)::int, benefit_type,"
+            " benefit_start, enrolled_on, status FROM participants_participant"
+            " WHERE municipality_id = ANY(%s) ORDER BY id",
+            [[muni.id for muni in munis]],
+        )
+        for row in cursor.fetchall():
+            participants.setdefault(row[1], []).append(row)
+
+    people, spells = [], []  # one spell per person, in the same order
+    snapshot_rows = []
+    per_muni = _split(want["register_people"], len(munis))
+    for muni, count in zip(munis, per_muni, strict=True):
+        snapshot_rows += [
+            (muni.id, day, _day(day, 7), muni.manager_id, 0, 0, 0, 0, 0) for day in snapshot_days
+        ]
+        members = participants.get(muni.id, [])
+        for pid, _muni_id, bsn, birth_year, benefit, started_on, enrolled_on, status in members:
+            ended_on, reason = None, ""
+            if status == "off_benefit":
+                ended_on = min(enrolled_on + datetime.timedelta(days=rng.randint(120, 400)), last)
+                reason = "work"
+            people.append((muni.id, bsn_hash(muni.id, bsn), birth_year, pid))
+            spells.append((muni.id, benefit, started_on, ended_on, reason))
+            count -= 1
+        for serial in range(count):
+            started_on = last - datetime.timedelta(days=rng.randint(30, 8 * 365))
+            ended_on, reason = None, ""
+            if rng.random() < 0.45:
+                ended_on = started_on + datetime.timedelta(days=rng.randint(60, 3 * 365))
+                if ended_on > last:
+                    ended_on = None  # still on benefit at the latest snapshot
+                elif ended_on <= first:
+                    # Whoever had left before the first snapshot is not in the register.
+                    ended_on = first + datetime.timedelta(days=rng.randint(1, 90))
+                if ended_on is not None:
+                    reason = rng.choices(*REGISTER_END_REASONS)[0]
+            birth_year = today.year - rng.randint(18, 66)
+            people.append((muni.id, bsn_hash(muni.id, f"R{serial:09d}"), birth_year, None))
+            spells.append((muni.id, rng.choices(*BENEFIT)[0], started_on, ended_on, reason))
+
+    # The snapshots' own counts stay 0: the net effect reads the spells, not these.
+    load.copy(
+        "benefit_register_registersnapshot",
+        ("municipality_id", "taken_on", "imported_at", "imported_by_id", "people",
+         "new_people", "participants", "ended_in_file", "left_unseen"),
+        snapshot_rows,
+    )  # fmt: skip
+    ids = load.copy(
+        "benefit_register_registerperson",
+        ("municipality_id", "bsn_hash", "birth_year", "participant_id"),
+        people,
+        want_ids=True,
+    )
+    rows = []
+    for person_id, (muni_id, benefit, started_on, ended_on, reason) in zip(
+        ids, spells, strict=True
+    ):
+        first_seen, last_seen, recorded = seen(min(started_on, last), ended_on)
+        rows.append((muni_id, person_id, benefit, started_on, ended_on, reason, False,
+                     first_seen, last_seen, recorded))  # fmt: skip
+    load.copy(
+        "benefit_register_benefitspell",
+        ("municipality_id", "person_id", "benefit_type", "started_on", "ended_on",
+         "end_reason", "ended_unseen", "first_seen_on", "last_seen_on", "end_recorded_on"),
+        rows,
+    )  # fmt: skip

@@ -26,6 +26,7 @@ from . import employers as employers_demo
 from . import funding as funding_demo
 from . import participants as participants_demo
 from . import questionnaires as questionnaire_demo
+from . import register as register_demo
 from . import reports as report_demo
 from . import research as research_demo
 
@@ -248,6 +249,7 @@ def seed(password):
         seed_municipality(spec)
         users = demo_users(spec, password)
         participants_demo.seed(spec, {**users, "consultant": users[Role.CONSULTANT]})
+        register_demo.seed(spec, users)
         consultants_demo.seed(
             spec,
             [users[Role.CONSULTANT], users["consultant2"], users["consultant3"]],
