@@ -12,9 +12,10 @@ enter the estimate; the page shows how many are due and not measured.
 Comparison pool. For a participant who entered on date e (`Participant.enrolled_on`),
 the pool is everyone in the register on benefit on e (a spell started by e and not ended
 before e, as known from the snapshots up to the as-of date) who was not in a programme
-then: not linked to a participant, or to one who entered after e or is in the manual
-comparison group. People who join a programme later are valid comparisons at e; their
-later outcomes include that programme, which pulls the net effect towards zero.
+before the follow-up: not linked to a participant, or to one who entered after the
+follow-up's day t or is in the manual comparison group. Someone who joins a programme
+between e and t is left out of the pool for t ("not yet treated" comparisons): their
+outcome at t would partly be that programme's.
 
 Coarsened exact matching. A participant and a pool member match when they share the
 benefit type, the target group (`participants.models.target_group_for`: 18–24, 25–49,
@@ -446,7 +447,7 @@ def _pools(municipality_id, as_of, strata):
         JOIN {person} pe
           ON pe.id = sp.person_id AND pe.birth_year BETWEEN s.year_from AND s.year_to
         LEFT JOIN {participant} pa ON pa.id = pe.participant_id
-        WHERE pa.id IS NULL OR pa.in_comparison_group OR pa.enrolled_on > s.enrolled_on
+        WHERE pa.id IS NULL OR pa.in_comparison_group OR pa.enrolled_on > s.due_on
         GROUP BY s.k
     """  # noqa: S608 (table names and placeholders only)
     reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
