@@ -7,6 +7,7 @@ from base64 import b32decode
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
 from django_otp.oath import totp
 
 from tests.e2e.test_accessibility import Walk
@@ -23,6 +24,10 @@ EMAIL = "manager@gemeente-f.example"
 def bare_browser(transactional_db):
     """A browser without the demo data: this test makes its own user."""
     from playwright.sync_api import sync_playwright
+
+    # A demo module before this one switches the worker's database and drops its copy with
+    # FORCE; a connection this thread kept from then is dead. Start from a fresh one.
+    connections.close_all()
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:

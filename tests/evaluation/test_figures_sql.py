@@ -31,6 +31,7 @@ from participants.models import (
     Status,
     StatusChange,
 )
+from participants.register import selectors as register
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from tests.funding.factories import FundFactory
 from tests.participants.factories import CohortFactory
@@ -262,10 +263,13 @@ def sql_figures(municipality_id, programme_id, period, today=TODAY):
     return figures
 
 
-def sql_savings(programme_ids, assumptions, on, period=None):
+def sql_savings(programme_ids, assumptions, on, period=None, register_rates=None):
     """The savings model of each programme as of `on`, from plain SQL rows: with a period,
     of its cohort (who entered in it by `on`, the comparison group's too), the cost the
-    whole programme's."""
+    whole programme's. `register_rates`: {programme id: the benefit register's measured
+    comparison rate}, which goes before the assumed counterfactual; the matching behind
+    it has its own independent checks (tests/participants/register/)."""
+    register_rates = register_rates or {}
     period = period or selectors.Period()
     share, duration = assumptions.partial_benefit_share, assumptions.remaining_duration_years
     yearly = {
@@ -293,7 +297,9 @@ def sql_savings(programme_ids, assumptions, on, period=None):
         )
         own = {row[0]: row[2:] for row in counts if not row[1]}
         comparison = [sum(row[i] for row in counts if row[1]) for i in (2, 3, 4)]
-        if assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
+        if pk in register_rates:
+            rate = register_rates[pk]
+        elif assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
             rate = (
                 (comparison[1] + share * comparison[2]) / comparison[0]
                 if comparison[0]
@@ -469,8 +475,17 @@ def _assert_equal(figures, municipality_id, programme_id, period, groups=None):
         expected["cohorts"] = dict(list(expected["cohorts"].items())[-groups:])
     assert shown == expected
     programmes = [result.programme.pk for result in figures.savings.results]
+    assumptions = figures.savings.assumptions
+    effects = register.net_effects(
+        municipality_id, expected["on_date"], entered_from=period.start if period else None
+    )
+    register_rates = {
+        int(row.key): Decimal(str(row.comparison_rate))
+        for row in effects.for_follow_up(assumptions.sustainable_follow_up, "programme")
+        if row.measurable
+    }
     assert page_savings(figures) == sql_savings(
-        programmes, figures.savings.assumptions, expected["on_date"], period
+        programmes, assumptions, expected["on_date"], period, register_rates
     )
     assert page_activity(figures) == sql_activity(municipality_id, programme_id, period)
     return expected
