@@ -1330,6 +1330,9 @@ def quasi_identifiers_of(tables):
     return [QUASI_IDENTIFIERS[name] for name in GIVES_WAY_FIRST if name in names]
 
 
+COMPARISON_LABEL = "Vergelijkingsgroep (uitkeringsregister)"
+
+
 @dataclass
 class DisclosureReport:
     """What an export of these tables discloses, measured on its own rows: the one
@@ -1377,17 +1380,24 @@ class DisclosureReport:
             "unique_participants": self.uniques,
             "suppressed_participants": self.suppressed,
             "k_threshold": self.threshold,
-            "generalisation": {label: how for label, how in self.generalisation},
-            **(
-                {
-                    "comparison_people": self.comparison_people,
-                    "comparison_suppressed_rows": self.comparison_suppressed_rows,
-                    "comparison_suppressed_people": self.comparison_suppressed_people,
-                }
-                if self.comparison_people is not None
-                else {}
-            ),
+            # The comparison group's suppression rides along in the generalisation the
+            # list of exports shows (no column of its own on the export).
+            "generalisation": {
+                **{label: how for label, how in self.generalisation},
+                **({COMPARISON_LABEL: self.comparison_note} if self.comparison_note else {}),
+            },
         }
+
+    @property
+    def comparison_note(self):
+        if self.comparison_people is None:
+            return ""
+        return (
+            f"combinaties met minder dan {self.threshold} personen weggelaten:"
+            f" {self.comparison_suppressed_rows} rijen van"
+            f" {self.comparison_suppressed_people} personen; in de export:"
+            f" {self.comparison_people} personen"
+        )
 
     def lines(self):
         """The report in the README's words (Dutch, like the rest of the README)."""
