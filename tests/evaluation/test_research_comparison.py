@@ -17,6 +17,7 @@ import re
 import secrets
 import zipfile
 
+import pyreadstat
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
@@ -249,3 +250,26 @@ def test_the_request_flow_writes_the_table(register, django_capture_on_commit_ca
     made.refresh_from_db()
     assert made.rows > 300, made.error
     assert "in de export:" in made.generalisation[research.COMPARISON_LABEL]
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.XLSX, ExportFormat.SPSS, ExportFormat.STATA])
+def test_every_format_holds_the_same_rows(register, fmt, tmp_path):
+    municipality, _people = register
+    project = project_of(municipality)
+    csv_counts, csv_tables, _m = export(project, tables=("comparison_group",))
+    buffer = io.BytesIO()
+    with time_machine.travel(PINNED, tick=False):
+        counts = research.write_export(project, ["comparison_group"], fmt, buffer)
+    assert counts["comparison_group"] == csv_counts["comparison_group"] > 300
+    if fmt == ExportFormat.XLSX:
+        return
+    archive = zipfile.ZipFile(buffer)
+    path = tmp_path / f"comparison_group.{fmt}"
+    path.write_bytes(archive.read(f"comparison_group.{fmt}"))
+    read = pyreadstat.read_sav if fmt == ExportFormat.SPSS else pyreadstat.read_dta
+    frame, meta = read(str(path))
+    assert len(frame) == len(csv_tables["comparison_group"])
+    assert sorted(frame["pseudonym"]) == sorted(
+        r["pseudonym"] for r in csv_tables["comparison_group"]
+    )
+    assert set(meta.variable_value_labels["off_benefit"].values()) == {"Nee", "Ja"}
