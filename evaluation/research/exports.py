@@ -78,6 +78,8 @@ from participants.models import (
     TrainingKind,
     TrainingResult,
 )
+from participants.register.exports import comparison_rows
+from participants.register.selectors import DurationBand
 from vakwerk import spreadsheets
 
 from .models import ExportFormat
@@ -137,6 +139,11 @@ class Keys:
     def respondent(self, response_id):
         # Its own message prefix: a respondent code never equals a participant pseudonym.
         return self._digest(f"response:{response_id}")[:PSEUDONYM_LENGTH]
+
+    def register_person(self, person_id):
+        # Its own message prefix: a comparison person's pseudonym never equals a
+        # participant's, not even for someone who is both (joined after a follow-up).
+        return self._digest(f"register:{person_id}")[:PSEUDONYM_LENGTH]
 
 
 def keys_for(project):
@@ -319,7 +326,10 @@ class Table:
     copy_csv: Callable | None = None
     # The row's key of the participant it is about (None for others' answers): rows of
     # participants left out by disclosure control are left out of every table.
-    person: str = "participant_id"
+    person: str | None = "participant_id"
+    # Optional (context) -> rows, instead of `rows`, for a table whose rows depend on the
+    # export's own measurement (the comparison group's suppression).
+    context_rows: Callable | None = None
 
 
 def _value(key):
@@ -1099,6 +1109,172 @@ ANSWERS = Table(
     person=_ANSWER_PERSON,
 )
 
+# --- The comparison group: register people matched to the participants ----------------
+
+COMPARISON_PSEUDONYM = Declared(
+    KEY,
+    "pseudoniem van een persoon uit de vergelijkingsgroep (uitkeringsregister): gelijk"
+    " binnen dit onderzoeksproject, nooit gelijk aan het pseudoniem van een deelnemer",
+)
+# Benefit, target group, duration and enrolment month of a comparison person are what an
+# outsider can know; they are not measured on the participants' rows but per combination
+# of the comparison group itself (`_comparison_measured`).
+COMPARISON_QUASI = Declared(
+    QUASI,
+    "quasi-identificator van de vergelijkingsgroep: combinaties van uitkering, doelgroep,"
+    " duur en maand van aanmelding met minder dan k personen zijn weggelaten",
+)
+DURATION_BANDS = [(code, label) for code, _low, _high, label in DurationBand.BANDS]
+
+
+def _comparison_measured(project, report):
+    """The comparison group's rows of this export, after suppression: a combination of
+    benefit type, target group, duration band and enrolment month shared by fewer than
+    k people is left out, and counted in the report."""
+    rows = comparison_rows(
+        project.municipality_id, timezone.localdate(), consenting_participants(project)
+    )
+    people = {}
+    for row in rows:
+        people.setdefault(_comparison_cell(row), set()).add(row.person_id)
+    small = {cell for cell, members in people.items() if len(members) < report.threshold}
+    kept = [row for row in rows if _comparison_cell(row) not in small]
+    report.comparison_people = len({row.person_id for row in kept})
+    report.comparison_suppressed_rows = len(rows) - len(kept)
+    report.comparison_suppressed_people = len(
+        {row.person_id for row in rows} - {row.person_id for row in kept}
+    )
+    return kept
+
+
+def _comparison_cell(row):
+    return (row.benefit_type, row.target_group, row.duration_band, f"{row.enrolled_on:%Y-%m}")
+
+
+def _comparison_rows(context):
+    for row in context.comparison:
+        yield {
+            "pseudonym": context.register_person(row.person_id),
+            "stratum": row.stratum,
+            "follow_up": row.follow_up,
+            "enrolled_month": f"{row.enrolled_on:%Y-%m}",
+            "benefit_type": row.benefit_type,
+            "target_group": row.target_group,
+            "duration_band": row.duration_band,
+            "participants": row.participants,
+            "pool": row.pool,
+            # Six decimals: the weighted sums agree with the net effect to well within
+            # what is shown.
+            "weight": (Decimal(row.participants) / Decimal(row.pool)).quantize(
+                Decimal("0.000001")
+            ),
+            "off_benefit": row.off_benefit,
+            "ended_without_reason": row.ended_without_reason,
+        }
+
+
+def _no_rows(project):
+    return iter(())
+
+
+COMPARISON_GROUP = Table(
+    "comparison_group",
+    _("Comparison group (benefit register)"),
+    "Vergelijkingsgroep uit het uitkeringsregister",
+    (
+        Column(
+            "pseudonym",
+            "Pseudoniem van de persoon in de vergelijkingsgroep",
+            TEXT,
+            _value("pseudonym"),
+            privacy=COMPARISON_PSEUDONYM,
+        ),
+        Column(
+            "stratum",
+            "Stratum (nummer binnen deze export)",
+            INTEGER,
+            _value("stratum"),
+            privacy=attribute("nummer van het stratum; zegt niets over de persoon"),
+        ),
+        Column(
+            "follow_up",
+            "Nameting (maanden)",
+            INTEGER,
+            _value("follow_up"),
+            privacy=attribute(),
+        ),
+        Column(
+            "enrolled_month",
+            "Maand van aanmelding van het stratum (JJJJ-MM)",
+            TEXT,
+            _value("enrolled_month"),
+            privacy=COMPARISON_QUASI,
+        ),
+        Column(
+            "benefit_type",
+            "Uitkering",
+            CODE,
+            _value("benefit_type"),
+            BenefitType,
+            privacy=COMPARISON_QUASI,
+        ),
+        Column(
+            "target_group",
+            "Doelgroep",
+            CODE,
+            _value("target_group"),
+            TargetGroup,
+            privacy=COMPARISON_QUASI,
+        ),
+        Column(
+            "duration_band",
+            "Duur van de uitkering bij aanmelding",
+            CODE,
+            _value("duration_band"),
+            DURATION_BANDS,
+            privacy=COMPARISON_QUASI,
+        ),
+        Column(
+            "participants",
+            "Deelnemers in het stratum (n_s)",
+            INTEGER,
+            _value("participants"),
+            privacy=attribute(),
+        ),
+        Column(
+            "pool",
+            "Personen in de vergelijkingsgroep van het stratum (m_s)",
+            INTEGER,
+            _value("pool"),
+            privacy=attribute(),
+        ),
+        Column(
+            "weight",
+            "Gewicht (n_s / m_s)",
+            DECIMAL,
+            _value("weight"),
+            privacy=attribute(),
+        ),
+        Column(
+            "off_benefit",
+            "Uit de uitkering voor werk op de datum van de nameting",
+            BOOLEAN,
+            _value("off_benefit"),
+            privacy=attribute(),
+        ),
+        Column(
+            "ended_without_reason",
+            "Uitkering beëindigd zonder reden (uit het register verdwenen)",
+            BOOLEAN,
+            _value("ended_without_reason"),
+            privacy=attribute(),
+        ),
+    ),
+    _no_rows,
+    person=None,
+    context_rows=_comparison_rows,
+)
+
 TABLES = {
     table.name: table
     for table in (
@@ -1110,6 +1286,7 @@ TABLES = {
         TRAININGS,
         MATCHES,
         ANSWERS,
+        COMPARISON_GROUP,
     )
 }
 
@@ -1153,6 +1330,9 @@ def quasi_identifiers_of(tables):
     return [QUASI_IDENTIFIERS[name] for name in GIVES_WAY_FIRST if name in names]
 
 
+COMPARISON_LABEL = "Vergelijkingsgroep (uitkeringsregister)"
+
+
 @dataclass
 class DisclosureReport:
     """What an export of these tables discloses, measured on its own rows: the one
@@ -1167,6 +1347,11 @@ class DisclosureReport:
     suppressed: int  # participants left out because they could not reach the threshold
     levels: dict  # quasi-identifier name -> level (0 = as detailed as stored)
     pinned: tuple = ()  # quasi-identifiers the agreement allows in full detail
+    # The comparison group (when chosen): people exported, and rows and people left out
+    # because their combination had fewer than `threshold` people.
+    comparison_people: int | None = None
+    comparison_suppressed_rows: int = 0
+    comparison_suppressed_people: int = 0
     kept: frozenset = field(default=frozenset(), repr=False)
 
     def generalise(self, qi, value):
@@ -1195,8 +1380,24 @@ class DisclosureReport:
             "unique_participants": self.uniques,
             "suppressed_participants": self.suppressed,
             "k_threshold": self.threshold,
-            "generalisation": {label: how for label, how in self.generalisation},
+            # The comparison group's suppression rides along in the generalisation the
+            # list of exports shows (no column of its own on the export).
+            "generalisation": {
+                **{label: how for label, how in self.generalisation},
+                **({COMPARISON_LABEL: self.comparison_note} if self.comparison_note else {}),
+            },
         }
+
+    @property
+    def comparison_note(self):
+        if self.comparison_people is None:
+            return ""
+        return (
+            f"combinaties met minder dan {self.threshold} personen weggelaten:"
+            f" {self.comparison_suppressed_rows} rijen van"
+            f" {self.comparison_suppressed_people} personen; in de export:"
+            f" {self.comparison_people} personen"
+        )
 
     def lines(self):
         """The report in the README's words (Dutch, like the rest of the README)."""
@@ -1219,6 +1420,14 @@ class DisclosureReport:
             if name in self.levels:
                 label = QUASI_IDENTIFIERS[name].label
                 lines.append(f"  - {label}: volledig detail, toegestaan door de overeenkomst.")
+        if self.comparison_people is not None:
+            lines += [
+                "- Vergelijkingsgroep: combinaties van uitkering, doelgroep, duur van de",
+                f"  uitkering en maand van aanmelding met minder dan {self.threshold} personen",
+                f"  zijn weggelaten: {self.comparison_suppressed_rows} rijen van"
+                f" {self.comparison_suppressed_people} personen;"
+                f" in deze export: {self.comparison_people} personen.",
+            ]
         return lines
 
 
@@ -1341,6 +1550,12 @@ class ExportContext:
         self.project = project
         self.keys = keys_for(project)
         self.report, self.day0 = measure(project, tables)
+        self.comparison = []
+        if COMPARISON_GROUP in tables:
+            self.comparison = _comparison_measured(project, self.report)
+
+    def register_person(self, person_id):
+        return self.keys.register_person(person_id)
 
     def pseudonym(self, participant_id):
         return self.keys.pseudonym(participant_id)
@@ -1421,8 +1636,9 @@ def encoded_rows(table, context, fmt, prepared=None):
     """Yields each row as a list of cells, straight from the database cursor; rows of
     participants that disclosure control left out are skipped."""
     prepared = prepared or prepare(table, context.project, fmt)
-    for row in table.rows(context.project):
-        if context.keeps(row[table.person]):
+    rows = table.context_rows(context) if table.context_rows else table.rows(context.project)
+    for row in rows:
+        if table.person is None or context.keeps(row[table.person]):
             yield [p.encode(p.value(row, context), fmt) for p in prepared]
 
 

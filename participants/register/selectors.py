@@ -404,12 +404,12 @@ def _stratum(unit, first, last):
     return None, (enrolled_on, due_on, unit["participant__benefit_type"], group, band)
 
 
-def _pools(municipality_id, as_of, strata):
-    """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
-    query: the strata as a VALUES list joined to the register's spells."""
-    if not strata:
-        return {}
-    strata = sorted(strata)
+def pool_sql(municipality_id, as_of, strata):
+    """The comparison pool of every stratum as SQL, the one definition the net effect and
+    the research export's comparison group share: (the FROM … WHERE clause, its params,
+    the CASE condition "off benefit for work at t", its params, the same for "ended
+    without a reason"). Rows: `s` (the stratum; `s.k` its index in `strata`), `sp` (the
+    matching spell) and `pe` (the person)."""
     values, params = [], []
     for index, (enrolled_on, due_on, benefit_type, group, band) in enumerate(strata):
         year_from, year_to = birth_years(enrolled_on)[group]
@@ -432,13 +432,10 @@ def _pools(municipality_id, as_of, strata):
               AND later.started_on <= s.due_on AND later.first_seen_on <= %s
               AND (later.ended_on IS NULL OR later.ended_on >= s.due_on
                    OR later.end_recorded_on > %s))"""  # noqa: S608 (table names and placeholders only)
-    sql = f"""
-        WITH strata (k, enrolled_on, due_on, benefit_type, year_from, year_to, start_after,
-                     start_until) AS (VALUES {", ".join(values)})
-        SELECT s.k, COUNT(*),
-               SUM(CASE WHEN {off_at_due} AND sp.end_reason IN ({reasons}) THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {off_at_due} AND sp.end_reason = '' THEN 1 ELSE 0 END)
-        FROM strata s
+    pool = f"""
+        FROM (VALUES {", ".join(values)})
+             AS s (k, enrolled_on, due_on, benefit_type, year_from, year_to, start_after,
+                   start_until)
         JOIN {spell} sp
           ON sp.municipality_id = %s AND sp.benefit_type = s.benefit_type
          AND sp.started_on > s.start_after AND sp.started_on <= s.start_until
@@ -448,13 +445,32 @@ def _pools(municipality_id, as_of, strata):
           ON pe.id = sp.person_id AND pe.birth_year BETWEEN s.year_from AND s.year_to
         LEFT JOIN {participant} pa ON pa.id = pe.participant_id
         WHERE pa.id IS NULL OR pa.in_comparison_group OR pa.enrolled_on > s.due_on
+    """  # noqa: S608 (table names and placeholders only)
+    params += [municipality_id, as_of, as_of]
+    reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
+    off = f"{off_at_due} AND sp.end_reason IN ({reasons})"
+    unknown = f"{off_at_due} AND sp.end_reason = ''"
+    return pool, params, off, [as_of, as_of, as_of, *reason_values], unknown, [as_of] * 3
+
+
+def _pools(municipality_id, as_of, strata):
+    """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
+    query: the strata as a VALUES list joined to the register's spells."""
+    if not strata:
+        return {}
+    strata = sorted(strata)
+    pool, pool_params, off, off_params, unknown, unknown_params = pool_sql(
+        municipality_id, as_of, strata
+    )
+    sql = f"""
+        SELECT s.k, COUNT(*),
+               SUM(CASE WHEN {off} THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {unknown} THEN 1 ELSE 0 END)
+        {pool}
         GROUP BY s.k
     """  # noqa: S608 (table names and placeholders only)
-    reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
-    params += [as_of, as_of, as_of, *reason_values, as_of, as_of, as_of]
-    params += [municipality_id, as_of, as_of]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*off_params, *unknown_params, *pool_params])
         found = cursor.fetchall()
     return {strata[index]: (pool, off or 0, unknown or 0) for index, pool, off, unknown in found}
 
