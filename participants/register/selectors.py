@@ -433,9 +433,11 @@ def pool_sql(municipality_id, as_of, strata):
               AND (later.ended_on IS NULL OR later.ended_on >= s.due_on
                    OR later.end_recorded_on > %s))"""  # noqa: S608 (table names and placeholders only)
     pool = f"""
-        FROM (VALUES {", ".join(values)})
-             AS s (k, enrolled_on, due_on, benefit_type, year_from, year_to, start_after,
-                   start_until)
+        FROM (
+            WITH strata (k, enrolled_on, due_on, benefit_type, year_from, year_to,
+                         start_after, start_until) AS (VALUES {", ".join(values)})
+            SELECT * FROM strata
+        ) s
         JOIN {spell} sp
           ON sp.municipality_id = %s AND sp.benefit_type = s.benefit_type
          AND sp.started_on > s.start_after AND sp.started_on <= s.start_until
@@ -446,6 +448,8 @@ def pool_sql(municipality_id, as_of, strata):
         LEFT JOIN {participant} pa ON pa.id = pe.participant_id
         WHERE pa.id IS NULL OR pa.in_comparison_group OR pa.enrolled_on > s.due_on
     """  # noqa: S608 (table names and placeholders only)
+    # Column names through a WITH inside the subquery: SQLite (make run) takes no column
+    # list after a VALUES subquery's alias, PostgreSQL and SQLite both take this.
     params += [municipality_id, as_of, as_of]
     reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
     off = f"{off_at_due} AND sp.end_reason IN ({reasons})"
