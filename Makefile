@@ -37,11 +37,11 @@ test: venv
 # and the app, not for PostgreSQL and Redis: a date bomb in the demo or a test fails here
 # years before a user meets it. CLOCK is a faketime spec: +400d, +3y, '@2028-02-29 09:00:00'.
 CLOCK ?= +400d
-# Not under a moved clock: a Celery worker process killed with SIGKILL and its successor;
-# and the expiry task through the in-process worker, which at +3y finds none of the test's
-# rows (since this session's merges; cause not found yet, it runs in `make test`).
+# Not under a moved clock: a Celery worker process killed with SIGKILL and its successor.
 # libfaketime breaks that worker's timed waits (its heartbeat thread never wakes); the test
-# is about processes, not dates, and runs in `make test`.
+# is about processes, not dates, and runs in `make test`. Nor the expiry task through the
+# in-process worker, which at +3y finds none of the test's rows (since this session's
+# merges; cause not found yet; it runs in `make test`).
 # Nor the two browser walks over every page (axe-core; widths 320-1280 px): they test markup
 # that does not change with the date, and take a third of the suite's time; every other
 # browser test (the VAK route, logging a session, reports, exports) does run here.
