@@ -138,8 +138,10 @@ class SSOLogoutView(LogoutView):
     def post(self, request, *args, **kwargs):
         provider_logout = None
         if selectors.signed_in_through_sso(request):
+            # The provider of the user's own municipality only, whatever the session holds.
             provider = IdentityProvider.objects.filter(
-                pk=request.session.get(SESSION_PROVIDER)
+                pk=request.session.get(SESSION_PROVIDER),
+                municipality_id=request.user.municipality_id,
             ).first()
             if provider is not None and provider.end_session_endpoint:
                 query = {
