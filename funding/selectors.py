@@ -32,7 +32,10 @@ def with_balances(funds, on_date=None):
     committed = commitments − expenditures against them − releases;
     available = allocated − spent − committed. Each kind includes the corrections of
     entries of that kind. With `on_date`, only entries booked by the end of that day
-    (Europe/Amsterdam) count: the balances as they stood then. Still one query."""
+    (Europe/Amsterdam) count: the balances as they stood then. Still one query.
+
+    Ordered by name here: Django leaves a model's Meta ordering out of a query with
+    GROUP BY, and the dashboard listed the funds in whatever order PostgreSQL's plan gave."""
     funds = funds.annotate(
         deposits=_sum(EntryKind.DEPOSIT, on_date),
         replenishments=_sum(EntryKind.REPLENISHMENT, on_date),
@@ -48,7 +51,7 @@ def with_balances(funds, on_date=None):
         committed=Coalesce("commitments_booked", ZERO)
         - Coalesce("spent_on_commitments", ZERO) - Coalesce("released", ZERO),
     ).annotate(available=Coalesce("allocated", ZERO) - Coalesce("spent", ZERO)
-               - Coalesce("committed", ZERO))  # fmt: skip
+               - Coalesce("committed", ZERO)).order_by("name", "pk")  # fmt: skip
 
 
 def balance(fund, on_date=None):
@@ -56,11 +59,7 @@ def balance(fund, on_date=None):
 
 
 def funds_overview(user):
-    return (
-        with_balances(Fund.objects.for_user(user))
-        .select_related("programme")
-        .order_by("name", "pk")
-    )
+    return with_balances(Fund.objects.for_user(user)).select_related("programme")
 
 
 def ledger(user, fund):

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 
+from evaluation.dashboards import selectors as dashboard_selectors
 from funding import savings, selectors, services
 from funding.models import Fund
 from tests.funding.factories import FundFactory
@@ -120,3 +121,16 @@ def test_savings_use_the_cost_as_of_their_date(books, municipality, django_asser
     later = savings.compute_savings_of([programme], assumptions, DAY + datetime.timedelta(days=1))
     assert later[0].programme_cost == Decimal("350.00")
     assert savings.compute_savings(programme, assumptions, DAY).net_savings == Decimal("-150.00")
+
+
+def test_the_dashboard_lists_the_funds_by_name_whatever_order_they_were_made_in(
+    manager, municipality
+):
+    # Made in reverse alphabetical order: without an ORDER BY the aggregate came back in
+    # the plan's order (by id on a sorted group, anything on a hashed one).
+    for name in ("Zeta", "Mu", "Alfa"):
+        FundFactory(municipality=municipality, name=name)
+    scope = dashboard_selectors.Scope(municipality, None)
+    funds = dashboard_selectors.budgets(scope).funds
+    assert [fund.name for fund in funds] == ["Alfa", "Mu", "Zeta"]
+    assert [fund.name for fund in selectors.funds_overview(manager)] == ["Alfa", "Mu", "Zeta"]
