@@ -1,4 +1,5 @@
 import logging
+import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -28,11 +29,36 @@ def pytest_report_header(config):
     ]
 
 
+_STARTED = time.monotonic()
+
+
 def pytest_terminal_summary(terminalreporter):
     if EVIDENCE:
         terminalreporter.section("what the suite ran on")
         for line in dict.fromkeys(EVIDENCE):
             terminalreporter.write_line(line)
+    _parallel_gain(terminalreporter)
+
+
+def _parallel_gain(terminalreporter):
+    """What the parallel run saved: the tests' own time (set-up, run, tear-down, summed over
+    the workers) is what one process would need at least; set beside the wall time."""
+    workers = getattr(terminalreporter.config.option, "numprocesses", None)
+    reports = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) in ("setup", "call", "teardown")
+    ]
+    if not workers or not reports:
+        return
+    serial = sum(report.duration for report in reports)
+    wall = time.monotonic() - _STARTED
+    terminalreporter.section("parallel run")
+    terminalreporter.write_line(
+        f"the tests' own time {serial:.0f} s (one process needs at least this), "
+        f"wall time {wall:.0f} s on {workers} workers: {serial / wall:.2f}x"
+    )
 
 
 def pytest_sessionfinish(session):
