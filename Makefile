@@ -39,14 +39,11 @@ test: venv
 CLOCK ?= +400d
 # Not under a moved clock: a Celery worker process killed with SIGKILL and its successor.
 # libfaketime breaks that worker's timed waits (its heartbeat thread never wakes); the test
-# is about processes, not dates, and runs in `make test`. Nor the expiry task through the
-# in-process worker, which at +3y finds none of the test's rows (since this session's
-# merges; cause not found yet; it runs in `make test`).
+# is about processes, not dates, and runs in `make test`.
 # Nor the two browser walks over every page (axe-core; widths 320-1280 px): they test markup
 # that does not change with the date, and take a third of the suite's time; every other
 # browser test (the VAK route, logging a session, reports, exports) does run here.
 MOVED_CLOCK_DESELECT := --deselect tests/evaluation/test_durable_jobs.py::test_a_report_whose_worker_is_killed_is_made_by_the_next_worker \
-	--deselect tests/employers/test_expiry.py::test_a_real_worker_expires_what_is_past_its_valid_until_date \
 	--ignore tests/e2e/test_accessibility.py --ignore tests/e2e/test_responsive.py
 test-moved-clock: venv
 	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
