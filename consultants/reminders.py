@@ -10,13 +10,18 @@ import datetime
 import hashlib
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -82,23 +87,47 @@ class WeeklyDigest:
         )
 
 
-def _section(queryset, item):
-    rows = list(queryset[: MAIL_SECTION_LIMIT + 1])
-    return Section(
-        [item(row) for row in rows[:MAIL_SECTION_LIMIT]], len(rows) > MAIL_SECTION_LIMIT
+def _sections(queryset, owner, order, item):
+    """The rows of `queryset` per consultant (`owner`, an expression giving their id), each
+    consultant's in `order` and at most one more than a mail lists: one query, however many
+    consultants there are. Returns {consultant id: Section}."""
+    ranked = (
+        queryset.annotate(
+            reminder_owner=owner,
+            reminder_rank=Window(RowNumber(), partition_by=[owner], order_by=list(order)),
+        )
+        .filter(reminder_rank__lte=MAIL_SECTION_LIMIT + 1)
+        .order_by("reminder_owner", *order)
+    )
+    rows = defaultdict(list)
+    for row in ranked:
+        rows[row.reminder_owner].append(row)
+    return defaultdict(
+        Section,
+        {
+            owner_id: Section(
+                [item(row) for row in found[:MAIL_SECTION_LIMIT]],
+                len(found) > MAIL_SECTION_LIMIT,
+            )
+            for owner_id, found in rows.items()
+        },
     )
 
 
-def weekly_digest(consultant, now=None):
-    """What a consultant's mail of this week lists: follow-ups due or overdue (the task
-    list's two-week horizon), coaching appointments and group meetings of the coming seven
-    days, and participants without contact for 30 days. Five queries."""
+def weekly_digests(municipality_id, consultants, now=None):
+    """What the mail of this week lists for each of these consultants of one municipality:
+    follow-ups due or overdue (the task list's two-week horizon), coaching appointments and
+    group meetings of the coming seven days, and participants without contact for 30 days.
+    Four queries for all of them together, however many consultants there are."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     last_day = today + datetime.timedelta(days=COMING_DAYS - 1)
-    mine = tasks.own_participants(consultant)
-    follow_ups = _section(
-        tasks.follow_ups_due(mine, today).order_by("due_on", "pk"),
+    ids = [consultant.pk for consultant in consultants]
+    theirs = tasks.own_participants_of(municipality_id, ids)
+    follow_ups = _sections(
+        tasks.follow_ups_due(theirs, today),
+        F("participant__consultant_id"),
+        ("due_on", "pk"),
         lambda outcome: {
             "number": outcome.participant_id,
             "follow_up": outcome.get_follow_up_display(),
@@ -107,20 +136,24 @@ def weekly_digest(consultant, now=None):
             "url": absolute_url("participants:outcome", outcome.pk),
         },
     )
-    appointments = _section(
-        tasks.appointments_between(mine, now, _local_midnight(last_day + datetime.timedelta(1)))
-        .only("pk", "participant_id", "next_appointment")
-        .order_by("next_appointment", "pk"),
+    appointments = _sections(
+        tasks.appointments_between(
+            theirs, now, _local_midnight(last_day + datetime.timedelta(1))
+        ).only("pk", "participant_id", "next_appointment"),
+        F("participant__consultant_id"),
+        ("next_appointment", "pk"),
         lambda session: {
             "number": session.participant_id,
             "at": session.next_appointment,
             "url": absolute_url("participants:detail", session.participant_id),
         },
     )
-    meetings = _section(
-        tasks.group_meetings_between(consultant, today, last_day)
-        .select_related("cohort")
-        .order_by("held_on", "pk"),
+    meetings = _sections(
+        tasks.group_meetings_led_by(municipality_id, ids, today, last_day).select_related(
+            "cohort"
+        ),
+        F("trainer_id"),
+        ("held_on", "pk"),
         lambda meeting: {
             "group": meeting.cohort.name,
             "topic": meeting.topic,
@@ -128,24 +161,35 @@ def weekly_digest(consultant, now=None):
             "url": absolute_url("participants:cohort_detail", meeting.cohort_id),
         },
     )
-    without_contact = _section(
-        tasks.without_contact(mine, today).only("pk").order_by("last_contact", "pk"),
+    without_contact = _sections(
+        tasks.without_contact(theirs, today).only("pk"),
+        F("consultant_id"),
+        ("last_contact", "pk"),
         lambda participant: {
             "number": participant.pk,
             "last_contact": participant.last_contact,
             "url": absolute_url("participants:detail", participant.pk),
         },
     )
-    return WeeklyDigest(
-        consultant=consultant,
-        today=today,
-        last_day=last_day,
-        follow_ups=follow_ups,
-        appointments=appointments,
-        meetings=meetings,
-        without_contact=without_contact,
-        tasks_url=absolute_url("participants:tasks"),
-    )
+    tasks_url = absolute_url("participants:tasks")
+    return [
+        WeeklyDigest(
+            consultant=consultant,
+            today=today,
+            last_day=last_day,
+            follow_ups=follow_ups[consultant.pk],
+            appointments=appointments[consultant.pk],
+            meetings=meetings[consultant.pk],
+            without_contact=without_contact[consultant.pk],
+            tasks_url=tasks_url,
+        )
+        for consultant in consultants
+    ]
+
+
+def weekly_digest(consultant, now=None):
+    """One consultant's mail of this week (`weekly_digests`)."""
+    return weekly_digests(consultant.municipality_id, [consultant], now)[0]
 
 
 def weekly_message(digest):
@@ -167,7 +211,7 @@ def reminder_recipients():
     """Every active consultant of a municipality."""
     return User.objects.filter(
         role=Role.CONSULTANT, is_active=True, municipality__isnull=False
-    ).order_by("pk")
+    ).order_by("municipality_id", "pk")
 
 
 @dataclass
@@ -178,11 +222,38 @@ class WeeklyRun:
     failed: int = 0
 
 
+def _claim_week(consultant_ids, week_start, now):
+    """Claims the week for these consultants in one statement and returns whose claims
+    this run made: a week claimed already (an earlier run, or the same task delivered twice
+    and running beside this one) is left to its claim. The unique constraint decides, so
+    two runs at the same moment cannot both claim a consultant's week."""
+    if not consultant_ids:
+        return set()
+    fields = WeeklyReminder._meta
+    week = fields.get_field("week_start").get_db_prep_value(week_start, connection)
+    sent_at = fields.get_field("sent_at").get_db_prep_value(now, connection)
+    quote = connection.ops.quote_name
+    rows = ", ".join(["(%s, %s, %s)"] * len(consultant_ids))
+    params = [value for pk in consultant_ids for value in (pk, week, sent_at)]
+    with connection.cursor() as cursor:
+        # Django's bulk_create(ignore_conflicts=True) does not say which rows it inserted;
+        # RETURNING after ON CONFLICT DO NOTHING does (PostgreSQL, and SQLite for make run).
+        cursor.execute(
+            f"INSERT INTO {quote(fields.db_table)} "  # noqa: S608 (names from the model)
+            f"({quote('user_id')}, {quote('week_start')}, {quote('sent_at')}) VALUES {rows} "
+            f"ON CONFLICT ({quote('user_id')}, {quote('week_start')}) DO NOTHING "
+            f"RETURNING {quote('user_id')}",
+            params,
+        )
+        return {pk for (pk,) in cursor.fetchall()}
+
+
 def send_weekly_reminders(now=None):
     """One mail per active consultant with something on it; a consultant with nothing due
     gets none (a mail that says "nothing" every week teaches people to ignore the mail).
     Safe to run twice: a consultant's week is claimed before the mail goes out, and the
-    claim is given back when sending fails, so a later run tries again."""
+    claim is given back when sending fails, so a later run tries again. A fixed number of
+    queries per municipality, however many consultants it has."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     week_start = today - datetime.timedelta(days=today.weekday())
@@ -190,33 +261,37 @@ def send_weekly_reminders(now=None):
     # The claims only need to outlive a re-delivered task; older weeks are no use.
     WeeklyReminder.objects.filter(week_start__lt=week_start - CLAIMS_KEPT).delete()
     # One connection to the mail server for the whole run, not one per consultant.
-    connection = get_connection()
-    for consultant in reminder_recipients():
-        digest = weekly_digest(consultant, now)
-        if digest.is_empty:
-            run.nothing_due += 1
-            continue
-        try:
-            with transaction.atomic():
-                claim = WeeklyReminder.objects.create(
-                    user=consultant, week_start=week_start, sent_at=now
-                )
-        except IntegrityError:
-            run.already_sent += 1
-            continue
-        try:
-            message = weekly_message(digest)
-            message.connection = connection
-            message.send()
-        except Exception:
-            # One unreachable address or a hiccup of the mail server must not cost the
-            # other consultants their mail.
-            logger.exception("weekly reminder for user %s not sent", consultant.pk)
-            claim.delete()
-            run.failed += 1
-            continue
-        run.sent += 1
-    connection.close()
+    mail_connection = get_connection()
+    by_municipality = groupby(reminder_recipients(), key=attrgetter("municipality_id"))
+    for municipality_id, consultants in by_municipality:
+        digests = []
+        for digest in weekly_digests(municipality_id, list(consultants), now):
+            if digest.is_empty:
+                run.nothing_due += 1
+            else:
+                digests.append(digest)
+        claimed = _claim_week([digest.consultant.pk for digest in digests], week_start, now)
+        failed = []
+        for digest in digests:
+            consultant = digest.consultant
+            if consultant.pk not in claimed:
+                run.already_sent += 1
+                continue
+            try:
+                message = weekly_message(digest)
+                message.connection = mail_connection
+                message.send()
+            except Exception:
+                # One unreachable address or a hiccup of the mail server must not cost the
+                # other consultants their mail.
+                logger.exception("weekly reminder for user %s not sent", consultant.pk)
+                failed.append(consultant.pk)
+                continue
+            run.sent += 1
+        if failed:
+            WeeklyReminder.objects.filter(user_id__in=failed, week_start=week_start).delete()
+            run.failed += len(failed)
+    mail_connection.close()
     logger.info(
         "Weekly reminders: %s sent, %s with nothing due, %s already sent, %s failed",
         run.sent, run.nothing_due, run.already_sent, run.failed,

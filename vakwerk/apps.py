@@ -7,4 +7,4 @@ class VakwerkConfig(AppConfig):
     verbose_name = _("VAKwerk core")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from icalendar import Calendar
 
@@ -397,3 +399,43 @@ def test_the_feed_takes_the_same_queries_for_many_appointments(
         )
     with django_assert_max_num_queries(4):
         assert len(events_of(read_feed(path))) == 4 + 2 * 27
+
+
+def test_the_weekly_run_takes_the_same_queries_for_more_consultants(municipality, make_user):
+    def add_consultants(first, count):
+        for n in range(first, first + count):
+            consultant = make_user(Role.CONSULTANT, email=f"coach{n}@a.example")
+            _populate(World(), municipality, consultant, f"Q{n}")
+
+    def a_run():
+        WeeklyReminder.objects.all().delete()
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as queries:
+            run = reminders.send_weekly_reminders()
+        return run.sent, len(queries)
+
+    add_consultants(0, 2)
+    two_sent, two_queries = a_run()
+    add_consultants(2, 4)
+    six_sent, six_queries = a_run()
+    assert (two_sent, six_sent) == (2, 6)
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        f"coach{n}@a.example" for n in range(6)
+    ]
+    # The old claims go, the consultants, four reads for the municipality, the claims.
+    assert six_queries == two_queries <= 7
+
+
+def test_each_mail_lists_its_own_first_items_and_says_there_are_more(world, monkeypatch):
+    monkeypatch.setattr(reminders, "MAIL_SECTION_LIMIT", 1)
+    reminders.send_weekly_reminders()
+    for address, people in (
+        ("coach@a.example", world.people),
+        ("collega@a.example", world.colleague_people),
+    ):
+        text, html = both_parts(mail_to(address))
+        follow_ups = text.split("Nametingen te doen of te laat")[1].split("Afspraken")[0]
+        # The overdue follow-up comes first; the one due in ten days is on the task list.
+        assert numbers_in(follow_ups) == {people["overdue"].pk}
+        assert follow_ups.count("Meer op de takenlijst.") == 1
+        assert f"Deelnemer {people['appointment'].pk}" in text

@@ -14,7 +14,6 @@ loaded once, axe is injected once and run at every width by resizing the viewpor
 media queries apply again, the page is not reloaded)."""
 
 import datetime
-import os
 import time
 from collections import Counter
 from urllib.parse import urlsplit
@@ -37,7 +36,7 @@ from evaluation.research.models import ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
 from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 from tests.demo_database import demo_copy
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import launched_chromium
 from tests.vakwerk.test_hostile_input import PAGES
 from vakwerk.accessibility import AUDIT_WIDTHS, AXE_EXCEPTIONS, AXE_EXTRA_RULES, AXE_TAGS
 from vakwerk.models import Programme, User
@@ -313,15 +312,8 @@ def demo_site(_demo_databases_dropped, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def axe_browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread, which makes Django refuse ORM calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.mark.e2e

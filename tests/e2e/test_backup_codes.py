@@ -2,19 +2,17 @@
 backup codes once, and later logs in with one of them instead of the app's code; the same
 code does not work a second time. The new pages are checked with axe-core on the way."""
 
-import os
 from base64 import b32decode
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connections
 from django_otp.oath import totp
 
 from tests.e2e.test_accessibility import Walk
 from tests.vakwerk.factories import MunicipalityFactory, UserFactory
 from vakwerk.roles import Role
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .conftest import launched_chromium
 
 PASSWORD = "correct-horse-battery"
 EMAIL = "manager@gemeente-f.example"
@@ -23,18 +21,8 @@ EMAIL = "manager@gemeente-f.example"
 @pytest.fixture
 def bare_browser(transactional_db):
     """A browser without the demo data: this test makes its own user."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # After a module that served the demo from a copy, this thread's connection is
-        # terminated while the browser starts (seen every time after the axe walk; cause not
-        # found): the test's first query must go through a fresh one.
-        connections.close_all()
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def logged_in_page(browser, base):

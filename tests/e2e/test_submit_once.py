@@ -3,8 +3,6 @@ is double-clicked or Enter is pressed twice (static/js/submit-once.js, allowed b
 as a file script). The server's one-time key is what guarantees one row; this shows the
 browser does not even send the second POST."""
 
-import os
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -16,22 +14,14 @@ from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import MunicipalityFactory, UserFactory
 from vakwerk.roles import Role
 
-from .conftest import CHROMIUM
+from .conftest import launched_chromium
 
 
 @pytest.fixture
 def bare_browser(transactional_db):
     """A browser without the demo data: this test builds its own two rows."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+    with launched_chromium(args=["--headless", "--no-sandbox", "--disable-gpu"]) as browser:
         yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.mark.e2e

@@ -398,7 +398,9 @@ def start_worker(redis_server, tmp_path):
 
     def start(slow_seconds=0):
         env = {
-            **os.environ,
+            # Not one of pytest-xdist's workers: on a Redis of its own it takes the URLs below
+            # as they are, without the Redis database number of this pytest-xdist worker.
+            **{name: value for name, value in os.environ.items() if name != "PYTEST_XDIST_WORKER"},
             "DJANGO_SETTINGS_MODULE": "vakwerk.settings.test",
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": redis_server.url,

@@ -103,6 +103,7 @@ def test_production_settings_do_not_install_the_demo_app():
             DATABASE_URL="postgres://x@h/db",
             DJANGO_ALLOWED_HOSTS="vakwerk.example",
             VAKWERK_BASE_URL="https://vakwerk.example",
+            VAKWERK_FIELD_KEY="a-real-field-key-" + "Q1w2E3r4T5y6U7i8O9p0" * 2,
         )
         return subprocess.run(
             [sys.executable, "manage.py", *args],

@@ -8,6 +8,13 @@ import pytest
 from vakwerk.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
+FIELD_KEY = "a-real-field-key-" + "Q1w2E3r4T5y6U7i8O9p0" * 2
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "a-real-secret-" + "x9Y8z7W6v5U4t3S2r1Q0" * 3,
+    "DATABASE_URL": "postgres://x@h/db",
+    "DJANGO_ALLOWED_HOSTS": "vakwerk.example",
+    "VAKWERK_BASE_URL": "https://vakwerk.example",
+}
 
 
 def run_with(settings_module, **env):
@@ -40,6 +47,7 @@ def test_production_settings_pass_the_deployment_check():
         DATABASE_URL="postgres://x@h/db",
         DJANGO_ALLOWED_HOSTS="vakwerk.example",
         VAKWERK_BASE_URL="https://vakwerk.example",
+        VAKWERK_FIELD_KEY=FIELD_KEY,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -54,6 +62,20 @@ def test_production_settings_refuse_to_start_without_the_address_for_mail_links(
     )
     assert result.returncode != 0
     assert "VAKWERK_BASE_URL" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_the_key_of_stored_secrets():
+    result = run_with("vakwerk.settings.production", **PRODUCTION)
+    assert result.returncode != 0
+    assert "VAKWERK_FIELD_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["dev-only-field-key-not-for-production", "short-key"])
+def test_the_deployment_check_refuses_the_dev_key_or_a_short_one(key):
+    result = run_with("vakwerk.settings.production", **PRODUCTION, VAKWERK_FIELD_KEY=key)
+    assert result.returncode != 0
+    assert "vakwerk.E001" in result.stderr
+    assert "VAKWERK_FIELD_KEY is the development key or shorter than 32" in result.stderr
 
 
 def test_celery_loses_nothing():

@@ -16,6 +16,9 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 # (participants/register/models.py). Set it apart from the secret key in production:
 # rotating the secret key must not make every register person new at the next snapshot.
 BENEFIT_REGISTER_HASH_KEY = env.str("BENEFIT_REGISTER_HASH_KEY", default=SECRET_KEY)
+# The key of the secrets VAKwerk keeps encrypted in the database (vakwerk/encryption.py: an
+# identity provider's client secret); production requires one of its own.
+VAKWERK_FIELD_KEY = env.str("VAKWERK_FIELD_KEY", default="dev-only-field-key-not-for-production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

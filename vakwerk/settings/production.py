@@ -1,7 +1,7 @@
 """Production: everything security-relevant on, nothing defaulted that must be chosen.
 
-DJANGO_SECRET_KEY, DATABASE_URL, DJANGO_ALLOWED_HOSTS and VAKWERK_BASE_URL must come from the
-environment.
+DJANGO_SECRET_KEY, DATABASE_URL, DJANGO_ALLOWED_HOSTS, VAKWERK_BASE_URL and VAKWERK_FIELD_KEY
+must come from the environment.
 The app runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 """
 
@@ -17,6 +17,9 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a missing key must stop
 # Links in mails and calendar feeds are made without a request: a localhost default would
 # send every consultant a link that does not open.
 VAKWERK_BASE_URL = env.str("VAKWERK_BASE_URL").rstrip("/")
+# The key of the secrets kept encrypted in the database: without it they are unreadable,
+# and the dev key is public (the deployment check refuses it).
+VAKWERK_FIELD_KEY = env.str("VAKWERK_FIELD_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 without_jit(DATABASES["default"])  # noqa: F405

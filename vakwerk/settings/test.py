@@ -26,10 +26,15 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # pytest-xdist workers share the one Redis of `make test`: each uses its own database number,
 # so that one worker's Celery worker never takes another's task (and looks for its rows in
-# the wrong test database).
+# the wrong test database). Celery reads CELERY_BROKER_URL and CELERY_RESULT_BACKEND from the
+# environment before its configuration, so the numbered URLs go there too: in settings alone
+# every pytest-xdist worker's Celery still sent to and consumed from /0 of the shared Redis.
+# The worker processes a test starts inherit them (the number stays the same there).
 _xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _xdist_worker.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
     _redis_db = f"/{int(_xdist_worker[2:]) + 1}"
     CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + _redis_db  # noqa: F405
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
     if CELERY_RESULT_BACKEND.startswith("redis://"):  # noqa: F405
         CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND.rsplit("/", 1)[0] + _redis_db  # noqa: F405
+        os.environ["CELERY_RESULT_BACKEND"] = CELERY_RESULT_BACKEND

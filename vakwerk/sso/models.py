@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.encryption import EncryptedTextField
 from vakwerk.models import Municipality
 from vakwerk.roles import Role
 
@@ -33,7 +34,8 @@ class IdentityProvider(models.Model):
     enabled = models.BooleanField(_("sign-in through this provider is on"), default=True)
     issuer = models.URLField(_("issuer"), max_length=500)
     client_id = models.CharField(_("client ID"), max_length=255)
-    client_secret = models.CharField(_("client secret"), max_length=500)
+    # Encrypted at rest with VAKWERK_FIELD_KEY; the form limits it to 500 characters.
+    client_secret = EncryptedTextField(_("client secret"))
     email_claim = models.CharField(_("claim with the e-mail address"), max_length=100,
                                    default="email")  # fmt: skip
     groups_claim = models.CharField(_("claim with the groups"), max_length=100,
