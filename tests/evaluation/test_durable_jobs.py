@@ -87,6 +87,8 @@ def page(client, url):
 
 
 def test_workers_lose_nothing_and_the_recovery_runs_every_minute():
+    # As a starting worker does: the apps' task modules, whatever this process imported.
+    app.loader.import_default_modules()
     entry = app.conf.beat_schedule["recover-stalled-jobs"]
     assert entry["task"] == "evaluation.tasks.recover_stalled_jobs"
     assert entry["task"] in app.tasks
