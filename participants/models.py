@@ -586,6 +586,24 @@ class OutcomeMeasurement(models.Model):
         return benefit_label(self.participant.benefit_type, self.measured_on or self.due_on)
 
 
+# What a follow-up records besides whom and which group it is about: the one list of it.
+# All of it figures, nothing that names or describes the person, so anonymisation keeps it
+# (personal_data.py), the research export writes it (evaluation/research/tables.py) and the
+# scale generator loads it (vakwerk/demo/scale.py). A new free-text field does not belong
+# here; a new figure added here reaches all three.
+OUTCOME_FIGURES = (
+    "follow_up",
+    "due_on",
+    "measured_on",
+    "employment",
+    "hours_per_week",
+    "contract",
+    "benefit_status",
+    "benefit_end_reason",
+    "source",
+)
+
+
 # --- Network measurement (the plan's "groei sociaal kapitaal") -------------------------
 
 

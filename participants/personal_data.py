@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.privacy_declarations import Holds
 
+from .models import OUTCOME_FIGURES
+
 
 def number_sign(participant):
     """The anonymised last name: "#" and the participant number."""
@@ -116,21 +118,7 @@ DECLARATIONS = [
         label=_("Follow-ups"),
         order_by=("due_on", "pk"),
         select_related=("cohort", "recorded_by"),
-        keep=(
-            "id",
-            "participant",
-            "cohort",
-            "follow_up",
-            "due_on",
-            "measured_on",
-            "employment",
-            "hours_per_week",
-            "contract",
-            "benefit_status",
-            "benefit_end_reason",
-            "source",
-            "recorded_by",
-        ),
+        keep=("id", "participant", "cohort", *OUTCOME_FIGURES, "recorded_by"),
         timeline="outcome",
     ),
     Holds(

@@ -12,6 +12,7 @@ from consultants.models import CoachingSession, SessionKind, Theme
 from employers.models import Match, MatchStage, OpportunityKind, Size
 from evaluation.questionnaires.models import Answer, Audience, QuestionKind, Wave
 from participants.models import (
+    OUTCOME_FIGURES,
     OUTFLOW_TO_WORK_REASONS,
     BenefitEndReason,
     BenefitStatus,
@@ -339,19 +340,7 @@ def _outcome_rows(project):
     return (
         OutcomeMeasurement.objects.filter(participant__in=consenting_participants(project))
         .order_by("participant_id", "follow_up", "pk")
-        .values(
-            "participant_id",
-            "cohort_id",
-            "follow_up",
-            "due_on",
-            "measured_on",
-            "employment",
-            "hours_per_week",
-            "contract",
-            "benefit_status",
-            "benefit_end_reason",
-            "source",
-        )
+        .values("participant_id", "cohort_id", *OUTCOME_FIGURES)
         .iterator(chunk_size=CHUNK_SIZE)
     )
 
