@@ -12,8 +12,10 @@ from consultants.models import CoachingSession, SessionKind, Theme
 from employers.models import Match, MatchStage, OpportunityKind, Size
 from evaluation.questionnaires.models import Answer, Audience, QuestionKind, Wave
 from participants.models import (
+    NETWORK_FIGURES,
     OUTCOME_FIGURES,
     OUTFLOW_TO_WORK_REASONS,
+    TRAINING_FIGURES,
     BenefitEndReason,
     BenefitStatus,
     BenefitType,
@@ -454,14 +456,7 @@ def _network_rows(project):
     return (
         NetworkMeasurement.objects.filter(participant__in=consenting_participants(project))
         .order_by("participant_id", "moment", "pk")
-        .values(
-            "participant_id",
-            "moment",
-            "measured_on",
-            "work_contacts",
-            "employer_contacts",
-            "self_rating",
-        )
+        .values("participant_id", *NETWORK_FIGURES)
         .iterator(chunk_size=CHUNK_SIZE)
     )
 
@@ -519,16 +514,7 @@ def _training_rows(project):
     return (
         Training.objects.filter(participant__in=consenting_participants(project))
         .order_by("participant_id", "start_date", "pk")
-        .values(
-            "participant_id",
-            "kind",
-            "start_date",
-            "end_date",
-            "hours",
-            "result",
-            "certificate",
-            "certificate_on",
-        )
+        .values("participant_id", *TRAINING_FIGURES)
         .iterator(chunk_size=CHUNK_SIZE)
     )
 
