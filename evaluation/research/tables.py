@@ -65,6 +65,17 @@ def consenting_participants(project):
     )
 
 
+def _rows_about(model, project, order, fields):
+    """The rows of `model` about the project's consenting participants as dicts, ordered
+    by participant, then `order`, then pk, fetched from a server-side cursor in chunks."""
+    return (
+        model.objects.filter(participant__in=consenting_participants(project))
+        .order_by("participant_id", order, "pk")
+        .values("participant_id", *fields)
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
 def _programme_choices(project):
     return list(project.own_programmes().order_by("pk").values_list("pk", "name"))
 
@@ -264,11 +275,8 @@ def _theme_column(theme):
 
 def _session_rows(project):
     # Never the notes, agreed actions or next appointment: they are about the person.
-    return (
-        CoachingSession.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "held_on", "pk")
-        .values("participant_id", "held_on", "minutes", "kind", "meeting_id", "themes")
-        .iterator(chunk_size=CHUNK_SIZE)
+    return _rows_about(
+        CoachingSession, project, "held_on", ("held_on", "minutes", "kind", "meeting_id", "themes")
     )
 
 
@@ -339,12 +347,7 @@ COACHING_SESSIONS = Table(
 
 
 def _outcome_rows(project):
-    return (
-        OutcomeMeasurement.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "follow_up", "pk")
-        .values("participant_id", "cohort_id", *OUTCOME_FIGURES)
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
+    return _rows_about(OutcomeMeasurement, project, "follow_up", ("cohort_id", *OUTCOME_FIGURES))
 
 
 def _outflow_to_work(row, context):
@@ -424,12 +427,7 @@ OUTCOMES = Table(
 
 
 def _ladder_rows(project):
-    return (
-        LadderRung.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "recorded_on", "pk")
-        .values("participant_id", "recorded_on", "moment", "rung")
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
+    return _rows_about(LadderRung, project, "recorded_on", ("recorded_on", "moment", "rung"))
 
 
 LADDER = Table(
@@ -453,12 +451,7 @@ LADDER = Table(
 
 
 def _network_rows(project):
-    return (
-        NetworkMeasurement.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "moment", "pk")
-        .values("participant_id", *NETWORK_FIGURES)
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
+    return _rows_about(NetworkMeasurement, project, "moment", NETWORK_FIGURES)
 
 
 NETWORK = Table(
@@ -511,12 +504,7 @@ NETWORK = Table(
 
 def _training_rows(project):
     # Never the course's name or provider: free text that can name an employer or a place.
-    return (
-        Training.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "start_date", "pk")
-        .values("participant_id", *TRAINING_FIGURES)
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
+    return _rows_about(Training, project, "start_date", TRAINING_FIGURES)
 
 
 TRAININGS = Table(
@@ -564,11 +552,11 @@ TRAININGS = Table(
 
 def _match_rows(project):
     # Never the employer's name or contacts, the rejection reason or the handover.
-    return (
-        Match.objects.filter(participant__in=consenting_participants(project))
-        .order_by("participant_id", "created_at", "pk")
-        .values(
-            "participant_id",
+    return _rows_about(
+        Match,
+        project,
+        "created_at",
+        (
             "opportunity__kind",
             "opportunity__employer__size",
             "created_at",
@@ -579,8 +567,7 @@ def _match_rows(project):
             "placement__start_date",
             "placement__contract",
             "placement__hours_per_week",
-        )
-        .iterator(chunk_size=CHUNK_SIZE)
+        ),
     )
 
 
