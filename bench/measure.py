@@ -278,10 +278,10 @@ def _projects():
 
 
 def _copy_sql(project):
-    from evaluation.research import exports as research
+    from evaluation.research.tables import consenting_participants
 
     qs = (
-        CoachingSession.objects.filter(participant__in=research.consenting_participants(project))
+        CoachingSession.objects.filter(participant__in=consenting_participants(project))
         .order_by("participant_id", "held_on", "pk")
         .values("participant_id", "held_on", "minutes", "kind", "meeting_id", "themes")
     )
@@ -293,7 +293,7 @@ def _run_copy(projects):
     rows = 0
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        # The sort memory the export gives itself (evaluation.research.exports._copy_csv), so that
+        # The sort memory the export gives itself (evaluation.research.writers._copy_csv), so that
         # both sort in memory and the comparison is about the rest.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         for project in projects:
@@ -304,13 +304,13 @@ def _run_copy(projects):
 
 
 def _run_export(projects):
-    from evaluation.research import exports as research
+    from evaluation.research.writers import write_export
 
     rows = 0
     start = time.perf_counter()
     for project in projects:
         with tempfile.TemporaryFile() as scratch:
-            counts = research.write_export(project, ["coaching_sessions"], "csv", scratch)
+            counts = write_export(project, ["coaching_sessions"], "csv", scratch)
         rows += counts["coaching_sessions"]
     return rows, time.perf_counter() - start
 

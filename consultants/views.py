@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from vakwerk.downloads import attachment
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
 from vakwerk.pages import form_page
@@ -95,9 +96,9 @@ def calendar_feed(request, token):
     consultant = reminders.feed_owner(token)
     if consultant is None:
         raise Http404
-    response = HttpResponse(reminders.build_feed(consultant), content_type="text/calendar")
-    response["Content-Disposition"] = 'inline; filename="vakwerk.ics"'
-    return response
+    return attachment(
+        reminders.build_feed(consultant), "text/calendar", "vakwerk.ics", inline=True
+    )
 
 
 @role_required(Role.MANAGER)

@@ -15,6 +15,7 @@ from vakwerk.roles import Role
 
 from .models import (
     COMMON_SKILLS,
+    OUTCOME_RECORDED,
     STATUS_TRANSITIONS,
     Certificate,
     Cohort,
@@ -270,15 +271,7 @@ class OutcomeForm(PlausibleInput, forms.ModelForm):
 
     class Meta:
         model = OutcomeMeasurement
-        fields = [
-            "measured_on",
-            "employment",
-            "hours_per_week",
-            "contract",
-            "benefit_status",
-            "benefit_end_reason",
-            "source",
-        ]
+        fields = list(OUTCOME_RECORDED)
         widgets = {"measured_on": DATE}
 
     def __init__(self, *args, **kwargs):

@@ -586,6 +586,24 @@ class OutcomeMeasurement(models.Model):
         return benefit_label(self.participant.benefit_type, self.measured_on or self.due_on)
 
 
+# What the consultant records at a follow-up (the outcome form, forms.OutcomeForm).
+OUTCOME_RECORDED = (
+    "measured_on",
+    "employment",
+    "hours_per_week",
+    "contract",
+    "benefit_status",
+    "benefit_end_reason",
+    "source",
+)
+# What a follow-up holds besides whom and which group it is about: the one list of it.
+# All of it figures, nothing that names or describes the person, so anonymisation keeps it
+# (personal_data.py), the research export reads it (evaluation/research/tables.py) and the
+# scale generator loads it (vakwerk/demo/scale.py). A free-text field does not belong here;
+# a figure added here reaches all three.
+OUTCOME_FIGURES = ("follow_up", "due_on", *OUTCOME_RECORDED)
+
+
 # --- Network measurement (the plan's "groei sociaal kapitaal") -------------------------
 
 
@@ -664,6 +682,11 @@ class NetworkMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.participant}: {self.get_moment_display()}"
+
+
+# A network measurement's figures, listed once like OUTCOME_FIGURES: anonymisation keeps
+# them and the research export reads them.
+NETWORK_FIGURES = ("moment", "measured_on", "work_contacts", "employer_contacts", "self_rating")
 
 
 class Certificate(models.TextChoices):
@@ -844,3 +867,17 @@ class Training(models.Model):
             errors["certificate_on"] = _("The certificate was obtained before the training began.")
         if errors:
             raise ValidationError(errors)
+
+
+# A training's figures, listed once like OUTCOME_FIGURES: anonymisation keeps them, the
+# research export reads them and the training form edits them (with the course's name and
+# provider, free text that neither keeps).
+TRAINING_FIGURES = (
+    "kind",
+    "start_date",
+    "end_date",
+    "hours",
+    "result",
+    "certificate",
+    "certificate_on",
+)

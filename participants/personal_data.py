@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.privacy_declarations import Holds
 
+from .models import NETWORK_FIGURES, OUTCOME_FIGURES, TRAINING_FIGURES
+
 
 def number_sign(participant):
     """The anonymised last name: "#" and the participant number."""
@@ -116,21 +118,7 @@ DECLARATIONS = [
         label=_("Follow-ups"),
         order_by=("due_on", "pk"),
         select_related=("cohort", "recorded_by"),
-        keep=(
-            "id",
-            "participant",
-            "cohort",
-            "follow_up",
-            "due_on",
-            "measured_on",
-            "employment",
-            "hours_per_week",
-            "contract",
-            "benefit_status",
-            "benefit_end_reason",
-            "source",
-            "recorded_by",
-        ),
+        keep=("id", "participant", "cohort", *OUTCOME_FIGURES, "recorded_by"),
         timeline="outcome",
     ),
     Holds(
@@ -141,16 +129,7 @@ DECLARATIONS = [
         order_by=("moment", "pk"),
         select_related=("recorded_by",),
         # Counts and a rating on a fixed scale: figures the evaluation compares over time.
-        keep=(
-            "id",
-            "participant",
-            "moment",
-            "measured_on",
-            "work_contacts",
-            "employer_contacts",
-            "self_rating",
-            "recorded_by",
-        ),
+        keep=("id", "participant", *NETWORK_FIGURES, "recorded_by"),
     ),
     Holds(
         "participants.Training",
@@ -162,19 +141,7 @@ DECLARATIONS = [
         # The course's name and provider can say where the person worked or learned; the
         # kind, dates, hours, result and certificate are what the evaluation counts.
         blank={"name": "", "provider": ""},
-        keep=(
-            "id",
-            "participant",
-            "kind",
-            "start_date",
-            "end_date",
-            "hours",
-            "result",
-            "certificate",
-            "certificate_on",
-            "recorded_by",
-            "created_at",
-        ),
+        keep=("id", "participant", *TRAINING_FIGURES, "recorded_by", "created_at"),
         timeline="training",
     ),
     Holds(

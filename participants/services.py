@@ -19,6 +19,7 @@ from vakwerk.roles import Role
 
 from .models import (
     STATUS_TRANSITIONS,
+    TRAINING_FIGURES,
     Attendance,
     Certificate,
     Cohort,
@@ -436,17 +437,7 @@ def record_network_measurement(user, participant, *, moment, **fields):
 
 # --- Training (the plan's "vakopleiding") -----------------------------------------------
 
-TRAINING_FIELDS = (
-    "name",
-    "provider",
-    "kind",
-    "start_date",
-    "end_date",
-    "hours",
-    "result",
-    "certificate",
-    "certificate_on",
-)
+TRAINING_FIELDS = ("name", "provider", *TRAINING_FIGURES)
 
 
 def _require_training_writer(user, participant):

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .exports import QUASI_IDENTIFIERS
+from .column_privacy import QUASI_IDENTIFIERS
 from .models import ResearchExport, ResearchProject
 
 

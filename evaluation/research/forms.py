@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.fields import PlausibleInput
 
-from . import exports
+from . import catalogue
 from .models import ExportFormat
 
 
@@ -12,9 +12,9 @@ class ResearchExportForm(PlausibleInput, forms.Form):
 
     tables = forms.MultipleChoiceField(
         label=_("Tables"),
-        choices=exports.table_choices,
+        choices=catalogue.table_choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=list(exports.TABLES),
+        initial=list(catalogue.TABLES),
     )
     format = forms.ChoiceField(
         label=_("Format"),

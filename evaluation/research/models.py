@@ -56,8 +56,9 @@ class ResearchProject(models.Model):
     export_retention_days = models.PositiveSmallIntegerField(
         _("export files are kept (days)"), default=14
     )
-    # Disclosure control (evaluation/research/exports.py, `measure`): every export generalises the
-    # quasi-identifiers until each combination is shared by at least this many people.
+    # Disclosure control (evaluation/research/disclosure.py, `measure`): every export
+    # generalises the quasi-identifiers until each combination is shared by at least this
+    # many people.
     k_threshold = models.PositiveSmallIntegerField(
         _("smallest group in an export (k)"),
         default=5,
@@ -67,8 +68,8 @@ class ResearchProject(models.Model):
             "many participants. 5 unless the agreement says otherwise."
         ),
     )
-    # Quasi-identifiers (research.QUASI_IDENTIFIERS names) the agreement allows in full
-    # detail; they are never generalised, others give way instead.
+    # Quasi-identifiers (names in research.column_privacy.QUASI_IDENTIFIERS) the agreement
+    # allows in full detail; they are never generalised, others give way instead.
     detail_allowed = models.JSONField(
         _("quasi-identifiers in full detail (per the agreement)"), default=list, blank=True
     )
@@ -126,7 +127,8 @@ class ResearchExport(BackgroundJob):
     file_name = models.CharField(max_length=200, blank=True)
     # The kind of exception only, for the admin; its message and traceback go to the log.
     error = models.TextField(_("error"), blank=True)
-    # The disclosure report the file was written under (research.DisclosureReport.summary).
+    # The disclosure report the file was written under (DisclosureReport.summary in
+    # research/disclosure.py).
     k_anonymity = models.PositiveIntegerField(_("smallest group (k)"), null=True, blank=True)
     unique_participants = models.PositiveIntegerField(_("unique"), null=True, blank=True)
     suppressed_participants = models.PositiveIntegerField(_("left out"), null=True, blank=True)

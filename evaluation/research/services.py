@@ -1,6 +1,6 @@
 """Requesting, running, downloading and expiring research exports. The rules of what an
-export contains live in evaluation/research/exports.py; this module decides who may do what and
-keeps the ResearchExport row, the file and the audit trail in step."""
+export contains live in the other modules of evaluation/research/ (see its __init__); this module
+decides who may do what and keeps the ResearchExport row, the file and the audit trail in step."""
 
 import datetime
 import logging
@@ -18,7 +18,8 @@ from vakwerk.audit import AuditAction
 from vakwerk.models import FailureReason, JobStatus
 from vakwerk.roles import Role
 
-from . import exports
+from . import writers
+from .catalogue import selected_tables
 from .models import ExportFormat, ResearchExport
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def request_export(user, project, tables, format):
             % {"date": project.valid_until},
             code="project_ended",
         )
-    names = [table.name for table in exports.selected_tables(tables)]
+    names = [table.name for table in selected_tables(tables)]
     if not names or len(names) != len(set(tables)):
         raise ValidationError(_("Choose one or more of the listed tables."), code="tables")
     if format not in ExportFormat.values:
@@ -110,8 +111,8 @@ def run_export(export_id):
             # A scratch file first: no table is held in memory (except for SPSS/Stata), and
             # the private storage only ever sees the complete file.
             with tempfile.TemporaryFile(prefix="research-export-") as scratch:
-                counts = exports.write_export(project, export.tables, export.format, scratch)
-                digest = exports.sha256_of(scratch)
+                counts = writers.write_export(project, export.tables, export.format, scratch)
+                digest = writers.sha256_of(scratch)
                 return _finish(export_id, attempt, scratch, counts, digest)
     except Exception as error:
         # The message may quote data from the database: the log has it, the row has only
@@ -143,7 +144,7 @@ def _finish(export_id, attempt, scratch, counts, digest):
         project = export.project
         scratch.seek(0)
         stored = jobs.store_atomically(
-            storage, exports.storage_name(export), File(scratch, name="export")
+            storage, writers.storage_name(export), File(scratch, name="export")
         )
         now = timezone.now()
         export.status = JobStatus.DONE

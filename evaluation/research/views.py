@@ -16,10 +16,12 @@ from vakwerk.models import JobStatus
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import exports as export_rules
 from . import services
+from .catalogue import TABLES
+from .disclosure import disclosure_report
 from .forms import ResearchExportForm
 from .models import ExportFormat, ResearchExport, ResearchProject
+from .writers import download_name
 
 VIEWERS = (Role.RESEARCHER, Role.MANAGER)
 
@@ -61,7 +63,7 @@ def research_project_detail(request, pk):
     exports = _exports(request, project)
     context = _context(
         request, project, exports=exports[:5], more_exports=len(exports) > 5,
-        tables=export_rules.TABLES.values(),
+        tables=TABLES.values(),
     )  # fmt: skip
     return render(request, "evaluation/research_project_detail.html", context)
 
@@ -84,7 +86,7 @@ def research_export_new(request, pk):
         messages.error(request, _("This research project has ended; no new exports can be made."))
         return redirect("evaluation:research_project_detail", project.pk)
     form = ResearchExportForm(request.POST or None)
-    chosen = [name for name in request.POST.getlist("tables") if name in export_rules.TABLES]
+    chosen = [name for name in request.POST.getlist("tables") if name in TABLES]
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
             export = services.request_export(
@@ -102,7 +104,7 @@ def research_export_new(request, pk):
                     request, _("The export has been requested. Reload this page to see it.")
                 )
             return redirect("evaluation:research_export_list", project.pk)
-    report = export_rules.disclosure_report(project, chosen or list(export_rules.TABLES))
+    report = disclosure_report(project, chosen or list(TABLES))
     return render(
         request,
         "evaluation/research_export_new.html",
@@ -143,7 +145,7 @@ def research_export_download(request, export_pk):
     return FileResponse(
         stored,
         as_attachment=True,
-        filename=export_rules.download_name(export),
+        filename=download_name(export),
         content_type=content_type,
     )
 

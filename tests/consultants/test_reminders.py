@@ -288,6 +288,8 @@ def read_feed(path, status=200):
     if status != 200:
         return None
     assert response["Content-Type"].startswith("text/calendar")
+    # Shown to the calendar client, not saved as a download.
+    assert response["Content-Disposition"] == 'inline; filename="vakwerk.ics"'
     return response.content
 
 

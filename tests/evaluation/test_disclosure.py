@@ -29,8 +29,19 @@ from evaluation.questionnaires.models import (
     Response,
     Wave,
 )
-from evaluation.research import exports as research
+from evaluation.research.catalogue import TABLES
+from evaluation.research.column_privacy import (
+    PROGRAMME_DAY,
+    QUASI_IDENTIFIERS,
+    Declared,
+    QuasiIdentifier,
+)
+from evaluation.research.columns import DATE, INTEGER
+from evaluation.research.disclosure import _RAW_VALUE, GIVES_WAY_FIRST, disclosure_report
 from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
+from evaluation.research.pseudonyms import keys_for
+from evaluation.research.tables import PARTICIPANTS
+from evaluation.research.writers import write_export
 from participants.models import CohortMeeting, Enrolment, Intake, OutcomeMeasurement, Participant
 from tests.evaluation.test_research_exports import export_of, read_back
 from tests.participants.factories import CohortFactory, ParticipantFactory
@@ -40,7 +51,7 @@ from vakwerk.roles import Role
 pytestmark = pytest.mark.django_db
 
 FORMATS = [ExportFormat.CSV, ExportFormat.XLSX, ExportFormat.SPSS, ExportFormat.STATA]
-ALL_TABLES = list(research.TABLES)
+ALL_TABLES = list(TABLES)
 # What an outsider can know, as the participants table names it: written out here rather
 # than read from the spec, so that the recount does not trust the code it checks.
 QUASI_COLUMNS = (
@@ -87,34 +98,34 @@ def test_every_column_of_every_table_declares_what_it_is_for_disclosure_control(
     """Fails for any new table or column without a declaration, so a new research table
     cannot slip a quasi-identifier past the measurement."""
     undeclared, unknown = [], []
-    for table in research.TABLES.values():
+    for table in TABLES.values():
         for column in table.columns:
             privacy = column.privacy
-            if not isinstance(privacy, research.Declared | research.QuasiIdentifier):
+            if not isinstance(privacy, Declared | QuasiIdentifier):
                 undeclared.append(f"{table.name}.{column.name}")
                 continue
             qi = column.quasi_identifier
             # A quasi-identifier is measured on the participants' rows: it must have a
             # raw value there, or k would be measured without it.
-            if qi and qi.name not in research._RAW_VALUE:
+            if qi and qi.name not in _RAW_VALUE:
                 unknown.append(f"{table.name}.{column.name}")
             # No calendar date leaves except as a generalised quasi-identifier.
-            if column.type == research.DATE:
+            if column.type == DATE:
                 assert qi, f"{table.name}.{column.name} exports a calendar date"
-            if privacy == research.PROGRAMME_DAY:
-                assert column.type == research.INTEGER, column.name
-    assert not undeclared, f"declare these columns (research.Declared or quasi(...)): {undeclared}"
+            if privacy == PROGRAMME_DAY:
+                assert column.type == INTEGER, column.name
+    assert not undeclared, f"declare these columns (Declared or quasi(...)): {undeclared}"
     assert not unknown, unknown
     # Every hierarchy ends where it may: the last level either hides the value or there is
     # nothing to climb (only suppression protects it), and each level is described.
-    for qi in research.QUASI_IDENTIFIERS.values():
+    for qi in QUASI_IDENTIFIERS.values():
         assert all(description for description, _fn in qi.levels), qi.name
-        assert qi.name in research.GIVES_WAY_FIRST, qi.name
+        assert qi.name in GIVES_WAY_FIRST, qi.name
     expected = {
         "birth_year", "postcode", "benefit_type", "monthly_benefit", "target_group",
         "cohort", "programme", "enrolled", "benefit_months", "cohort_joined",
     }  # fmt: skip
-    assert set(research.QUASI_IDENTIFIERS) == expected
+    assert set(QUASI_IDENTIFIERS) == expected
 
 
 # --- Generated data: a crowd in which nearly everyone is unique ----------------------------
@@ -232,7 +243,7 @@ def test_every_format_reaches_the_projects_threshold_recounted_from_the_file(
     fmt, crowd, tmp_path, django_capture_on_commit_callbacks
 ):
     assert crowd.project.k_threshold == 5  # the default
-    before = research.disclosure_report(crowd.project, ALL_TABLES)
+    before = disclosure_report(crowd.project, ALL_TABLES)
     export = export_of(crowd.researcher, crowd.project, fmt, django_capture_on_commit_callbacks)
     contents = read_back(export, tmp_path)
     rows = contents.tables["participants"]
@@ -260,7 +271,7 @@ def test_every_format_reaches_the_projects_threshold_recounted_from_the_file(
 
     # A participant left out is left out of every table, and a quasi-identifier that
     # another table repeats is generalised the same way there.
-    keys = research.keys_for(crowd.project)
+    keys = keys_for(crowd.project)
     exported = {row["pseudonym"] for row in rows}
     everyone = {keys.pseudonym(p.pk) for p in consenting(crowd)}
     for table, table_rows in contents.tables.items():
@@ -273,16 +284,16 @@ def test_every_format_reaches_the_projects_threshold_recounted_from_the_file(
 
 def test_the_threshold_and_the_detail_the_agreement_allows_are_the_projects(crowd):
     project = crowd.project
-    five = research.disclosure_report(project, ["participants"])
+    five = disclosure_report(project, ["participants"])
     project.k_threshold = 3
-    three = research.disclosure_report(project, ["participants"])
+    three = disclosure_report(project, ["participants"])
     assert three.k >= 3 and five.k >= 5
     # A lower threshold needs less generalisation.
     assert sum(three.levels.values()) < sum(five.levels.values())
 
     project.k_threshold = 5
     project.detail_allowed = ["birth_year"]
-    detailed = research.disclosure_report(project, ["participants"])
+    detailed = disclosure_report(project, ["participants"])
     assert detailed.levels["birth_year"] == 0
     assert detailed.k is None or detailed.k >= 5
     assert detailed.pinned == ("birth_year",)
@@ -292,13 +303,11 @@ def test_the_threshold_and_the_detail_the_agreement_allows_are_the_projects(crow
 
 
 def test_tables_without_quasi_identifiers_need_no_generalisation(crowd):
-    report = research.disclosure_report(crowd.project, ["ladder_rungs", "coaching_sessions"])
+    report = disclosure_report(crowd.project, ["ladder_rungs", "coaching_sessions"])
     assert report.levels == {}
     assert report.k == len(consenting(crowd)) and report.suppressed == 0
     # Outcome measurements carry the group, which is measured then.
-    assert set(research.disclosure_report(crowd.project, ["outcome_measurements"]).levels) == {
-        "cohort"
-    }
+    assert set(disclosure_report(crowd.project, ["outcome_measurements"]).levels) == {"cohort"}
 
 
 # --- 4. The date rule: no shared real date gives a participant's offset away -----------------
@@ -313,12 +322,12 @@ def test_no_shared_real_date_recovers_a_participants_offset(crowd, tmp_path):
     crowd.project.k_threshold = 1  # the attack gets every detail there is
     crowd.project.save()
     buffer = io.BytesIO()
-    research.write_export(crowd.project, ALL_TABLES, ExportFormat.CSV, buffer)
+    write_export(crowd.project, ALL_TABLES, ExportFormat.CSV, buffer)
     tables = {}
     with zipfile.ZipFile(buffer) as archive:
         for name in ALL_TABLES:
             tables[name] = list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode())))
-    keys = research.keys_for(crowd.project)
+    keys = keys_for(crowd.project)
     person_of = {keys.pseudonym(p.pk): p for p in consenting(crowd)}
     meeting_of = {cohort.pk: meeting.held_on for cohort, meeting in crowd.meetings}
     due_of = {c.pk: c.end_date + datetime.timedelta(days=91) for c in crowd.cohorts}
@@ -385,9 +394,9 @@ def _group_of(person):
 def test_a_registration_date_is_never_exported_to_the_day(crowd):
     """The old export let `cohort` + the shifted 'in the group since' give the offset: the
     date of joining is now weeks before the start, generalised like any quasi-identifier."""
-    names = {c.name for t in research.TABLES.values() for c in t.columns}
+    names = {c.name for t in TABLES.values() for c in t.columns}
     assert not names & {"enrolled_on", "cohort_enrolled_on", "benefit_start", "birth_date"}
-    column = next(c for c in research.PARTICIPANTS.columns if c.name == "cohort_joined_weeks")
+    column = next(c for c in PARTICIPANTS.columns if c.name == "cohort_joined_weeks")
     assert column.quasi_identifier.name == "cohort_joined"
 
 
@@ -423,7 +432,7 @@ def test_the_zwolle_demo_export_reaches_k_5_with_default_settings(tmp_path, demo
     ).count()
     for fmt in FORMATS:
         buffer = io.BytesIO()
-        counts = research.write_export(project, ALL_TABLES, fmt, buffer)
+        counts = write_export(project, ALL_TABLES, fmt, buffer)
         rows = participants_of(buffer.getvalue(), fmt, tmp_path)
         k, uniques = recount(rows)
         assert k >= 5 and uniques == 0, fmt
@@ -445,7 +454,7 @@ def test_the_builder_shows_the_report_before_anything_is_requested(
 ):
     client.force_login(crowd.researcher)
     url = reverse("evaluation:research_export_new", args=[crowd.project.pk])
-    report = research.disclosure_report(crowd.project, ALL_TABLES)
+    report = disclosure_report(crowd.project, ALL_TABLES)
     with django_assert_max_num_queries(12):
         page = client.get(url).content.decode()
     assert 'id="disclosure-report"' in page

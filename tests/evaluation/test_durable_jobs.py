@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from evaluation.reports import services as reports
 from evaluation.reports.models import Report, ReportKind
-from evaluation.research import exports as research
 from evaluation.research import services as research_services
+from evaluation.research.catalogue import TABLES
 from evaluation.research.models import ResearchExport, ResearchProject
 from tests.conftest import forget_celery_connections
 from tests.vakwerk.factories import ProgrammeFactory
@@ -36,7 +36,7 @@ from vakwerk.models import AuditAction, AuditEntry, FailureReason, JobStatus
 from vakwerk.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_TABLES = list(research.TABLES)
+ALL_TABLES = list(TABLES)
 
 
 @pytest.fixture

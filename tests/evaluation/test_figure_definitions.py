@@ -375,11 +375,12 @@ def test_the_research_codebook_defines_off_benefit_as_the_dashboard_does():
 
     from django.utils import translation
 
-    from evaluation.research import exports as research
+    from evaluation.research.codebook import readme_text
     from evaluation.research.models import ExportFormat
+    from evaluation.research.tables import OUTCOMES
     from participants.models import OUTFLOW_TO_WORK_REASONS, BenefitEndReason
 
-    column = next(c for c in research.OUTCOMES.columns if c.name == "outflow_to_work")
+    column = next(c for c in OUTCOMES.columns if c.name == "outflow_to_work")
     with translation.override("nl"):
         counted = {str(BenefitEndReason(reason).label).lower() for reason in
                    OUTFLOW_TO_WORK_REASONS}  # fmt: skip
@@ -388,7 +389,7 @@ def test_the_research_codebook_defines_off_benefit_as_the_dashboard_does():
         assert reason in column.label
     project = SimpleNamespace(name="P", institution="I", agreement_reference="A",
                               export_retention_days=30)  # fmt: skip
-    text = research.readme_text(project, [], ExportFormat.CSV, {})
+    text = readme_text(project, [], ExportFormat.CSV, {})
     assert "Uit de uitkering na 6 maanden (outflow_to_work)" in text
     assert "verhuizing of een werkende partner telt niet" in text
     assert "niet 0%" in text

@@ -24,9 +24,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evaluation.research import exports as research
 from evaluation.research import services as research_services
+from evaluation.research.disclosure import COMPARISON_LABEL
 from evaluation.research.models import ExportFormat, ResearchProject
+from evaluation.research.pseudonyms import keys_for
+from evaluation.research.writers import write_export
 from participants.models import Participant
 from participants.register.models import RegisterPerson, bsn_hash
 from tests.participants.register.test_net_effect import AS_OF, ENROLLED_ON, generate, load
@@ -70,7 +72,7 @@ def project_of(municipality, k=1, programmes=None, researcher=None):
 def export(project, tables=("comparison_group", "participants")):
     buffer = io.BytesIO()
     with time_machine.travel(PINNED, tick=False):
-        counts = research.write_export(project, list(tables), ExportFormat.CSV, buffer)
+        counts = write_export(project, list(tables), ExportFormat.CSV, buffer)
     archive = zipfile.ZipFile(buffer)
     members = {name: archive.read(name) for name in archive.namelist()}
     tables = {
@@ -173,7 +175,7 @@ def test_pseudonyms_differ_per_project_and_never_equal_a_participants(register):
     # Someone who is both a participant and in the register keeps two unlinkable codes.
     participant = Participant.objects.filter(municipality=municipality).first()
     person = RegisterPerson.objects.get(participant=participant)
-    keys = research.keys_for(ResearchProject.objects.first())
+    keys = keys_for(ResearchProject.objects.first())
     assert keys.register_person(person.pk) != keys.pseudonym(participant.pk)
     # Separate namespaces: equal numbers in both tables still give different codes.
     assert all(keys.register_person(pk) != keys.pseudonym(pk) for pk in range(1, 500))
@@ -203,7 +205,7 @@ def test_combinations_of_fewer_than_k_people_are_left_out_and_counted(register):
     assert counts.report.comparison_suppressed_people == left_out
     assert (
         f"weggelaten: {left_out} rijen"
-        in counts.report.summary()["generalisation"][research.COMPARISON_LABEL]
+        in counts.report.summary()["generalisation"][COMPARISON_LABEL]
     )
     readme = members["README.txt"].decode()
     assert f"zijn weggelaten: {left_out} rijen van {left_out} personen" in readme
@@ -249,7 +251,7 @@ def test_the_request_flow_writes_the_table(register, django_capture_on_commit_ca
         made = research_services.request_export(researcher, project, ["comparison_group"], "csv")
     made.refresh_from_db()
     assert made.rows > 300, made.error
-    assert "in de export:" in made.generalisation[research.COMPARISON_LABEL]
+    assert "in de export:" in made.generalisation[COMPARISON_LABEL]
 
 
 @pytest.mark.parametrize("fmt", [ExportFormat.XLSX, ExportFormat.SPSS, ExportFormat.STATA])
@@ -259,7 +261,7 @@ def test_every_format_holds_the_same_rows(register, fmt, tmp_path):
     csv_counts, csv_tables, _m = export(project, tables=("comparison_group",))
     buffer = io.BytesIO()
     with time_machine.travel(PINNED, tick=False):
-        counts = research.write_export(project, ["comparison_group"], fmt, buffer)
+        counts = write_export(project, ["comparison_group"], fmt, buffer)
     assert counts["comparison_group"] == csv_counts["comparison_group"] > 300
     if fmt == ExportFormat.XLSX:
         return

@@ -20,7 +20,7 @@ from django.core.files.storage import storages
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from consultants.models import CoachingSession
+from consultants.models import CoachingSession, Theme
 from employers.models import EmployerContact, Match, MatchStage, Placement
 from evaluation.questionnaires.models import (
     Answer,
@@ -32,10 +32,19 @@ from evaluation.questionnaires.models import (
     Response,
     Wave,
 )
-from evaluation.research import exports as research
 from evaluation.research import services as research_services
 from evaluation.research.admin import ResearchProjectForm
+from evaluation.research.catalogue import TABLES
+from evaluation.research.cells import ExportContext, prepare
 from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
+from evaluation.research.pseudonyms import Keys, keys_for
+from evaluation.research.tables import (
+    COACHING_SESSIONS,
+    _programme_choices,
+    _session_copy,
+    consenting_participants,
+)
+from evaluation.research.writers import _copy_csv, _python_csv, extension
 from participants import privacy
 from participants.models import Enrolment, Intake, LadderRung, OutcomeMeasurement
 from tests.employers.factories import EmployerFactory, OpportunityFactory
@@ -48,7 +57,7 @@ from vakwerk.roles import Role
 pytestmark = pytest.mark.django_db
 
 FORMATS = [ExportFormat.CSV, ExportFormat.XLSX, ExportFormat.SPSS, ExportFormat.STATA]
-ALL_TABLES = list(research.TABLES)
+ALL_TABLES = list(TABLES)
 # Column names that would betray an identifying or free-text field.
 FORBIDDEN_COLUMNS = {"postcode", "text", "address", "bsn", "birth_date", "notes", "handover"}
 FORBIDDEN_PARTS = ("name", "bsn", "note", "address", "email", "phone", "handover", "agreed")
@@ -394,7 +403,7 @@ def rows_of(contents, table, pseudonym):
 def test_export_follows_the_rules(fmt, world, tmp_path, django_capture_on_commit_callbacks):
     export = export_of(world.researcher, world.project, fmt, django_capture_on_commit_callbacks)
     contents = read_back(export, tmp_path)
-    keys = research.keys_for(world.project)
+    keys = keys_for(world.project)
     alice, bob = keys.pseudonym(world.alice.pk), keys.pseudonym(world.bob.pk)
 
     assert set(contents.tables) == set(ALL_TABLES)
@@ -445,7 +454,7 @@ def test_export_follows_the_rules(fmt, world, tmp_path, django_capture_on_commit
     listed = {(row["tabel"], row["variabele"]) for row in contents.codebook}
     present = {(table, name) for table, names in contents.columns.items() for name in names}
     assert listed == present
-    spec = {(t.name, c.name): c for t in research.TABLES.values() for c in t.columns}
+    spec = {(t.name, c.name): c for t in TABLES.values() for c in t.columns}
     assert all(
         row["label"] == spec[(row["tabel"], row["variabele"])].label for row in contents.codebook
     )
@@ -477,7 +486,7 @@ def test_export_follows_the_rules(fmt, world, tmp_path, django_capture_on_commit
     assert export.rows == sum(len(rows) for rows in contents.tables.values())
     assert export.sha256 == hashlib.sha256(stored_bytes(export)).hexdigest()
     assert not AuditEntry.objects.filter(participant_id__isnull=False, action="export").exists()
-    assert export.file_name == f"research/{world.project.pk}/{export.pk}.{research.extension(fmt)}"
+    assert export.file_name == f"research/{world.project.pk}/{export.pk}.{extension(fmt)}"
     assert export.expires_at == export.finished_at + datetime.timedelta(days=14)
 
 
@@ -496,8 +505,8 @@ def test_pseudonyms_are_stable_within_a_project_and_differ_across_projects(
     assert pseudonyms(first) == pseudonyms(second)
     assert len(pseudonyms(first)) == 2
     assert not set(pseudonyms(first)) & set(pseudonyms(other))
-    alice = research.Keys(world.project.secret).pseudonym(world.alice.pk)
-    assert research.Keys(world.other_project.secret).pseudonym(world.alice.pk) != alice
+    alice = Keys(world.project.secret).pseudonym(world.alice.pk)
+    assert Keys(world.other_project.secret).pseudonym(world.alice.pk) != alice
     assert len(alice) == 16
 
 
@@ -505,7 +514,7 @@ def test_an_anonymised_participant_keeps_pseudonym_and_figures(
     world, tmp_path, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    keys = research.keys_for(world.project)
+    keys = keys_for(world.project)
     alice = keys.pseudonym(world.alice.pk)
     before = read_back(export_of(world.researcher, world.project, "csv", capture), tmp_path)
     assert privacy.anonymise(world.alice, timezone.now())
@@ -720,7 +729,7 @@ def test_an_export_runs_through_a_real_worker_and_can_be_downloaded(
 
 
 def test_the_table_specs_fit_spss_and_stata():
-    for table in research.TABLES.values():
+    for table in TABLES.values():
         names = [column.name for column in table.columns]
         assert len(names) == len(set(names)), table.name
         for column in table.columns:
@@ -730,14 +739,12 @@ def test_the_table_specs_fit_spss_and_stata():
 
 def _python_session_csv(project):
     """The coaching sessions CSV as the generic per-cell writer makes it."""
-    prepared = research.prepare(research.COACHING_SESSIONS, project, ExportFormat.CSV)
+    prepared = prepare(COACHING_SESSIONS, project, ExportFormat.CSV)
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow([p.column.name for p in prepared])
-    context = research.ExportContext(project, [research.COACHING_SESSIONS])
-    count = research._python_csv(
-        research.COACHING_SESSIONS, context, ExportFormat.CSV, prepared, writer
-    )
+    context = ExportContext(project, [COACHING_SESSIONS])
+    count = _python_csv(COACHING_SESSIONS, context, ExportFormat.CSV, prepared, writer)
     return count, text.getvalue().encode()
 
 
@@ -763,11 +770,11 @@ def test_the_copy_path_writes_exactly_what_the_python_path_writes(world):
     expected_count, expected = _python_session_csv(world.project)
     member = io.BytesIO()
     header = b"pseudonym,held_day,minutes,kind,group_meeting," + b",".join(
-        f"theme_{theme.value}".encode() for theme in research.Theme
+        f"theme_{theme.value}".encode() for theme in Theme
     )
     member.write(header + b"\r\n")
-    context = research.ExportContext(world.project, [research.COACHING_SESSIONS])
-    count = research._copy_csv(research._session_copy(world.project, context), member)
+    context = ExportContext(world.project, [COACHING_SESSIONS])
+    count = _copy_csv(_session_copy(world.project, context), member)
     assert count == expected_count >= 5
     assert member.getvalue() == expected
     assert expected.count(b"\r\n") == count + 1
@@ -778,10 +785,10 @@ def test_a_programme_of_another_municipality_attached_by_mistake_exports_nothing
 ):
     foreign = ProgrammeFactory(municipality=other_municipality, name="VAK Elders")
     ParticipantFactory(municipality=other_municipality, programme=foreign, consent_research=True)
-    before = list(research.consenting_participants(world.project))
+    before = list(consenting_participants(world.project))
     world.project.programmes.add(foreign)
-    assert list(research.consenting_participants(world.project)) == before
-    assert "VAK Elders" not in dict(research._programme_choices(world.project)).values()
+    assert list(consenting_participants(world.project)) == before
+    assert "VAK Elders" not in dict(_programme_choices(world.project)).values()
     assert foreign not in world.project.own_programmes()
     # The admin form refuses the mix in the first place.
     form = ResearchProjectForm(

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from evaluation.dashboards import selectors as evaluation_selectors
-from evaluation.research import exports as research
+from evaluation.research.catalogue import table_choices
 from evaluation.research.models import ResearchProject
+from evaluation.research.pseudonyms import keys_for
+from evaluation.research.writers import write_export
 from participants import selectors, services
 from participants.models import (
     FollowUp,
@@ -471,14 +473,14 @@ def test_the_research_export_holds_the_pseudonymised_table(consultant, municipal
         k_threshold=1,  # one person: disclosure control has its own tests (test_disclosure)
     )
     project.programmes.add(programme)
-    assert "network_measurements" in dict(research.table_choices())
+    assert "network_measurements" in dict(table_choices())
     buffer = io.BytesIO()
-    counts = research.write_export(project, ["network_measurements"], "csv", buffer)
+    counts = write_export(project, ["network_measurements"], "csv", buffer)
     assert counts == {"network_measurements": 2}
     with zipfile.ZipFile(buffer) as archive:
         lines = archive.read("network_measurements.csv").decode().splitlines()
         codebook = archive.read("codebook.csv").decode()
-    keys = research.keys_for(project)
+    keys = keys_for(project)
     # Days since the participant's day 0 (no group: the programme's start).
     day = (FOLLOW_UP_DAY - programme.start_date).days
     assert lines[0] == "pseudonym,moment,measured_day,work_contacts,employer_contacts,self_rating"

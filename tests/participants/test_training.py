@@ -20,8 +20,9 @@ from django.utils import translation
 from employers import selectors as matching
 from employers.models import Match, MatchStage, OpportunityStatus
 from evaluation.dashboards import selectors as evaluation_selectors
-from evaluation.research import exports as research
+from evaluation.research.catalogue import table_choices
 from evaluation.research.models import ResearchProject
+from evaluation.research.writers import write_export
 from participants import selectors, services
 from participants.models import Certificate, Status, Training, TrainingKind, TrainingResult
 from tests.employers.factories import OpportunityFactory
@@ -531,9 +532,9 @@ def test_the_research_export_holds_the_training_table_without_free_text(
         secret="y" * 40,
     )
     project.programmes.add(programme)
-    assert "trainings" in dict(research.table_choices())
+    assert "trainings" in dict(table_choices())
     buffer = io.BytesIO()
-    counts = research.write_export(project, ["trainings"], "csv", buffer)
+    counts = write_export(project, ["trainings"], "csv", buffer)
     assert counts == {"trainings": 6}
     with zipfile.ZipFile(buffer) as archive:
         content = archive.read("trainings.csv").decode()

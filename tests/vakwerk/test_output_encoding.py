@@ -24,8 +24,8 @@ from evaluation.questionnaires.models import (
     Response,
     Wave,
 )
-from evaluation.research import exports as research
 from evaluation.research.models import ExportFormat, ResearchProject
+from evaluation.research.writers import write_export
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.spreadsheets import neutralise
@@ -141,7 +141,7 @@ def hostile_answers(municipality, make_user):
 
 def _export(project, fmt):
     buffer = io.BytesIO()
-    research.write_export(project, ["questionnaire_answers"], fmt, buffer)
+    write_export(project, ["questionnaire_answers"], fmt, buffer)
     return buffer.getvalue()
 
 

@@ -7,8 +7,8 @@ deleted by the nightly task) the next run makes a new one."""
 
 from django.core.files.storage import storages
 
-from evaluation.research import exports as research
 from evaluation.research import services as research_services
+from evaluation.research.catalogue import TABLES
 from evaluation.research.models import ExportFormat, ResearchExport, ResearchProject
 from vakwerk.models import JobStatus
 from vakwerk.roles import Role
@@ -37,7 +37,7 @@ def seed(spec, users):
             return export
     export = ResearchExport.objects.create(
         project=project,
-        tables=list(research.TABLES),
+        tables=list(TABLES),
         format=ExportFormat.SPSS,
         requested_by=researcher,
     )

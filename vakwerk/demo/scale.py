@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from funding.models import Fund, SocialImpactBond
-from participants.models import target_group_for
+from participants.models import OUTCOME_FIGURES, OutcomeMeasurement, target_group_for
 from participants.register.models import bsn_hash
 from vakwerk.bsn import bsn_from_number
 from vakwerk.models import Municipality, Programme
@@ -613,37 +613,30 @@ def _outcomes(load, rng, members, cohorts, cohort_ids, today):
                 else:
                     values, measured_on, recorded_by = ("", None, "", "", "", ""), None, None
                 employment, hours, contract, benefit, reason, source = values
+                # By name, in the order of the one list of a follow-up's figures: a figure
+                # added there and not here fails loudly (KeyError) instead of shifting columns.
+                figures = {
+                    "follow_up": months,
+                    "due_on": due,
+                    "measured_on": measured_on,
+                    "employment": employment,
+                    "hours_per_week": hours,
+                    "contract": contract,
+                    "benefit_status": benefit,
+                    "benefit_end_reason": reason,
+                    "source": source,
+                }
                 yield (
                     person.id,
                     cohort_ids[person.cohort],
-                    months,
-                    due,
-                    measured_on,
-                    employment,
-                    hours,
-                    contract,
-                    benefit,
-                    reason,
-                    source,
+                    *(figures[name] for name in OUTCOME_FIGURES),
                     recorded_by,
                 )
 
+    columns = [OutcomeMeasurement._meta.get_field(name).column for name in OUTCOME_FIGURES]
     load.copy(
         "participants_outcomemeasurement",
-        (
-            "participant_id",
-            "cohort_id",
-            "follow_up",
-            "due_on",
-            "measured_on",
-            "employment",
-            "hours_per_week",
-            "contract",
-            "benefit_status",
-            "benefit_end_reason",
-            "source",
-            "recorded_by_id",
-        ),
+        ("participant_id", "cohort_id", *columns, "recorded_by_id"),
         rows(),
     )
 

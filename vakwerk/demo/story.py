@@ -144,40 +144,40 @@ ZWOLLE_GOALS = {
 }
 
 
+def demo_user(email, password, **defaults):
+    """The demo user with this e-mail; a new one gets the demo password, an existing one
+    keeps whatever password it has now."""
+    user, created = User.objects.get_or_create(email=email, defaults=defaults)
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
 def demo_users(spec, password):
     municipality = spec.municipality
     users = {}
     first_employer = Employer.objects.filter(municipality=municipality).order_by("pk").first()
     for role in Role:
-        user, created = User.objects.get_or_create(
-            email=f"{role.value}@{spec.domain}",
-            defaults={
-                "first_name": "Demo",
-                "last_name": str(role.label),
-                "role": role,
-                "municipality": municipality,
-                "employer": first_employer if role == Role.EMPLOYER else None,
-            },
+        users[role] = demo_user(
+            f"{role.value}@{spec.domain}",
+            password,
+            first_name="Demo",
+            last_name=str(role.label),
+            role=role,
+            municipality=municipality,
+            employer=first_employer if role == Role.EMPLOYER else None,
         )
-        if created:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        users[role] = user
     # A few colleagues so that caseloads and team pages look like a real team.
     for number in (2, 3):
-        colleague, created = User.objects.get_or_create(
-            email=f"consultant{number}@{spec.domain}",
-            defaults={
-                "first_name": FIRST_NAMES[number],
-                "last_name": LAST_NAMES[number],
-                "role": Role.CONSULTANT,
-                "municipality": municipality,
-            },
+        users[f"consultant{number}"] = demo_user(
+            f"consultant{number}@{spec.domain}",
+            password,
+            first_name=FIRST_NAMES[number],
+            last_name=LAST_NAMES[number],
+            role=Role.CONSULTANT,
+            municipality=municipality,
         )
-        if created:
-            colleague.set_password(password)
-            colleague.save(update_fields=["password"])
-        users[f"consultant{number}"] = colleague
     return users
 
 
