@@ -3,13 +3,14 @@
 also gets what only a consultant can add by hand: a wage-cost subsidy and jobcoaching for
 four placed participants, running over the months before and after the story's today, so
 that last month's SRG file holds every kind of record on any day the demo is seeded.
-Called by vakwerk.demo; does nothing for a municipality that has hand-added provisions."""
+The monthly job's file of last month is there too. Called by vakwerk.demo; adds nothing
+to a municipality that has hand-added provisions and a delivery."""
 
 import datetime
 from decimal import Decimal
 
 from funding.provisions import services
-from funding.provisions.models import Provision, ProvisionKind, Source
+from funding.provisions.models import Provision, ProvisionKind, Source, SrgDelivery
 from participants.models import Participant, Status
 
 # (percentage of the minimum wage, amount per month)
@@ -19,10 +20,19 @@ WAGE_SUBSIDIES = [(45, Decimal("862.40")), (60, None), (30, Decimal("575.00")), 
 def seed(spec, users):
     municipality = spec.municipality
     services.sync_municipality(municipality)
-    if Provision.objects.filter(municipality=municipality, source=Source.MANUAL).exists():
-        return
     if not spec.domain.startswith("zwolle"):
         return
+    if not Provision.objects.filter(municipality=municipality, source=Source.MANUAL).exists():
+        _hand_added(spec, users)
+    if not SrgDelivery.objects.filter(municipality=municipality).exists():
+        # What the monthly job would have built on the 2nd: last month's file.
+        services.build_delivery(
+            municipality, services.last_month(spec.calendar.today), today=spec.calendar.today
+        )
+
+
+def _hand_added(spec, users):
+    municipality = spec.municipality
     placed = Participant.objects.filter(municipality=municipality, status=Status.PLACED).order_by(
         "last_name", "pk"
     )[: len(WAGE_SUBSIDIES)]
