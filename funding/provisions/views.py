@@ -2,6 +2,7 @@
 Thin: reads in selectors, writes in services."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,14 +45,11 @@ def participant_provisions(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.add_provision(request.user, participant, **form.cleaned_data)
-        except Exception as error:
-            if not hasattr(error, "messages"):
-                raise
+        except ValidationError as error:
             show_service_error(form, error)
         else:
             messages.success(request, _("The provision has been added."))
             return redirect(_page_url(participant))
-    services.ensure_kinds()
     provisions = selectors.provisions_of(request.user, participant)
     audit.record(request.user, AuditAction.VIEW, obj=participant, participant_id=participant.pk,
                  detail="provisions")  # fmt: skip
@@ -84,9 +82,7 @@ def provision_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.change_provision(request.user, provision, **form.cleaned_data)
-        except Exception as error:
-            if not hasattr(error, "messages"):
-                raise
+        except ValidationError as error:
             show_service_error(form, error)
         else:
             messages.success(request, _("The provision has been changed."))
@@ -120,6 +116,7 @@ def delivery_list(request):
 
 @require_POST
 @role_required(Role.ADMIN)
+@idempotent
 def delivery_build(request):
     form = BuildForm(request.POST, today=timezone.localdate())
     if not form.is_valid():

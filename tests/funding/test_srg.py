@@ -20,6 +20,7 @@ from participants.models import Participant
 from tests.funding import srg_validator
 from tests.funding.srg_fixtures import MARCH, recorded_work
 from tests.participants.factories import ParticipantFactory
+from vakwerk.idempotency import new_key
 from vakwerk.models import AuditAction, AuditEntry
 from vakwerk.roles import Role
 
@@ -189,6 +190,17 @@ def test_admin_builds_and_downloads_and_both_are_audited(people, admin, login, c
     visible = [built["Location"], page.content.decode(), caplog.text]
     visible += [entry.detail for entry in AuditEntry.objects.all()]
     assert not [bsn for bsn in bsns for text in visible if bsn in text]
+
+
+def test_a_repeated_build_post_makes_one_file(people, admin, login):
+    client = login(admin)
+    data = {"month": "2026-03", "one_time_key": new_key(admin)}
+    with time_machine.travel(datetime.datetime(2026, 4, 10, 9, 0, tzinfo=datetime.UTC)):
+        first = client.post(reverse("provisions:delivery_build"), data)
+        second = client.post(reverse("provisions:delivery_build"), data)
+    assert first.status_code == second.status_code == 302
+    assert SrgDelivery.objects.count() == 1
+    assert AuditEntry.objects.filter(object_type="srgdelivery").count() == 1
 
 
 def test_the_build_form_refuses_a_month_that_has_not_ended(admin, login):
