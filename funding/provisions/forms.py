@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vakwerk.fields import DateInput, PlausibleInput
 
+from . import spec
 from .models import Provision, ProvisionKind
 
 
@@ -52,4 +53,8 @@ class BuildForm(forms.Form):
         month = self.cleaned_data["month"].replace(day=1)
         if month >= self.today.replace(day=1):
             raise forms.ValidationError(_("Only a month that has ended can be delivered."))
+        if month < spec.FIRST_MONTH:
+            raise forms.ValidationError(
+                _("This guideline applies from January 2021; an earlier month cannot be built.")
+            )
         return month

@@ -40,6 +40,10 @@ A9  Rules applied before delivery (4.1), each a Dutch message per participant: a
     passes the 11-check, a date of birth, a known kind, a start date, an end not before
     the start, a provision in the selection period, the wage-cost subsidy fields as in A8,
     and no two provisions of the same kind for one person that overlap.
+A10 The file is named SRG_<gemeentecode>_<JJJJMM>_v<version>.txt (VAKwerk's naming).
+A11 Any month from the guideline's first report month (January 2021) up to last month
+    can be built again as a correction; the guideline's own limit on how far back CBS
+    takes corrections was not reachable.
 """
 
 import datetime
@@ -47,6 +51,7 @@ from dataclasses import dataclass
 
 GUIDELINE = "Richtlijnen SRG 2021, versie 1.0 (11-01-2021)"
 GUIDELINE_VERSION = "2021"
+FIRST_MONTH = datetime.date(2021, 1, 1)  # "vanaf verslagmaand januari 2021"
 RECORD_LENGTH = 80
 LINE_END = "\r\n"
 ENCODING = "ascii"

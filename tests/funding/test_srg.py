@@ -212,7 +212,11 @@ def test_the_build_form_refuses_a_month_that_has_not_ended(admin, login):
         nonsense = client.post(
             reverse("provisions:delivery_build"), {"month": "maart"}, HTTP_ACCEPT_LANGUAGE="nl"
         )
-    assert current.status_code == nonsense.status_code == 400
+        too_early = client.post(
+            reverse("provisions:delivery_build"), {"month": "2020-12"}, HTTP_ACCEPT_LANGUAGE="nl"
+        )
+    assert current.status_code == nonsense.status_code == too_early.status_code == 400
+    assert "januari 2021" in too_early.content.decode()
     assert "Alleen een afgelopen maand" in current.content.decode()
     assert "jaar en maand" in nonsense.content.decode()
     assert not SrgDelivery.objects.exists()
