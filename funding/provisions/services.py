@@ -125,6 +125,11 @@ def sync_provisions(participant):
     return _sync(Participant.objects.filter(pk=participant.pk))
 
 
+def sync_cohort(cohort):
+    members = Enrolment.objects.filter(cohort=cohort).values("participant_id")
+    return _sync(Participant.objects.filter(pk__in=members))
+
+
 def sync_municipality(municipality):
     return _sync(Participant.objects.filter(municipality=municipality))
 

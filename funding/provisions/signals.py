@@ -6,7 +6,7 @@ rows sit below this one and may not call it."""
 from django.db.models.signals import post_delete, post_save
 
 from employers.models import Placement
-from participants.models import Enrolment, Training
+from participants.models import Cohort, Enrolment, Training
 
 from . import services
 from .models import Source
@@ -33,7 +33,14 @@ def _deleted(sender, instance, **kwargs):
 SOURCES = {Enrolment: Source.ENROLMENT, Placement: Source.PLACEMENT, Training: Source.TRAINING}
 
 
+def _cohort_saved(sender, instance, **kwargs):
+    # A group's dates are its members' trajectory dates.
+    if not kwargs.get("raw") and not kwargs.get("created"):
+        services.sync_cohort(instance)
+
+
 def connect():
+    post_save.connect(_cohort_saved, sender=Cohort, dispatch_uid="provisions-Cohort")
     for model in (Enrolment, Placement, Training):
         post_save.connect(_saved, sender=model, dispatch_uid=f"provisions-{model.__name__}")
         post_delete.connect(

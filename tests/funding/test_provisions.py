@@ -69,6 +69,14 @@ def test_a_changed_training_changes_its_provision_and_a_deleted_one_removes_it(p
     assert not Provision.objects.filter(source=Source.TRAINING).exists()
 
 
+def test_moving_a_groups_dates_moves_its_members_trajectories(people):
+    cohort = Enrolment.objects.get(participant=people[0]).cohort
+    cohort.end_date = datetime.date(2026, 5, 29)
+    cohort.save()
+    ends = Provision.objects.filter(kind__key="trajectory").values_list("end_date", flat=True)
+    assert set(ends) == {datetime.date(2026, 5, 29)}
+
+
 def test_a_placement_on_a_vacancy_is_no_provision(people, municipality):
     from employers.models import Match, MatchStage, OpportunityKind, Placement
     from tests.employers.factories import EmployerFactory, OpportunityFactory
