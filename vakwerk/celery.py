@@ -62,4 +62,10 @@ app.conf.beat_schedule = {
         "task": "evaluation.tasks.make_monthly_reports",
         "schedule": crontab(day_of_month=1, hour=5, minute=7),
     },
+    # Last month's SRG file for CBS, built on the 2nd so that registrations made on the
+    # last day of the month are in; the admin checks the errors and downloads it.
+    "monthly-srg": {
+        "task": "funding.provisions.tasks.build_monthly_srg",
+        "schedule": crontab(day_of_month=2, hour=5, minute=23),
+    },
 }

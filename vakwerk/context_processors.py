@@ -72,6 +72,7 @@ NAVIGATION = {
         (_("Competencies"), "consultants:competency_list"),
         (_("Programmes"), "programme_list"),
         (_("Questionnaires"), "evaluation:questionnaire_list"),
+        (_("SRG deliveries"), "provisions:deliveries"),
         (
             _("Benefit register"),
             [

@@ -104,6 +104,7 @@ urlpatterns = [
     path("consultants/", include("consultants.urls")),
     path("employers/", include("employers.urls")),
     path("funding/", include("funding.urls")),
+    path("provisions/", include("funding.provisions.urls")),
     path("evaluation/", include("evaluation.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

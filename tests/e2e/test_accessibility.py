@@ -34,6 +34,7 @@ from evaluation.reports import services as reports
 from evaluation.reports.models import Report, ReportKind
 from evaluation.research.models import ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
+from funding.provisions.models import Provision, SrgDelivery
 from participants.models import Cohort, CohortMeeting, OutcomeMeasurement, Participant
 from tests.demo_database import demo_copy
 from tests.e2e.conftest import launched_chromium
@@ -160,6 +161,10 @@ def demo_objects(user):
         "evaluation_session": EvaluationSession.objects.filter(programme=programme).first(),
         "project": ResearchProject.objects.filter(municipality=municipality).first(),
         "report": Report.objects.filter(programme=programme).order_by("pk").first(),
+        "provision": Provision.objects.filter(municipality=municipality, source="manual")
+        .order_by("pk")
+        .first(),
+        "srg_delivery": SrgDelivery.objects.filter(municipality=municipality).first(),
         "token": TOKEN,
     }
     return {name: found.pk if hasattr(found, "pk") else found for name, found in found.items()}

@@ -337,8 +337,9 @@ def test_pages_have_a_query_bound_that_does_not_grow(
         assert client.get(reverse("participants:caseload")).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("participants:tasks")).status_code == 200
-    # The participant page: one query per card and timeline kind (trainings: issue 16).
-    with django_assert_max_num_queries(17):
+    # The participant page: one query per card and timeline kind (trainings: issue 16;
+    # the provisions to check on the Provisions button: issue 22).
+    with django_assert_max_num_queries(18):
         url = reverse("participants:detail", args=[people[0].pk])
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(10):

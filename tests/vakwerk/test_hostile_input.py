@@ -25,6 +25,8 @@ from evaluation.questionnaires import services as questionnaire_services
 from evaluation.questionnaires.models import Audience, Invitation, Wave
 from evaluation.questionnaires.selectors import hash_token
 from evaluation.research.models import ResearchProject
+from funding.provisions import services as provision_services
+from funding.provisions.models import ProvisionKind
 from participants import services as participant_services
 from participants.models import CohortMeeting, Participant
 from participants.register import services as register_services
@@ -69,6 +71,7 @@ PROJECT_APPS = {
     "questionnaires",
     "reports",
     "research",
+    "provisions",
 }  # evaluation's parts are apps of their own
 
 # Every named URL of the project, with the arguments that open it on the test's world.
@@ -150,6 +153,10 @@ PAGES = {
     "funding:savings": {},
     "funding:assumptions_history": {},
     "funding:replenishment": {"pk": "fund"},
+    "provisions:participant": {"pk": "participant"},
+    "provisions:edit": {"pk": "provision"},
+    "provisions:deliveries": {},
+    "provisions:delivery": {"pk": "srg_delivery"},
     "evaluation:dashboard": {},
     "evaluation:dashboard_groups": {},
     "evaluation:research_projects": {},
@@ -186,6 +193,7 @@ NOT_PAGES = {
     "employers:propose", "employers:move_match", "employers:candidate_pdf",
     "employers:talent_profile_pdf", "funding:ledger_export", "funding:approve",
     "funding:reject", "funding:release", "funding:bond",
+    "provisions:delivery_build", "provisions:delivery_download",
     "evaluation:questionnaire_question_delete", "evaluation:questionnaire_question_move",
     "evaluation:questionnaire_texts", "evaluation:questionnaire_comparison",
     "evaluation:report_request", "evaluation:report_detail", "evaluation:report_retry",
@@ -294,7 +302,18 @@ def world(municipality):
     project.researchers.add(users[Role.RESEARCHER])
     register_row = {"row": 2, "bsn": participant.bsn, "birth_year": 1990, "benefit_type": "WW",
                     "benefit_start": datetime.date(2025, 1, 6)}  # fmt: skip
+    provision = provision_services.add_provision(
+        consultant,
+        participant,
+        kind=ProvisionKind.objects.get(key="jobcoaching"),
+        start_date=datetime.date(2026, 3, 2),
+    )
+    srg_delivery = provision_services.build_delivery(
+        municipality, datetime.date(2026, 3, 1), today=datetime.date(2026, 4, 2)
+    )
     objects = {
+        "provision": provision,
+        "srg_delivery": srg_delivery,
         "register_snapshot": register_services.import_snapshot(
             manager, datetime.date(2026, 1, 30), [register_row]
         ).snapshot,

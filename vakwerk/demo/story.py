@@ -25,6 +25,7 @@ from . import consultants as consultants_demo
 from . import employers as employers_demo
 from . import funding as funding_demo
 from . import participants as participants_demo
+from . import provisions as provisions_demo
 from . import questionnaires as questionnaire_demo
 from . import register as register_demo
 from . import reports as report_demo
@@ -263,5 +264,6 @@ def seed(password):
         questionnaire_demo.seed(spec, users)
         report_demo.seed(spec, users)
         research_demo.seed(spec, users)
+        provisions_demo.seed(spec, {"consultant": users[Role.CONSULTANT]})
         emails.extend(f"{role.value}@{spec.domain}" for role in Role)
     return emails

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "consultants",
     "employers",
     "funding",
+    "funding.provisions",
     # Kept for its migrations only; its parts are the four apps below.
     "evaluation",
     "evaluation.questionnaires",
