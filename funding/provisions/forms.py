@@ -1,3 +1,4 @@
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,5 +57,12 @@ class BuildForm(forms.Form):
         if month < spec.FIRST_MONTH:
             raise forms.ValidationError(
                 _("This guideline applies from January 2021; an earlier month cannot be built.")
+            )
+        if month < self.today.replace(day=1) - relativedelta(months=spec.CORRECTION_MONTHS):
+            raise forms.ValidationError(
+                _(
+                    "CBS takes corrections up to three months after the report month; "
+                    "this month can no longer be delivered."
+                )
             )
         return month

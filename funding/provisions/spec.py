@@ -29,10 +29,15 @@ A5  Selection period (3.4): every provision that ran on at least one day of the 
 A6  Corrections (3.6): an earlier month is corrected by delivering that month again in
     full; the new file replaces the earlier delivery for that month and is marked as a
     correction (kind of delivery `2`) in the leading record.
-A7  The codes for kind of provision (soort voorziening) are VAKwerk's placeholders for the
-    categories of 2.3 (see PROVISION_KINDS). They are stored in the ProvisionKind table,
-    so an operator can set the code of the guideline's table in the admin without a
-    deploy; the validator accepts exactly the codes of that table.
+A7  The codes for kind of provision (type voorziening): five are CBS's own, as CBS's SRG
+    FAQ "Vragen over kenmerk 'Type voorziening'" names them: 23 proefplaatsing t.b.v.
+    loonwaardebepaling, 29 overige werkplekken (a werkervaringsplaats is one, by that
+    FAQ's example), 30 jobcoach/begeleiding op de werkplek, 31 werkplekaanpassing, 59
+    overige faciliterende voorziening, written zero-filled to the field's three positions
+    (A4: 023, 029, ...). The others (101-702) are VAKwerk's
+    placeholders for the categories of 2.3 until checked against table 3.1. All are
+    stored in the ProvisionKind table, so an operator can set a code in the admin without
+    a deploy; the validator accepts exactly the codes of that table.
 A8  Wage-cost subsidy (2.4): a percentage of the statutory minimum wage from 0 to 100
     (whole percent) and/or an amount per month in euro cents; at least one of them is
     required for a wage-cost subsidy and both are zero for any other kind.
@@ -41,9 +46,12 @@ A9  Rules applied before delivery (4.1), each a Dutch message per participant: a
     the start, a provision in the selection period, the wage-cost subsidy fields as in A8,
     and no two provisions of the same kind for one person that overlap.
 A10 The file is named SRG_<gemeentecode>_<JJJJMM>_v<version>.txt (VAKwerk's naming).
-A11 Any month from the guideline's first report month (January 2021) up to last month
-    can be built again as a correction; the guideline's own limit on how far back CBS
-    takes corrections was not reachable.
+A11 How far back: since report year 2023 CBS processes the SRG as a transaction system
+    that takes new start and end dates of a provision into a report month when they are
+    delivered within three months after that month (CBS StatLine, "Personen met
+    re-integratie-/participatievoorzieningen", table description). A month can therefore
+    be built, or built again as a correction, up to three months after it; never before
+    the guideline's first report month (January 2021).
 """
 
 import datetime
@@ -134,21 +142,26 @@ class KindSpec:
     wage_subsidy: bool = False
 
 
-# A7: placeholders per category of 2.3 until checked against the guideline's table.
+# A7: CBS's codes where its FAQ names them (23, 29, 30, 31, 59); three-digit placeholders
+# per category of 2.3 for the rest until checked against the guideline's table 3.1.
 PROVISION_KINDS = (
     KindSpec("trajectory", "101", "Re-integratietraject / trajectbegeleiding"),
     KindSpec("coaching", "102", "Coaching en begeleiding"),
-    KindSpec("jobcoaching", "103", "Jobcoaching"),
+    KindSpec("jobcoaching", "030", "Jobcoach/begeleiding op de werkplek"),
     KindSpec("training", "201", "Scholing / opleiding"),
-    KindSpec("work_experience", "301", "Werkervaringsplaats / leerwerkplaats"),
-    KindSpec("trial_placement", "302", "Proefplaatsing / participatieplaats"),
+    KindSpec(
+        "work_experience", "029", "Overige werkplekken (werkervaringsplaats, leerwerkplaats)"
+    ),
+    KindSpec("trial_placement", "023", "Proefplaatsing t.b.v. loonwaardebepaling"),
     KindSpec("social_activation", "401", "Sociale activering"),
     KindSpec("sheltered_work", "501", "Beschut werk"),
-    KindSpec("workplace_adjustment", "601", "Werkplekaanpassing / overige voorziening"),
+    KindSpec("workplace_adjustment", "031", "Werkplekaanpassing"),
     KindSpec("wage_subsidy", "701", "Loonkostensubsidie (art. 10d Participatiewet)", True),
     KindSpec("wage_subsidy_other", "702", "Loonkostensubsidie overig", True),
-    KindSpec("other", "999", "Overige voorziening"),
+    KindSpec("other", "059", "Overige faciliterende voorziening"),
 )
+# A11: CBS takes a month's new information until three months after it.
+CORRECTION_MONTHS = 3
 
 # What consultants already record, and the kind of provision it is (no double entry).
 DERIVED_KIND = {

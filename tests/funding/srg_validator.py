@@ -30,7 +30,9 @@ DETAIL = [
     ("percentage_lks", 68, 3),
     ("bedrag_lks", 71, 9),
 ]
-KNOWN_KINDS = {"101", "102", "103", "201", "301", "302", "401", "501", "601", "701", "702", "999"}
+# CBS's codes 23, 29, 30, 31 and 59 (its SRG FAQ), zero-filled to the field's width, and
+# VAKwerk's placeholders for the rest.
+KNOWN_KINDS = {"101", "102", "030", "201", "029", "023", "401", "501", "031", "701", "702", "059"}
 WAGE_SUBSIDY_KINDS = {"701", "702"}
 
 

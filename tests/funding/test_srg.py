@@ -63,7 +63,7 @@ def test_a_generated_municipalitys_month_passes_the_independent_validator(people
     assert srg_validator.problems(content, "0001", MARCH) == []
     records = srg_validator.details(content)
     # Six trajectories, one training, one learning/work place, one wage-cost subsidy.
-    assert sorted(r["soort"] for r in records) == ["101"] * 6 + ["201", "301", "701"]
+    assert sorted(r["soort"] for r in records) == ["029"] + ["101"] * 6 + ["201", "701"]
     subsidy = next(r for r in records if r["soort"] == "701")
     assert (subsidy["percentage_lks"], subsidy["bedrag_lks"]) == ("040", "000081250")
     assert subsidy["bsn"] == people[2].bsn
@@ -95,7 +95,7 @@ def test_provisions_outside_the_month_stay_out(people, municipality):
     assert delivery.record_count == 0
     may = services.build_delivery(municipality, datetime.date(2026, 5, 1), today=APRIL_2)
     # In May only the open-ended learning/work place and wage-cost subsidy still run.
-    assert sorted(r["soort"] for r in srg_validator.details(file_of(may))) == ["301", "701"]
+    assert sorted(r["soort"] for r in srg_validator.details(file_of(may))) == ["029", "701"]
 
 
 def _break_rules(people, consultant):
@@ -139,7 +139,9 @@ def test_an_earlier_month_is_rebuilt_as_a_correction(
     Participant.objects.filter(pk=people[4].pk).update(bsn=people[4].bsn)
     earlier = Provision.objects.filter(participant=people[5], kind__key="jobcoaching").first()
     services.change_provision(consultant, earlier, end_date=datetime.date(2026, 3, 6))
-    response = login(admin).post(reverse("provisions:delivery_build"), {"month": "2026-03"})
+    # In June: CBS still takes March's corrections (three months after it).
+    with time_machine.travel(datetime.datetime(2026, 6, 30, 9, 0, tzinfo=datetime.UTC)):
+        response = login(admin).post(reverse("provisions:delivery_build"), {"month": "2026-03"})
     second = SrgDelivery.objects.get(month=MARCH, version=2)
     assert response.status_code == 302
     assert response["Location"] == reverse("provisions:delivery", args=[second.pk])
@@ -217,9 +219,18 @@ def test_the_build_form_refuses_a_month_that_has_not_ended(admin, login):
         )
     assert current.status_code == nonsense.status_code == too_early.status_code == 400
     assert "januari 2021" in too_early.content.decode()
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 9, 0, tzinfo=datetime.UTC)):
+        # July: March lies more than three months back, April does not.
+        too_late = client.post(
+            reverse("provisions:delivery_build"), {"month": "2026-03"}, HTTP_ACCEPT_LANGUAGE="nl"
+        )
+        april = client.post(reverse("provisions:delivery_build"), {"month": "2026-04"})
+    assert too_late.status_code == 400
+    assert "drie maanden na de verslagmaand" in too_late.content.decode()
+    assert april.status_code == 302
+    assert list(SrgDelivery.objects.values_list("month", flat=True)) == [datetime.date(2026, 4, 1)]
     assert "Alleen een afgelopen maand" in current.content.decode()
     assert "jaar en maand" in nonsense.content.decode()
-    assert not SrgDelivery.objects.exists()
 
 
 @pytest.mark.parametrize(

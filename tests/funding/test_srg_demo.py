@@ -39,7 +39,7 @@ def test_the_demo_admin_downloads_a_valid_srg_file_for_last_month(demo):
     kinds = {record["soort"] for record in srg_validator.details(content)}
     # Recorded work (a learning/work place) and what was added by hand (wage-cost subsidy
     # with jobcoaching) are both in the file.
-    assert {"301", "701", "103"} <= kinds
+    assert {"029", "701", "030"} <= kinds
     assert Provision.objects.filter(
         municipality=admin.municipality, source=Source.ENROLMENT
     ).exists()

@@ -6,16 +6,16 @@ from django.db import migrations
 KINDS = [
     ('trajectory', '101', 'Re-integratietraject / trajectbegeleiding', False),
     ('coaching', '102', 'Coaching en begeleiding', False),
-    ('jobcoaching', '103', 'Jobcoaching', False),
+    ('jobcoaching', '030', 'Jobcoach/begeleiding op de werkplek', False),
     ('training', '201', 'Scholing / opleiding', False),
-    ('work_experience', '301', 'Werkervaringsplaats / leerwerkplaats', False),
-    ('trial_placement', '302', 'Proefplaatsing / participatieplaats', False),
+    ('work_experience', '029', 'Overige werkplekken (werkervaringsplaats, leerwerkplaats)', False),
+    ('trial_placement', '023', 'Proefplaatsing t.b.v. loonwaardebepaling', False),
     ('social_activation', '401', 'Sociale activering', False),
     ('sheltered_work', '501', 'Beschut werk', False),
-    ('workplace_adjustment', '601', 'Werkplekaanpassing / overige voorziening', False),
+    ('workplace_adjustment', '031', 'Werkplekaanpassing', False),
     ('wage_subsidy', '701', 'Loonkostensubsidie (art. 10d Participatiewet)', True),
     ('wage_subsidy_other', '702', 'Loonkostensubsidie overig', True),
-    ('other', '999', 'Overige voorziening', False),
+    ('other', '059', 'Overige faciliterende voorziening', False),
 ]
 
 
