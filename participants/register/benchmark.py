@@ -55,9 +55,11 @@ the benefit ended (which lay before it); participants count when they entered by
 (`enrolled_on`), the comparison group included (they are bijstand recipients too);
 participants without a known benefit start are left out and counted.
 
-One query for the snapshots' dates and one for the figures, whatever the number of rows:
-conditional counts over the spells (or participants) with EXISTS for the continuations
-(or a subquery for the first follow-up without benefit).
+One statement for the register's figures and its snapshots' dates (the dashboard hands
+the dates on to the net effect, so the section costs it one query), and without a register
+one more for the participants, whatever the number of rows: conditional counts over the
+spells (or participants), with EXISTS for the continuations (or a subquery for the first
+follow-up without benefit).
 """
 
 import datetime
@@ -65,7 +67,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import (
@@ -141,6 +155,7 @@ class Benchmark:
     outflow_without_reason: int = 0
     first_snapshot: datetime.date | None = None
     latest_snapshot: datetime.date | None = None
+    snapshots: int = 0  # taken by the as-of date
     # Participants left out for want of a benefit start (participants' source only).
     without_start: int = 0
 
@@ -186,29 +201,30 @@ def window_start(as_of):
 def bijstand_benchmark(municipality, as_of):
     """The benchmark figures of the municipality (its primary key will do) as of `as_of`:
     from the register when it has a snapshot by then, else from the participants. The
-    caller scopes: `municipality` is the user's own. Two queries."""
+    caller scopes: `municipality` is the user's own. One query with a register (its
+    figures and its snapshots' dates, which the dashboard passes on to the net effect), two
+    without."""
     municipality_id = getattr(municipality, "pk", municipality)
     first_day = window_start(as_of)
-    bounds = RegisterSnapshot.objects.filter(
-        municipality_id=municipality_id, taken_on__lte=as_of
-    ).aggregate(first=Min("taken_on"), last=Max("taken_on"))
-    if bounds["first"] is not None:
-        counts = _from_register(municipality_id, as_of, first_day)
-        return Benchmark(as_of=as_of, first_day=first_day, source=SOURCE_REGISTER,
-                         first_snapshot=bounds["first"], latest_snapshot=bounds["last"],
-                         **counts)  # fmt: skip
+    counts = _register_statement(municipality_id, as_of, first_day)
+    if counts["first_snapshot"] is not None:
+        return Benchmark(as_of=as_of, first_day=first_day, source=SOURCE_REGISTER, **counts)
+    snapshots = {name: counts[name] for name in ("first_snapshot", "latest_snapshot", "snapshots")}
     counts = _from_participants(municipality_id, as_of, first_day)
     known = counts["stock_start"] or counts["stock_end"] or counts["inflow"] or counts["outflow"]
     return Benchmark(as_of=as_of, first_day=first_day,
-                     source=SOURCE_PARTICIPANTS if known else None, **counts)  # fmt: skip
+                     source=SOURCE_PARTICIPANTS if known else None, **snapshots,
+                     **counts)  # fmt: skip
 
 
-def _from_register(municipality_id, as_of, first_day):
+def _register_statement(municipality_id, as_of, first_day):
+    """The register's figures and its snapshots' dates in one statement: the spells with
+    their continuation flags as the ORM writes them (its date arithmetic works on SQLite as
+    on PostgreSQL), counted in a wrapper that also reads the snapshots' dates, so that the
+    row comes back when there is no spell at all."""
     spells = BenefitSpell.objects.filter(
         municipality_id=municipality_id, benefit_type__in=BIJSTAND_TYPES, first_seen_on__lte=as_of
     )
-    # An end counts once a snapshot up to the as-of date recorded it.
-    ended_by = Q(ended_on__isnull=False, end_recorded_on__lte=as_of)
     others = spells.filter(person_id=OuterRef("person_id")).exclude(pk=OuterRef("pk"))
     # Another bijstand spell of the person ran on the day before this one started (or
     # still runs, or overlaps): this one continues it.
@@ -225,26 +241,58 @@ def _from_register(municipality_id, as_of, first_day):
             started_on__gt=OuterRef("started_on"), started_on__lte=OuterRef("ended_on") + DAY
         )
     )
-    outflow = ended_by & Q(ended_on__gte=first_day, ended_on__lte=as_of, continued=False)
-    return (
-        spells.annotate(continues=continues, continued=continued)
-        .aggregate(
-            stock_start=Count(
-                "person_id", distinct=True,
-                filter=Q(started_on__lt=first_day) & ~(ended_by & Q(ended_on__lt=first_day)),
+    flagged = (
+        spells.annotate(
+            # An end counts once a snapshot up to the as-of date recorded it.
+            known_end=Case(
+                When(ended_on__isnull=False, end_recorded_on__lte=as_of, then=F("ended_on")),
+                default=None, output_field=DateField(),
             ),
-            stock_end=Count(
-                "person_id", distinct=True,
-                filter=Q(started_on__lte=as_of) & ~(ended_by & Q(ended_on__lte=as_of)),
-            ),
-            inflow=Count(
-                "pk", filter=Q(started_on__gte=first_day, started_on__lte=as_of, continues=False)
-            ),
-            outflow=Count("pk", filter=outflow),
-            outflow_to_work=Count("pk", filter=outflow & Q(end_reason__in=WORK_END_REASONS)),
-            outflow_without_reason=Count("pk", filter=outflow & Q(end_reason="")),
+            new_benefit=Case(When(continues, then=Value(0)), default=Value(1)),
+            benefit_stopped=Case(When(continued, then=Value(0)), default=Value(1)),
         )
+        .order_by()
+        .values("person_id", "started_on", "known_end", "end_reason", "new_benefit",
+                "benefit_stopped")
     )  # fmt: skip
+    inner, inner_params = flagged.query.sql_with_params()
+    snapshot = connection.ops.quote_name(RegisterSnapshot._meta.db_table)
+    taken = f"FROM {snapshot} WHERE municipality_id = %s AND taken_on <= %s"
+    outflow = "f.known_end >= %s AND f.known_end <= %s AND f.benefit_stopped = 1"
+    work = ", ".join(["%s"] * len(WORK_END_REASONS))
+    sql = f"""
+        SELECT
+            (SELECT MIN(taken_on) {taken}), (SELECT MAX(taken_on) {taken}),
+            (SELECT COUNT(*) {taken}),
+            COUNT(DISTINCT CASE WHEN f.started_on < %s
+                  AND (f.known_end IS NULL OR f.known_end >= %s) THEN f.person_id END),
+            COUNT(DISTINCT CASE WHEN f.started_on <= %s
+                  AND (f.known_end IS NULL OR f.known_end > %s) THEN f.person_id END),
+            COALESCE(SUM(CASE WHEN f.started_on >= %s AND f.started_on <= %s
+                         AND f.new_benefit = 1 THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {outflow} THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {outflow} AND f.end_reason IN ({work}) THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN {outflow} AND f.end_reason = '' THEN 1 ELSE 0 END), 0)
+        FROM ({inner}) f
+    """  # noqa: S608 (table names, placeholders and the ORM's own SQL only)
+    window = [first_day, as_of]
+    params = [
+        *[municipality_id, as_of] * 3,
+        first_day, first_day, as_of, as_of, *window,
+        *window, *window, *[str(reason) for reason in WORK_END_REASONS], *window,
+        *inner_params,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    names = ("first_snapshot", "latest_snapshot", "snapshots", "stock_start", "stock_end",
+             "inflow", "outflow", "outflow_to_work", "outflow_without_reason")  # fmt: skip
+    result = dict(zip(names, row, strict=True))
+    for name in ("first_snapshot", "latest_snapshot"):
+        # SQLite gives the dates back as text.
+        if isinstance(result[name], str):
+            result[name] = datetime.date.fromisoformat(result[name])
+    return result
 
 
 def _from_participants(municipality_id, as_of, first_day):
