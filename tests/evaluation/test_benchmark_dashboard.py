@@ -98,6 +98,7 @@ def test_the_dashboard_shows_the_register_figures_with_their_definitions(client,
     assert "waarvan de laatste dag met uitkering in de twaalf maanden valt" in text
     assert "wegens werk of een eigen bedrijf, als percentage van de uitstroom" in text
     assert "zonder IOAW, IOAZ en Bbz" in text
+    assert "De noemer van de percentages van de benchmark konden we niet nagaan" in text
     assert "alleen de deelnemers" not in text
 
 
@@ -130,6 +131,8 @@ def test_without_a_register_the_participants_give_the_figures_and_say_so(client,
         "vergelijk deze cijfers niet met de benchmark alsof het die van de gemeente zijn" in text
     )
     assert "Instroom 1 100% van het bestand aan het begin" in text
+    # What the register would say about itself is left out.
+    assert "zonder IOAW" not in text and "Een persoon telt als één uitkering" not in text
 
 
 def test_with_no_data_the_page_says_so_and_shows_no_zeros(client, make_user):
