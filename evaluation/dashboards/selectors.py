@@ -85,6 +85,7 @@ from participants.models import (
     TargetGroup,
     Training,
 )
+from participants.register import benchmark as register_benchmark
 from participants.register import selectors as register
 from participants.selectors import network_change_figure, training_counts
 from vakwerk.models import GoalMetric, Programme, ProgrammeGoal, User
@@ -838,16 +839,34 @@ def savings(scope, period=Period(), assumptions=None, programmes=None, on_date=N
 # Net effect
 
 
-def net_effect(scope, period=Period(), on_date=None):
+def net_effect(scope, period=Period(), on_date=None, bench=None):
     """The measured net effect beside the gross outcomes: the register's matched comparison
     (`participants.register.selectors.net_effects`, the one definition) for the scope's
     participants who entered in the period, as of its as-of date. Two queries, three when
     a follow-up can be matched, whatever the numbers; without a snapshot its
-    `latest_snapshot` is None and nothing is estimated."""
+    `latest_snapshot` is None and nothing is estimated. One query less when the benchmark
+    figures of the same day (`bench`) bring the snapshots' dates."""
     on_date = on_date or period.on_date()
+    snapshots = None
+    if bench is not None and bench.as_of == on_date:
+        snapshots = (bench.first_snapshot, bench.latest_snapshot, bench.snapshots)
     return register.net_effects(
-        scope.municipality, on_date, scope.programme, entered_from=period.start
-    )
+        scope.municipality, on_date, scope.programme, entered_from=period.start,
+        snapshots=snapshots,
+    )  # fmt: skip
+
+
+# The Divosa benchmark
+
+
+def benchmark(scope, on_date):
+    """The municipality's bijstand inflow, outflow and outflow to work over the twelve months
+    ending on the as-of date, by the Divosa benchmark's definitions
+    (`participants.register.benchmark.bijstand_benchmark`, the one definition): the whole
+    municipality also when a programme is chosen, and whatever the period's start, because
+    the benchmark compares municipalities, not cohorts. One query with a register (which
+    also reads the snapshots' dates the net effect needs), two without."""
+    return register_benchmark.bijstand_benchmark(scope.municipality, on_date)
 
 
 # Consultant activity
@@ -1026,6 +1045,9 @@ class Dashboard:
     trainings: object = None
     # The measured net effect against the register's comparison group (`net_effect`).
     net_effect: object = None
+    # The municipality's bijstand inflow and outflow by the Divosa benchmark's definitions
+    # (`participants.register.benchmark`), beside the programme's own figures.
+    benchmark: object = None
 
     @property
     def participants(self):
@@ -1084,7 +1106,8 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         targets = (
             {goal.metric: goal.target for goal in shown[0].goals.all()} if len(shown) == 1 else {}
         )
-    effects = net_effect(scope, period, on_date)
+    bench = benchmark(scope, on_date)
+    effects = net_effect(scope, period, on_date, bench)
     return Dashboard(
         scope=scope,
         period=period,
@@ -1102,4 +1125,5 @@ def dashboard(scope, period=Period(), today=None, programmes=None, groups=DASHBO
         as_of_today=on_date == today,
         trainings=trainings(scope, period, on_date),
         net_effect=effects,
+        benchmark=bench,
     )  # fmt: skip

@@ -72,6 +72,21 @@ REASON_TEXT = {
 TYPE_TEXT = {BenefitType.WW: "WW", BenefitType.BIJSTAND: "Bijstand"}
 CLEARANCE = 5  # days a generated date keeps from every date a match compares it with
 
+# Newcomers in the year before the story's day, so that the dashboard's Divosa benchmark
+# figures (participants/register/benchmark.py) show inflow as a real municipality has it:
+# on benefit only after every group's enrolment, so in no comparison pool and the net
+# effect stays as it was. (story start, months on benefit or None, reason) per newcomer,
+# kept well inside the twelve months before the story's day and before its last snapshot.
+NEWCOMERS_FROM, NEWCOMERS_UNTIL = datetime.date(2025, 12, 15), datetime.date(2026, 10, 15)
+NEWCOMERS = {BenefitType.BIJSTAND: 36, BenefitType.WW: 8}
+# Apart from the pool's numbers (0 to 5.2 million) and the participants' (CBS code × 100,000).
+NEWCOMER_BSN_BASE = 60_000_000
+NEWCOMER_REASONS = [
+    (BenefitEndReason.WORK, 60), (BenefitEndReason.OWN_BUSINESS, 5),
+    (BenefitEndReason.EDUCATION, 10), (BenefitEndReason.MOVED_AWAY, 15),
+    (BenefitEndReason.OTHER, 10),
+]  # fmt: skip
+
 
 def _enrolments():
     return [start - datetime.timedelta(days=21) for start in GROUP_STARTS]
@@ -145,6 +160,7 @@ def seed(spec, users):
             bsn_from_number(700_000_000 + number * 7907), birth_year, benefit_type,
             calendar.on(start), calendar.on(end) if end else None, reason,
         ))  # fmt: skip
+    rows += _newcomer_rows(calendar)
     rows += _participant_rows(spec)
     manager = users[Role.MANAGER]
     previous = None
@@ -168,6 +184,40 @@ def seed(spec, users):
             })  # fmt: skip
         register_services.import_snapshot(manager, taken_on, file_rows)
         previous = taken_on
+
+
+def _newcomer_rows(calendar):
+    """Bijstand and WW newcomers of the last year, a third of them off benefit again within
+    months, and one who left for work and came back: rows as `seed` reads them. Their own
+    generator, so the pool above stays the same."""
+    rng = random.Random("register-newcomers")
+    span = (NEWCOMERS_UNTIL - NEWCOMERS_FROM).days
+    rows, number = [], 0
+    for benefit_type, count in NEWCOMERS.items():
+        for _ in range(count):
+            start = NEWCOMERS_FROM + datetime.timedelta(days=rng.randint(0, span))
+            end, reason = None, ""
+            if rng.random() < 0.35:
+                end = start + datetime.timedelta(days=rng.randint(45, 150))
+                if end > NEWCOMERS_UNTIL + datetime.timedelta(days=20):
+                    end = None
+                else:
+                    weights = [weight for _reason, weight in NEWCOMER_REASONS]
+                    reason = rng.choices([r for r, _w in NEWCOMER_REASONS], weights)[0]
+            age = rng.randint(19, 60)
+            moved_start = calendar.on(start)
+            rows.append((bsn_from_number(NEWCOMER_BSN_BASE + number * 7919), moved_start.year - age,
+                         benefit_type, moved_start, calendar.on(end) if end else None,
+                         reason))  # fmt: skip
+            number += 1
+    # Left bijstand for work in March and back on it in June: two spells, outflow and
+    # inflow both.
+    back = bsn_from_number(NEWCOMER_BSN_BASE + number * 7919)
+    rows.append((back, 1990, BenefitType.BIJSTAND, calendar.on(datetime.date(2026, 1, 12)),
+                 calendar.on(datetime.date(2026, 3, 6)), BenefitEndReason.WORK))  # fmt: skip
+    rows.append((back, 1990, BenefitType.BIJSTAND, calendar.on(datetime.date(2026, 6, 8)),
+                 None, ""))  # fmt: skip
+    return rows
 
 
 def _participant_rows(spec):
