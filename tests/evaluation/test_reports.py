@@ -114,6 +114,10 @@ def test_demo_reports_carry_the_figures_the_assumptions_and_page_numbers(client,
     cards = " ".join(strip_tags(page.content.decode()).split())
     assert in_work in cards and off_benefit in cards
     assert "€ 517.405,00" in text
+    # The municipality's bijstand beside the benchmark, with its definitions, as on the
+    # dashboard.
+    assert "Benchmark bijstand (Divosa-definities)" in words
+    assert "Uitstroom naar werk" in words
     _assert_accessible(reader, "VAK Zwolle")
 
     reader, text = pdf_text(read_report(savings_report))
