@@ -98,9 +98,13 @@ def _field_names(fields, model_name):
     shown = []
     for name in fields.split(", "):
         try:
-            shown.append(str(models[0]._meta.get_field(name).verbose_name))
+            field = models[0]._meta.get_field(name)
         except (IndexError, FieldDoesNotExist):
             shown.append(name)
+            continue
+        # A reverse relation (a participant's provisions) has no verbose name of its own.
+        shown.append(str(getattr(field, "verbose_name", None)
+                         or field.related_model._meta.verbose_name_plural))  # fmt: skip
     return ", ".join(shown)
 
 

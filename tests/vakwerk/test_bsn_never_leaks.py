@@ -24,6 +24,8 @@ from evaluation.questionnaires.models import Question, Questionnaire, Stakeholde
 from evaluation.reports.models import Report
 from evaluation.research.models import ResearchExport, ResearchProject
 from funding.models import Commitment, Fund, LedgerEntry
+from funding.provisions import services as provision_services
+from funding.provisions.models import ProvisionKind, SrgDelivery
 from participants.models import (
     Cohort,
     CohortMeeting,
@@ -156,12 +158,17 @@ SKIPPED_NAMES = {"set_language", "logout"}
 ALLOWED_STATUS = {200, 301, 302, 403, 404, 405}
 # The one page that shows the BSN, and to whom.
 BSN_PAGE, BSN_ROLES = "participants:edit", {Role.CONSULTANT, Role.MANAGER}
+# The one export that carries BSNs (CBS requires them), to the municipality's admin only.
+SRG_FILE = "provisions:delivery_download"
 # Which sample object fills a URL's path parameters, by URL name; the first rule that
 # matches wins. A URL whose parameters no rule fills fails the test: add a rule, so that
 # no new page goes unchecked. A rule that fills the wrong kind of object shows up as a
 # page that answers 404 to everyone, which fails too.
 SAMPLES = [
     ("benefit_register:*", {"pk": "register_snapshot"}),
+    ("provisions:participant", {"pk": "participant"}),
+    ("provisions:edit", {"pk": "provision"}),
+    ("provisions:delivery*", {"pk": "srg_delivery"}),
     ("participants:outcome", {"pk": "outcome"}),
     ("participants:training_edit", {"pk": "training"}),
     ("participants:cohort_*", {"pk": "cohort"}),
@@ -257,6 +264,13 @@ def sample_values(zwolle):
     ).snapshot
     values = {
         "register_snapshot": snapshot.pk,
+        "provision": provision_services.add_provision(
+            consultant,
+            participant,
+            kind=ProvisionKind.objects.get(key="jobcoaching"),
+            start_date=timezone.localdate() - datetime.timedelta(days=30),
+        ).pk,
+        "srg_delivery": SrgDelivery.objects.filter(municipality=zwolle).order_by("pk").first().pk,
         "participant": participant.pk,
         "outcome": OutcomeMeasurement.objects.filter(participant=participant).first().pk,
         "cohort": cohort.pk,
@@ -373,7 +387,7 @@ def test_no_page_shows_a_bsn_except_the_edit_form_to_staff(caplog, evidence, dem
         ("kampen manager", User.objects.get(email="manager@kampen.example")),
         ("anonymous", None),
     ]
-    leaks, bad_status, found_on_edit_form = [], [], False
+    leaks, bad_status, found_on_edit_form, srg_file_has_bsns = [], [], False, False
     answered = {name: set() for name, _url, has_params in urls if has_params}
     with caplog.at_level(logging.INFO):
         for label, viewer in viewers:
@@ -398,6 +412,15 @@ def test_no_page_shows_a_bsn_except_the_edit_form_to_staff(caplog, evidence, dem
                     if viewer == participant.consultant:
                         assert response.status_code == 200
                         found_on_edit_form = participant.bsn.encode() in content
+                if (
+                    name == SRG_FILE
+                    and viewer is not None
+                    and viewer.role == Role.ADMIN
+                    and viewer.municipality_id == zwolle.pk
+                ):
+                    assert response.status_code == 200
+                    allowed = set(bsns)
+                    srg_file_has_bsns = any(b.encode() in content for b in bsns)
                 for shown, owner in bsns.items():
                     if shown not in allowed and shown.encode() in content:
                         leaks.append(
@@ -405,6 +428,7 @@ def test_no_page_shows_a_bsn_except_the_edit_form_to_staff(caplog, evidence, dem
                             f"of participant {owner}"
                         )
     assert found_on_edit_form, "the consultant's edit form does not show the BSN"
+    assert srg_file_has_bsns, "the admin's SRG file carries no BSN"
     assert not bad_status, "unexpected status:\n" + "\n".join(bad_status)
     only_404 = sorted(name for name, statuses in answered.items() if statuses == {404})
     assert not only_404, f"404 for every role: wrong sample object in SAMPLES? {only_404}"
