@@ -83,43 +83,31 @@ class ComparisonGroup:
         """ComparisonRows ordered by stratum number and person, from a server-side cursor."""
         if not self.kept:
             return
-        kept = self.kept
-        kept_index = {stratum: index for index, stratum in enumerate(kept)}
-        numbers = {key: number for number, key in enumerate(sorted(self.measured), 1)}
-        # One row per (stratum, follow-up): the pool is the same for every follow-up of a
-        # stratum, so each is fetched once and repeated in SQL, in the order written.
-        follow_ups, follow_up_params = [], []
-        for (months, stratum), number in numbers.items():
-            if stratum in kept_index:
-                follow_ups.append("(%s, %s, %s)")
-                follow_up_params += [kept_index[stratum], months, number]
+        kept = set(self.kept)
+        # One entry per (follow-up, stratum) in the order written: the pool of a stratum
+        # is the same at every follow-up, and the one pool query gives each its rows, so
+        # the rows come out of SQL in order and nothing is sorted or held here.
+        units = [key for key in sorted(self.measured) if key[1] in kept]
         pool, pool_params, off, off_params, unknown, unknown_params = pool_sql(
-            self.municipality_id, self.as_of, kept
+            self.municipality_id, self.as_of, [stratum for _months, stratum in units]
         )
         sql = f"""
-            SELECT f.number, f.months, p.k, p.person, p.pool, p.is_off, p.is_unknown
-            FROM (
-                SELECT s.k AS k, pe.id AS person, COUNT(*) OVER (PARTITION BY s.k) AS pool,
-                       CASE WHEN {off} THEN 1 ELSE 0 END AS is_off,
-                       CASE WHEN {unknown} THEN 1 ELSE 0 END AS is_unknown
-                {pool}
-            ) p
-            JOIN (
-                WITH f (k, months, number) AS (VALUES {", ".join(follow_ups)})
-                SELECT * FROM f
-            ) f ON f.k = p.k
-            ORDER BY f.number, p.person
+            SELECT s.k, pe.id, COUNT(*) OVER (PARTITION BY s.k),
+                   CASE WHEN {off} THEN 1 ELSE 0 END,
+                   CASE WHEN {unknown} THEN 1 ELSE 0 END
+            {pool}
+            ORDER BY s.k, pe.id
         """  # noqa: S608 (table names and placeholders only)
-        params = [*off_params, *unknown_params, *pool_params, *follow_up_params]
+        numbers = {key: number for number, key in enumerate(sorted(self.measured), 1)}
         with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*off_params, *unknown_params, *pool_params])
             while chunk := cursor.fetchmany(CHUNK):
-                for number, months, index, person_id, pool_size, is_off, is_unknown in chunk:
-                    stratum = kept[index]
+                for index, person_id, pool_size, is_off, is_unknown in chunk:
+                    months, stratum = units[index]
                     enrolled_on, _due_on, benefit_type, group, band = stratum
                     yield ComparisonRow(
                         person_id=person_id,
-                        stratum=number,
+                        stratum=numbers[months, stratum],
                         follow_up=months,
                         enrolled_on=enrolled_on,
                         benefit_type=benefit_type,

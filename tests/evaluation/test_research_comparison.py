@@ -350,6 +350,10 @@ def add_copies(municipality, people, count, in_pool):
         )
         for copy in copies
     )  # fmt: skip
+    # As autovacuum would after an import that large: without fresh statistics the
+    # planner takes the register for its old size and joins it row by row.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE benefit_register_registerperson, benefit_register_benefitspell")
     return original
 
 
