@@ -269,3 +269,19 @@ def test_the_upload_page_links_an_import_in_progress_within_its_queries(
         response = client.get(LIST_URL)
     assert response.status_code == 200
     assert response.content.decode().count("Wordt gecontroleerd") == 3
+
+
+def test_uploads_never_confirmed_are_removed_after_two_days(login, manager):
+    client = login(manager)
+    upload(client, manager, register_csv(3))
+    work()
+    job = SnapshotImport.objects.get()
+    assert job.stage == ImportStage.CHECKED and job.file_name
+    assert services.delete_stale_snapshot_uploads() == 0  # still fresh
+    with time_machine.travel(TODAY + datetime.timedelta(days=3), tick=False):
+        assert services.delete_stale_snapshot_uploads() == 1
+    job.refresh_from_db()
+    assert (job.stage, job.file_name) == (ImportStage.CANCELLED, "")
+    page = client.get(import_url(job)).content.decode()
+    assert "Deze import is geannuleerd; er is niets opgeslagen." in page
+    assert "Deze snapshot opslaan" not in page
