@@ -385,6 +385,17 @@ class SavingsAssumptions(models.Model):
         default=Decimal("0.150"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # The manager's switch: the benefit register's measured comparison rate goes before
+    # the counterfactual above when the register has one for the programme; off, the
+    # counterfactual above is used whatever the register measured.
+    use_register_rate = models.BooleanField(
+        _("counterfactual measured in the benefit register"),
+        default=True,
+        help_text=_(
+            "Use the matched comparison group's rate from the benefit register when it has "
+            "one for the programme. Off: the counterfactual above is always used."
+        ),
+    )
     note = models.CharField(_("why this version"), max_length=300, blank=True)
 
     objects = SavingsAssumptionsQuerySet.as_manager()

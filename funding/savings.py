@@ -20,11 +20,13 @@ Definitions (every figure is a Decimal quantized to cents unless said otherwise)
 - Yearly cost per benefit type: bijstand, WW and both from the assumptions; "other or
   none" is no benefit the municipality pays, so 0.
 - Gross projected = Σ over benefit types (outflows × yearly cost × duration).
-- Counterfactual rate: measured from the benefit register when it can be: the matched,
+- Counterfactual rate: measured from the benefit register when the manager's switch
+  (`use_register_rate`, a versioned assumption) is on and the register can: the matched,
   weighted comparison group's off-benefit rate of the programme at the same follow-up
   (`participants.register.selectors.net_effects`, its "programme" row; the same period's
-  entrants), whatever the assumptions choose, with its 95 % interval. Otherwise the
-  assumptions' choice: the reference outflow rate, or the manual comparison group's
+  entrants), with its 95 % interval. Otherwise the assumptions' choice, and
+  `counterfactual_reason` says why (the manager chose it, or the register matched none of
+  the programme's participants): the reference outflow rate, or the manual comparison group's
   measured rate at the same follow-up (its outflows / its measured participants).
   Rounded to four decimals and used as shown; `counterfactual_source` says which. While
   none of the manual comparison group is measured (and the register has no rate) there
@@ -94,6 +96,7 @@ ASSUMPTION_FIELDS = (
     "partial_benefit_share",
     "counterfactual",
     "reference_outflow_rate",
+    "use_register_rate",
 )
 YEARLY_COST_FIELD = {
     BenefitType.BIJSTAND: "yearly_cost_bijstand",
@@ -154,6 +157,8 @@ def assumption_rows(assumptions, results=()):
             text = formatting.money(value)
         elif name in SHARE_ASSUMPTIONS:
             text = formatting.percent(value)
+        elif isinstance(value, bool):
+            text = _("yes") if value else _("no")
         elif name == "remaining_duration_years":
             text = _("%(years)s years") % {"years": formatting.number(value.normalize())}
         elif name == "sustainable_follow_up":
@@ -195,6 +200,9 @@ NO_COMPARISON_GROUP = "no_comparison_group"
 SOURCE_REGISTER = "benefit_register"
 SOURCE_COMPARISON_GROUP = Counterfactual.COMPARISON_GROUP.value
 SOURCE_REFERENCE_RATE = Counterfactual.REFERENCE_RATE.value
+# Why the register's rate was not used, as stored in the ledger's calculation.
+REASON_CHOSEN = "manager_chose_assumed"
+REASON_NO_MATCHES = "register_too_few_matches"
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,9 @@ class SavingsResult:
     counterfactual_low: Decimal | None = None
     counterfactual_high: Decimal | None = None
     register_matched: int | None = None
+    # Why the register's rate was not used (REASON_*), and what it measured if anything.
+    counterfactual_reason: str | None = None
+    register_rate: Decimal | None = None
     net_projected_low: Decimal | None = None
     net_projected_high: Decimal | None = None
 
@@ -277,6 +288,27 @@ class SavingsResult:
             }
         return _("assumed: reference outflow rate, %(rate)s") % {"rate": rate}
 
+    @property
+    def counterfactual_reason_text(self):
+        """Why the assumed counterfactual was used rather than the register's, or None."""
+        if self.counterfactual_reason == REASON_CHOSEN:
+            if self.register_rate is not None:
+                return _(
+                    "The manager chose the assumed counterfactual in the savings assumptions; "
+                    "the benefit register measured %(rate)s (%(matched)s participants matched)."
+                ) % {
+                    "rate": formatting.percent(self.register_rate),
+                    "matched": self.register_matched,
+                }
+            return _("The manager chose the assumed counterfactual in the savings assumptions.")
+        if self.counterfactual_reason == REASON_NO_MATCHES:
+            return _(
+                "Assumed because the benefit register has too few matches: none of the "
+                "programme's participants measured at this follow-up could be matched (no "
+                "snapshot covers them, or nobody in the register is comparable)."
+            )
+        return None
+
     def as_calculation(self):
         """JSON for the ledger: which assumptions version and which figures."""
 
@@ -298,6 +330,7 @@ class SavingsResult:
                 text(self.counterfactual_high),
             ],
             "register_matched": self.register_matched,
+            "counterfactual_reason": self.counterfactual_reason,
             "comparison_participants": self.comparison_participants,
             "net_unavailable": self.net_unavailable,
             **({} if self.entered is None else {"entered": [text(day) for day in self.entered]}),
@@ -378,14 +411,11 @@ def register_effects(programmes, on_date, entered=None):
 
 
 def _register_rows(effects, follow_up):
-    """{programme id: the register's measurable "programme" row at the follow-up}."""
+    """{programme id: the register's "programme" row at the follow-up}, measurable or not
+    (an unmeasurable one says why the assumed counterfactual is used)."""
     if effects is None:
         return {}
-    return {
-        int(row.key): row
-        for row in effects.for_follow_up(follow_up, "programme")
-        if row.measurable
-    }
+    return {int(row.key): row for row in effects.for_follow_up(follow_up, "programme")}
 
 
 def compute_savings_of(programmes, assumptions, on_date=None, entered=None, effects=None):
@@ -484,14 +514,20 @@ def _savings_result(
     duration = assumptions.remaining_duration_years
     net_unavailable = None
     source = assumptions.counterfactual
-    rate_low = rate_high = register_matched = None
-    if measured is not None:
+    rate_low = rate_high = register_matched = register_rate = reason = None
+    if measured is not None and measured.measurable:
+        register_matched = measured.matched
+        register_rate = _rate(measured.comparison_rate)
+    if not assumptions.use_register_rate:
+        reason = REASON_CHOSEN
+    elif register_rate is None and measured is not None:
+        reason = REASON_NO_MATCHES
+    if register_rate is not None and assumptions.use_register_rate:
         # The register measured what the programme's participants would have done
         # without it: that goes before any assumption.
         source = SOURCE_REGISTER
-        rate = _rate(measured.comparison_rate)
+        rate = register_rate
         rate_low, rate_high = _rate(measured.comparison_low), _rate(measured.comparison_high)
-        register_matched = measured.matched
         comparison_participants = None
     elif assumptions.counterfactual == Counterfactual.COMPARISON_GROUP:
         measured_comparison = comparison["participants"]
@@ -589,6 +625,8 @@ def _savings_result(
         counterfactual_low=rate_low,
         counterfactual_high=rate_high,
         register_matched=register_matched,
+        counterfactual_reason=reason,
+        register_rate=register_rate,
         net_projected_low=net_low,
         net_projected_high=net_high,
     )

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.utils.translation import ngettext
 
 from vakwerk.bsn import is_valid_bsn, mask_bsn, normalise_bsn
@@ -56,6 +57,36 @@ MAX_ZIP_MEMBERS = 500
 # busy 2-core machine (95,000 cells: 0.6 s counting, 4 s openpyxl at a load of 8).
 TIME_BUDGET_SECONDS = 20
 EXTENSIONS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class ReadBounds:
+    """The limits of one import's files and the words it refuses them in: a participant
+    import is a caseload (split a larger file), a benefit-register snapshot is a whole
+    municipality's benefit population on one date (never split). A bound left None reads
+    this module's constant when the file is read."""
+
+    max_rows: int | None = None
+    max_bytes: int | None = None
+    max_unpacked_bytes: int | None = None
+    max_cells: int | None = None
+    max_sheet_rows: int | None = None
+    max_shared_strings: int | None = None
+    max_xml_elements: int | None = None
+    time_budget_seconds: int | None = None
+    # Messages (English msgids, translated when raised); None: the participant import's.
+    too_large: str | None = None
+    too_large_unpacked: str | None = None
+    too_many_rows: str | None = None
+    too_many_cells: str | None = None
+    too_slow: str | None = None
+
+    def get(self, name):
+        value = getattr(self, name)
+        return value if value is not None else globals()[name.upper()]
+
+
+PARTICIPANT_BOUNDS = ReadBounds()
 UPLOAD_FOLDER = "imports"
 UPLOAD_NAME = re.compile(rf"^{UPLOAD_FOLDER}/[0-9a-f]{{32}}\.json$")
 # NUL and the other control characters: PostgreSQL refuses NUL in text, and none of them
@@ -138,41 +169,51 @@ def _is_blank(value):
 # --- reading the file --------------------------------------------------------------------
 
 
-def read_rows(uploaded_file, columns=COLUMNS, required=REQUIRED_COLUMNS):
+def read_rows(
+    uploaded_file, columns=COLUMNS, required=REQUIRED_COLUMNS, bounds=PARTICIPANT_BOUNDS
+):
     """The data rows of a CSV or .xlsx file as dicts: "row" is the row number as the
     spreadsheet shows it (the header is row 1), the other keys are field names with the
     raw cell values. Raises ValidationError for a file that cannot be imported at all.
     Other imports (the benefit register's snapshots) pass their own `columns` and
-    `required` and share every bound and check of the reading."""
+    `required` and their own `bounds`, and share every check of the reading."""
     extension = _extension(uploaded_file.name)
     if extension not in EXTENSIONS:
         raise ValidationError(
             _("Upload a .csv or .xlsx file. Save an older .xls file as .xlsx first."),
             code="unsupported_type",
         )
-    if uploaded_file.size is not None and uploaded_file.size > MAX_BYTES:
-        raise _too_large()
+    check_size(uploaded_file, bounds)
     uploaded_file.seek(0)
-    data = uploaded_file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise _too_large()
-    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    max_bytes = bounds.get("max_bytes")
+    data = uploaded_file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(bounds)
+    deadline = time.monotonic() + bounds.get("time_budget_seconds")
     if extension == "csv":
         lines = _csv_lines(data)
     else:
-        _check_xlsx_bounds(data, deadline)
+        _check_xlsx_bounds(data, deadline, bounds)
         lines = _xlsx_lines(data)
-    return _rows_from_lines(lines, deadline, columns, required)
+    return _rows_from_lines(lines, deadline, columns, required, bounds)
+
+
+def check_size(uploaded_file, bounds=PARTICIPANT_BOUNDS):
+    """Refuses a file over the byte bound from its declared size, before reading it."""
+    if uploaded_file.size is not None and uploaded_file.size > bounds.get("max_bytes"):
+        raise _too_large(bounds)
 
 
 def _extension(name):
     return name.rsplit(".", 1)[-1].lower() if name and "." in name else ""
 
 
-def _too_large():
+def _too_large(bounds=PARTICIPANT_BOUNDS):
+    message = bounds.too_large or N_(
+        "The file is larger than %(size)s MB. Split it into smaller files."
+    )
     return ValidationError(
-        _("The file is larger than %(size)s MB. Split it into smaller files.")
-        % {"size": MAX_BYTES // (1024 * 1024)},
+        _(message) % {"size": bounds.get("max_bytes") // (1024 * 1024)},
         code="too_large",
     )
 
@@ -199,13 +240,13 @@ def _csv_lines(data):
         raise _unreadable() from error
 
 
-def _too_slow():
+def _too_slow(bounds=PARTICIPANT_BOUNDS):
+    message = bounds.too_slow or N_(
+        "Reading this file takes longer than %(seconds)s seconds. Split it into smaller "
+        "files or save it again as CSV."
+    )
     return ValidationError(
-        _(
-            "Reading this file takes longer than %(seconds)s seconds. Split it into smaller "
-            "files or save it again as CSV."
-        )
-        % {"seconds": TIME_BUDGET_SECONDS},
+        _(message) % {"seconds": bounds.get("time_budget_seconds")},
         code="too_slow",
     )
 
@@ -215,8 +256,13 @@ class _XlsxCounter:
     first bound it crosses, so that the work done on a hostile file is bounded by the
     limits, not by the file."""
 
-    def __init__(self, deadline):
+    def __init__(self, deadline, bounds=PARTICIPANT_BOUNDS):
         self.deadline = deadline
+        self.bounds = bounds
+        self.max_cells = bounds.get("max_cells")
+        self.max_sheet_rows = bounds.get("max_sheet_rows")
+        self.max_shared_strings = bounds.get("max_shared_strings")
+        self.max_xml_elements = bounds.get("max_xml_elements")
         self.elements = 0
         self.cells = 0
         self.rows = 0
@@ -238,41 +284,49 @@ class _XlsxCounter:
                     ),
                     MAX_COLUMNS,
                 )
-            if self.cells > MAX_CELLS:
+            if self.cells > self.max_cells:
                 raise _bound(
                     "too_many_cells",
                     _(
-                        "The file has more than %(max)s cells. Keep only the sheet with the "
-                        "participants and the columns the import uses, or split the file."
+                        self.bounds.too_many_cells
+                        or N_(
+                            "The file has more than %(max)s cells. Keep only the sheet with "
+                            "the participants and the columns the import uses, or split the "
+                            "file."
+                        )
                     ),
-                    MAX_CELLS,
+                    self.max_cells,
                 )
         elif name == "row":
             self.rows += 1
             self.cells_in_row = 0
-            if self.rows > MAX_SHEET_ROWS:
+            if self.rows > self.max_sheet_rows:
                 raise _bound(
-                    "too_many_rows",
-                    _("The file has more than %(max)s rows. Split it into smaller files."),
-                    MAX_ROWS,
+                    "too_many_rows", _(_rows_message(self.bounds)), self.bounds.get("max_rows")
                 )
         elif name == "si":
             self.strings += 1
-            if self.strings > MAX_SHARED_STRINGS:
+            if self.strings > self.max_shared_strings:
                 raise _bound(
                     "too_many_strings",
                     _(
                         "The file's table of texts has more than %(max)s entries. Save it "
                         "again as CSV, or copy only the participants into a new workbook."
                     ),
-                    MAX_SHARED_STRINGS,
+                    self.max_shared_strings,
                 )
-        if self.elements > MAX_XML_ELEMENTS:
+        if self.elements > self.max_xml_elements:
             raise ValidationError(
                 _("The file is too complex to import. Save it again as CSV."), code="too_complex"
             )
         if self.elements % 4096 == 0 and time.monotonic() > self.deadline:
-            raise _too_slow()
+            raise _too_slow(self.bounds)
+
+
+def _rows_message(bounds):
+    return bounds.too_many_rows or N_(
+        "The file has more than %(max)s rows. Split it into smaller files."
+    )
 
 
 def _bound(code, message, limit):
@@ -284,18 +338,18 @@ def _refuse_declarations(*_args):
     raise _unreadable()
 
 
-def _too_large_unpacked():
+def _too_large_unpacked(bounds=PARTICIPANT_BOUNDS):
+    message = bounds.too_large_unpacked or N_(
+        "Unpacked, this file is larger than %(size)s MB. Save it again as CSV, or split "
+        "it into smaller files."
+    )
     return ValidationError(
-        _(
-            "Unpacked, this file is larger than %(size)s MB. Save it again as CSV, or split "
-            "it into smaller files."
-        )
-        % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)},
+        _(message) % {"size": bounds.get("max_unpacked_bytes") // (1024 * 1024)},
         code="too_large_unpacked",
     )
 
 
-def _check_xlsx_bounds(data, deadline):
+def _check_xlsx_bounds(data, deadline, bounds=PARTICIPANT_BOUNDS):
     """Inflates every part of the zip in small pieces, counting the bytes really produced
     (not the sizes the zip claims) and the XML elements they hold, before openpyxl reads
     anything: a file past a bound is refused with a Dutch message within a second."""
@@ -303,7 +357,7 @@ def _check_xlsx_bounds(data, deadline):
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError) as error:
         raise _unreadable() from error
-    counter = _XlsxCounter(deadline)
+    counter = _XlsxCounter(deadline, bounds)
     unpacked = 0
     with archive:
         members = [member for member in archive.infolist() if not member.is_dir()]
@@ -325,10 +379,10 @@ def _inflate(archive, member, counter, unpacked):
         with archive.open(member) as stream:
             while chunk := stream.read(64 * 1024):
                 unpacked += len(chunk)
-                if unpacked > MAX_UNPACKED_BYTES:
-                    raise _too_large_unpacked()
+                if unpacked > counter.bounds.get("max_unpacked_bytes"):
+                    raise _too_large_unpacked(counter.bounds)
                 if time.monotonic() > counter.deadline:
-                    raise _too_slow()
+                    raise _too_slow(counter.bounds)
                 if parser is not None:
                     parser.Parse(chunk, False)
             if parser is not None:
@@ -355,21 +409,23 @@ def _xlsx_lines(data):
         workbook.close()
 
 
-def _rows_from_lines(lines, deadline, columns=COLUMNS, required=REQUIRED_COLUMNS):
+def _rows_from_lines(
+    lines, deadline, columns=COLUMNS, required=REQUIRED_COLUMNS, bounds=PARTICIPANT_BOUNDS
+):
     header = None
     rows = []
+    max_rows = bounds.get("max_rows")
     for number, line in enumerate(lines, start=1):
         if number % 256 == 0 and time.monotonic() > deadline:
-            raise _too_slow()
+            raise _too_slow(bounds)
         if all(_is_blank(value) for value in line):
             continue
         if header is None:
             header = _map_header(line, columns, required)
             continue
-        if len(rows) >= MAX_ROWS:
+        if len(rows) >= max_rows:
             raise ValidationError(
-                _("The file has more than %(max)s rows. Split it into smaller files.")
-                % {"max": MAX_ROWS},
+                _(_rows_message(bounds)) % {"max": number_format(max_rows, force_grouping=True)},
                 code="too_many_rows",
             )
         row = {"row": number}

@@ -23,7 +23,7 @@ class ExportContext:
         self.project = project
         self.keys = keys_for(project)
         self.report, self.day0 = measure(project, tables)
-        self.comparison = []
+        self.comparison = None
         if COMPARISON_GROUP in tables:
             self.comparison = _comparison_measured(project, self.report)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import BenefitType, TargetGroup
-from participants.register.exports import comparison_rows
+from participants.register.exports import comparison_group
 from participants.register.selectors import DurationBand
 
 from .column_privacy import KEY, QUASI, Declared, attribute
@@ -31,31 +31,26 @@ DURATION_BANDS = [(code, label) for code, _low, _high, label in DurationBand.BAN
 
 
 def _comparison_measured(project, report):
-    """The comparison group's rows of this export, after suppression: a combination of
-    benefit type, target group, duration band and enrolment month shared by fewer than
-    k people is left out, and counted in the report."""
-    rows = comparison_rows(
-        project.municipality_id, timezone.localdate(), consenting_participants(project)
+    """The comparison group of this export, measured (in SQL, `comparison_group`): a
+    combination of benefit type, target group, duration band and enrolment month shared
+    by fewer than k people is left out, and counted in the report. Its rows are read
+    only when the table is written, streamed."""
+    group = comparison_group(
+        project.municipality_id,
+        timezone.localdate(),
+        consenting_participants(project),
+        threshold=report.threshold,
     )
-    people = {}
-    for row in rows:
-        people.setdefault(_comparison_cell(row), set()).add(row.person_id)
-    small = {cell for cell, members in people.items() if len(members) < report.threshold}
-    kept = [row for row in rows if _comparison_cell(row) not in small]
-    report.comparison_people = len({row.person_id for row in kept})
-    report.comparison_suppressed_rows = len(rows) - len(kept)
-    report.comparison_suppressed_people = len(
-        {row.person_id for row in rows} - {row.person_id for row in kept}
-    )
-    return kept
-
-
-def _comparison_cell(row):
-    return (row.benefit_type, row.target_group, row.duration_band, f"{row.enrolled_on:%Y-%m}")
+    report.comparison_people = group.people
+    report.comparison_suppressed_rows = group.suppressed_rows
+    report.comparison_suppressed_people = group.suppressed_people
+    return group
 
 
 def _comparison_rows(context):
-    for row in context.comparison:
+    if context.comparison is None:
+        return
+    for row in context.comparison.rows():
         yield {
             "pseudonym": context.register_person(row.person_id),
             "stratum": row.stratum,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from .catalogue import selected_tables
 from .column_privacy import QUASI_IDENTIFIERS
+from .comparison import COMPARISON_GROUP, _comparison_measured
 from .tables import PARTICIPANTS, _day_zero_rows, day_zero
 
 # The share of participants that may be left out rather than generalising every
@@ -245,5 +246,10 @@ def _numpy():
 
 
 def disclosure_report(project, table_names):
-    """The report the export builder shows for the chosen tables."""
-    return measure(project, selected_tables(table_names))[0]
+    """The report the export builder shows for the chosen tables, the comparison group's
+    suppression included when it is chosen (measured, its rows not read)."""
+    tables = selected_tables(table_names)
+    report = measure(project, tables)[0]
+    if COMPARISON_GROUP in tables:
+        _comparison_measured(project, report)
+    return report

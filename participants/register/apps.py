@@ -10,3 +10,13 @@ class BenefitRegisterConfig(AppConfig):
     name = "participants.register"
     label = "benefit_register"
     verbose_name = _("Benefit register")
+
+    def ready(self):
+        from vakwerk import jobs
+
+        from .models import SnapshotImport
+        from .tasks import run_snapshot_import
+
+        # A snapshot's import is a durable job: the recovery sends it again when the
+        # queue or a worker lost it.
+        jobs.register(SnapshotImport, run_snapshot_import)

@@ -20,10 +20,11 @@ class SnapshotUploadForm(PlausibleInput, forms.Form):
     file = forms.FileField(
         label=_("Export of the whole benefit population"),
         help_text=_(
-            "A .csv (separated by semicolons or commas) or .xlsx file of at most 5 MB and "
-            "5,000 rows. The first row holds the column names: BSN, Geboortejaar, "
-            "Uitkering and Uitkering sinds are required; Einddatum uitkering and "
-            "Reden einde are optional (for people whose benefit ended)."
+            "A .csv (separated by semicolons or commas) or .xlsx file of at most 9 MB and "
+            "100,000 rows: the whole benefit population in one file. The first row holds "
+            "the column names: BSN, Geboortejaar, Uitkering and Uitkering sinds are "
+            "required; Einddatum uitkering and Reden einde are optional (for people whose "
+            "benefit ended)."
         ),
         validators=[FileExtensionValidator(allowed_extensions=participant_imports.EXTENSIONS)],
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
@@ -38,8 +39,10 @@ class SnapshotUploadForm(PlausibleInput, forms.Form):
         return taken_on
 
     def clean_file(self):
+        # Only the size here: the rows are read and checked in the background job, a
+        # whole municipality's register takes longer than a web request may.
         uploaded = self.cleaned_data["file"]
-        self.rows = imports.read_rows(uploaded)
+        participant_imports.check_size(uploaded, imports.SNAPSHOT_BOUNDS)
         return uploaded
 
 

@@ -2,11 +2,12 @@
 reference date, from the benefit system's CSV or Excel export.
 
 The file is read by the participant import's machinery (`participants.imports.read_rows`
-with this import's columns: the same bounds, the same Dutch refusals), its rows wait in
-the same private storage between upload and confirmation (`store_rows`, `load_rows`), and
-the preview follows the same rule: every row is checked, and with one row in error nothing
-is imported. The BSN is read, checked and turned into the keyed hash here; it is kept in
-no preview value, message or log.
+with this import's columns and its own bounds, `SNAPSHOT_BOUNDS`: a snapshot is a whole
+municipality's benefit population and is never split, so its bounds are those of the
+largest municipality's export, not of a caseload), in a background job
+(`SnapshotImport`), and the preview follows the participant import's rule: every row is
+checked, and with one row in error nothing is imported. The BSN is read, checked and
+turned into the keyed hash here; it is kept in no preview value, message or log.
 """
 
 import datetime
@@ -15,6 +16,7 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from participants import imports as participant_imports
 from participants.models import BenefitEndReason, Participant
@@ -69,8 +71,53 @@ def parse_end_reason(value):
     return END_REASONS.get(participant_imports._header_key(value))
 
 
+# Rotterdam, the largest municipality, has some 35,000 households on bijstand: a register
+# of 100,000 people leaves room for WW and growth. A CSV row of the six columns takes about
+# 40-60 bytes (6 MB); an .xlsx of them unpacks to some 40 MB of XML. The bounds are the
+# largest honest export with room to spare; beyond them a file is refused, not read: a
+# zip bomb stops at the unpacked bound while it is being inflated.
+SNAPSHOT_MAX_ROWS = 100_000
+SNAPSHOT_BOUNDS = participant_imports.ReadBounds(
+    max_rows=SNAPSHOT_MAX_ROWS,
+    # Below the request limit of every upload (VAKWERK_MAX_REQUEST_SIZE, nginx: 10 MB):
+    # 100,000 rows of up to 90 bytes, far more than the six columns take.
+    max_bytes=9 * 1024 * 1024,
+    max_unpacked_bytes=120 * 1024 * 1024,
+    max_cells=SNAPSHOT_MAX_ROWS * 10,
+    max_sheet_rows=SNAPSHOT_MAX_ROWS + 1_000,
+    max_shared_strings=SNAPSHOT_MAX_ROWS * 10,
+    max_xml_elements=SNAPSHOT_MAX_ROWS * 50,
+    # Read in a background job, not a web request: the job's own time limit is the bound
+    # that matters, this stops a hostile file well before it.
+    time_budget_seconds=240,
+    too_large=N_(
+        "The file is larger than %(size)s MB, more than the benefit population of any "
+        "municipality needs. Export only the columns the snapshot uses (BSN, Geboortejaar, "
+        "Uitkering, Uitkering sinds, Einddatum uitkering, Reden einde), or save it as CSV."
+    ),
+    too_large_unpacked=N_(
+        "Unpacked, this file is larger than %(size)s MB. Export only the columns the "
+        "snapshot uses, or save it as CSV."
+    ),
+    too_many_rows=N_(
+        "The file has more than %(max)s rows, more than the benefit population of any "
+        "municipality. Check that it holds one reference date, each person once."
+    ),
+    too_many_cells=N_(
+        "The file has more than %(max)s cells. Keep only the sheet with the benefit "
+        "population and the columns the snapshot uses, or save it as CSV."
+    ),
+    too_slow=N_(
+        "Reading this file takes longer than %(seconds)s seconds. Save it again as CSV "
+        "with only the columns the snapshot uses."
+    ),
+)
+
+
 def read_rows(uploaded_file):
-    return participant_imports.read_rows(uploaded_file, COLUMNS, REQUIRED_COLUMNS)
+    return participant_imports.read_rows(
+        uploaded_file, COLUMNS, REQUIRED_COLUMNS, bounds=SNAPSHOT_BOUNDS
+    )
 
 
 @dataclass

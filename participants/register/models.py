@@ -21,9 +21,11 @@ import hmac
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import BenefitEndReason, BenefitType
+from vakwerk.models import BackgroundJob, JobStatus
 from vakwerk.roles import Role
 
 # Who may import snapshots and read the net effect: the register is the whole benefit
@@ -148,3 +150,79 @@ class BenefitSpell(models.Model):
 
     def __str__(self):
         return f"#{self.person_id} {self.benefit_type} {self.started_on}"
+
+
+class ImportStage(models.TextChoices):
+    CHECK = "check", _("Being checked")
+    CHECKED = "checked", _("Checked, waiting for confirmation")
+    IMPORT = "import", _("Being stored")
+    STORED = "stored", _("Stored")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SnapshotImport(BackgroundJob):
+    """The import of one snapshot file, run as a durable background job (vakwerk/jobs.py)
+    in two runs: the check (every row read and validated, the preview's figures and row
+    errors kept here) and, after the manager confirms, the store. The uploaded file waits
+    in private storage under `file_name` until the snapshot is stored, cancelled or
+    refused; it holds BSNs, so nothing of it is copied into this row but row numbers and
+    messages that quote no BSN."""
+
+    municipality = models.ForeignKey(
+        "vakwerk.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    taken_on = models.DateField(_("reference date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=ImportStage.choices, default=ImportStage.CHECK
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The kind of exception only; its message and traceback go to the log.
+    error = models.TextField(_("error"), blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    # The preview's figures (SnapshotPreview), the whole file's refusals and the rows in
+    # error ([row number, [messages]], the first ROW_ERRORS_KEPT of them).
+    summary = models.JSONField(default=dict, blank=True)
+    file_errors = models.JSONField(default=list, blank=True)
+    row_errors = models.JSONField(default=list, blank=True)
+    error_rows = models.PositiveIntegerField(_("rows with an error"), default=0)
+    snapshot = models.OneToOneField(
+        RegisterSnapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MunicipalityScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("benefit register import")
+        verbose_name_plural = _("benefit register imports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.taken_on} ({self.stage})"
+
+    @property
+    def has_errors(self):
+        return bool(self.file_errors or self.error_rows)
+
+    @property
+    def can_confirm(self):
+        return (
+            self.status == JobStatus.DONE
+            and self.stage == ImportStage.CHECKED
+            and self.rows > 0
+            and not self.has_errors
+        )
+
+    @property
+    def can_cancel(self):
+        return self.stage in (ImportStage.CHECKED, ImportStage.REFUSED) or (
+            self.status == JobStatus.FAILED and self.stage != ImportStage.STORED
+        )

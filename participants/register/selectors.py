@@ -85,7 +85,13 @@ from participants.models import (
     target_group_for,
 )
 
-from .models import BenefitSpell, RegisterPerson, RegisterSnapshot
+from .models import (
+    BenefitSpell,
+    ImportStage,
+    RegisterPerson,
+    RegisterSnapshot,
+    SnapshotImport,
+)
 
 FOLLOW_UPS = (3, 6, 12, 18)
 Z_95 = 1.959963984540054
@@ -504,3 +510,13 @@ def _label(effects, units):
             effect.label = str(benefits.get(effect.key, effect.key))
         else:
             effect.label = str(_("All participants"))
+
+
+def open_imports(user):
+    """The user's municipality's imports still in progress or waiting for a decision:
+    the register page links them, so that a manager who left the page finds them back."""
+    return (
+        SnapshotImport.objects.for_user(user)
+        .filter(stage__in=[ImportStage.CHECK, ImportStage.CHECKED, ImportStage.IMPORT])
+        .order_by("-requested_at", "-pk")[:10]
+    )

@@ -1,22 +1,40 @@
-"""Writes on the benefit register: a snapshot's import (all rows or none) and retention."""
+"""Writes on the benefit register: a snapshot's import (all rows or none), run as a
+durable background job (`SnapshotImport`), and retention."""
 
 import datetime
+import logging
+import uuid
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from vakwerk import audit
+from participants import imports as participant_imports
+from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
-from vakwerk.models import Municipality
+from vakwerk.models import JobStatus, Municipality
 
+from . import imports
 from .imports import require_importer, validate_rows
-from .models import BenefitSpell, RegisterPerson, RegisterSnapshot
+from .models import (
+    BenefitSpell,
+    ImportStage,
+    RegisterPerson,
+    RegisterSnapshot,
+    SnapshotImport,
+)
+
+logger = logging.getLogger(__name__)
+UPLOAD_FOLDER = "register-imports"
+# The preview lists this many rows in error; the count says how many there are in all.
+ROW_ERRORS_KEPT = 500
 
 
 class SnapshotResult(NamedTuple):
@@ -182,6 +200,185 @@ def _apply_row(person, row, spells, taken_on, to_create, to_update, seen):
         changed = True
     if changed:
         to_update.append(same)
+
+
+# --- the import as a background job -----------------------------------------------------
+
+
+def request_snapshot_import(user, taken_on, uploaded_file):
+    """Keeps the uploaded file in private storage and queues its check. The file is not
+    read here: a whole municipality's register takes longer than a web request may."""
+    require_importer(user)
+    participant_imports.check_size(uploaded_file, imports.SNAPSHOT_BOUNDS)
+    extension = participant_imports._extension(uploaded_file.name)
+    uploaded_file.seek(0)
+    name = storages["private"].save(
+        f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}.{extension}", uploaded_file
+    )
+    job = SnapshotImport.objects.create(
+        municipality_id=user.municipality_id, requested_by=user, taken_on=taken_on,
+        file_name=name,
+    )  # fmt: skip
+    audit.record(user, AuditAction.CREATE, obj=job, detail="benefit register import requested")
+    jobs.send_on_commit(SnapshotImport, job.pk)
+    return job
+
+
+def confirm_snapshot_import(user, job_id):
+    """The manager confirms a checked file: its store is queued. Only a checked job
+    without errors moves on, once: a repeated confirmation finds it queued or stored and
+    changes nothing."""
+    require_importer(user)
+    with transaction.atomic():
+        job = SnapshotImport.objects.for_user(user).select_for_update().get(pk=job_id)
+        if not job.can_confirm:
+            return job, False
+        job.stage = ImportStage.IMPORT
+        job.save(update_fields=["stage"])
+        jobs.requeue(SnapshotImport, job.pk)
+        audit.record(user, AuditAction.UPDATE, obj=job, detail="benefit register import confirmed")
+        jobs.send_on_commit(SnapshotImport, job.pk)
+    job.refresh_from_db()
+    return job, True
+
+
+def cancel_snapshot_import(user, job_id):
+    require_importer(user)
+    with transaction.atomic():
+        job = SnapshotImport.objects.for_user(user).select_for_update().get(pk=job_id)
+        if not job.can_cancel:
+            return job
+        job.stage = ImportStage.CANCELLED
+        job.save(update_fields=["stage"])
+        _delete_upload(job)
+    return job
+
+
+def retry_snapshot_import(user, job_id):
+    """A failed check or store is queued again, as it was (the file is still there)."""
+    require_importer(user)
+    with transaction.atomic():
+        job = SnapshotImport.objects.for_user(user).select_for_update().get(pk=job_id)
+        if not job.retryable or job.stage not in (ImportStage.CHECK, ImportStage.IMPORT):
+            return job
+        jobs.requeue(SnapshotImport, job.pk)
+        jobs.send_on_commit(SnapshotImport, job.pk)
+    return job
+
+
+def _delete_upload(job):
+    if job.file_name and job.file_name.startswith(f"{UPLOAD_FOLDER}/"):
+        transaction.on_commit(lambda name=job.file_name: storages["private"].delete(name))
+        SnapshotImport.objects.filter(pk=job.pk).update(file_name="")
+
+
+def _read(job):
+    with storages["private"].open(job.file_name, "rb") as stored:
+        stored.name = job.file_name
+        return imports.read_rows(stored)
+
+
+def run_snapshot_import(job_id):
+    """One run of an import job, once in effect (vakwerk/jobs.py): the check or, after
+    the confirmation, the store. Safe to run twice: a job that is not queued is left
+    alone, and only the attempt that still owns the row writes its outcome."""
+    attempt = jobs.claim(SnapshotImport, job_id)
+    if attempt is None:
+        return SnapshotImport.objects.get(pk=job_id)
+    job = SnapshotImport.objects.select_related("requested_by").get(pk=job_id)
+    try:
+        with (
+            jobs.heartbeat(SnapshotImport, job_id, attempt),
+            translation.override(settings.LANGUAGE_CODE),
+        ):
+            if job.stage == ImportStage.IMPORT:
+                _store_job(job, attempt)
+            else:
+                _check_job(job, attempt)
+    except Exception as error:
+        logger.exception("benefit register import %s (attempt %s) failed", job_id, attempt)
+        jobs.fail(SnapshotImport, job_id, attempt, error)
+    return SnapshotImport.objects.get(pk=job_id)
+
+
+def _check_job(job, attempt):
+    fields = {"stage": ImportStage.CHECKED}
+    try:
+        rows = _read(job)
+    except ValidationError as error:
+        fields.update(stage=ImportStage.REFUSED, file_errors=error.messages, rows=0)
+    else:
+        preview = validate_rows(job.requested_by, job.taken_on, rows)
+        fields.update(
+            rows=len(preview.rows),
+            file_errors=[str(message) for message in preview.file_errors],
+            error_rows=len(preview.error_rows),
+            row_errors=[
+                [row.number, [error.message for error in row.errors]]
+                for row in preview.error_rows[:ROW_ERRORS_KEPT]
+            ],
+            summary={
+                "new_people": preview.new_people,
+                "participants": preview.participants,
+                "ended_in_file": preview.ended_in_file,
+                "will_leave": preview.will_leave,
+            },
+        )
+        if preview.has_errors:
+            # All or nothing: a file with one row in error is refused whole.
+            fields["stage"] = ImportStage.REFUSED
+    with transaction.atomic():
+        job = jobs.owned(SnapshotImport, job.pk, attempt).select_for_update().first()
+        if job is None:
+            logger.warning("benefit register import lost its claim (attempt %s)", attempt)
+            return
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.status, job.finished_at = JobStatus.DONE, timezone.now()
+        job.save()
+        audit.record(job.requested_by, AuditAction.SEARCH, obj=job,
+                     detail=f"benefit register preview: {job.rows} rows")  # fmt: skip
+        if job.stage == ImportStage.REFUSED:
+            _delete_upload(job)
+
+
+def _store_job(job, attempt):
+    rows = _read(job)
+    with transaction.atomic():
+        # The job's row is locked while the snapshot is stored: the snapshot and the job's
+        # "stored" commit together, or neither does (a worker that dies rolls both back).
+        owned = jobs.owned(SnapshotImport, job.pk, attempt).select_for_update().first()
+        if owned is None:
+            logger.warning("benefit register import lost its claim (attempt %s)", attempt)
+            return
+        try:
+            with transaction.atomic():
+                result = import_snapshot(owned.requested_by, owned.taken_on, rows)
+        except ValidationError as error:
+            owned.stage, owned.file_errors = ImportStage.REFUSED, error.messages
+        else:
+            owned.stage, owned.snapshot = ImportStage.STORED, result.snapshot
+            owned.summary = {**owned.summary, "left": result.left}
+        owned.status, owned.finished_at = JobStatus.DONE, timezone.now()
+        owned.save()
+        _delete_upload(owned)
+
+
+def delete_stale_snapshot_uploads(older_than=datetime.timedelta(days=2)):
+    """Uploads never confirmed or cancelled hold BSNs: they go after two days, and the
+    job that waited for them is cancelled. Returns how many."""
+    stale = SnapshotImport.objects.filter(
+        requested_at__lt=timezone.now() - older_than,
+        stage__in=[ImportStage.CHECK, ImportStage.CHECKED, ImportStage.REFUSED],
+    ).exclude(file_name="")
+    count = 0
+    for job in stale.exclude(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]):
+        with transaction.atomic():
+            job.stage = ImportStage.CANCELLED
+            job.save(update_fields=["stage"])
+            _delete_upload(job)
+        count += 1
+    return count
 
 
 # --- retention ------------------------------------------------------------------------------

@@ -1,49 +1,38 @@
-"""The benefit register's pages: snapshots (upload, preview, confirm) and the measured net
-effect. Managers and admins of the municipality only; the work is in imports.py,
-services.py and selectors.py."""
-
-import datetime
+"""The benefit register's pages: snapshots (upload; the import job's progress, preview and
+confirmation) and the measured net effect. Managers and admins of the municipality only;
+the work is in imports.py, services.py and selectors.py."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from participants import imports as participant_imports
-from vakwerk import audit
-from vakwerk.audit import AuditAction
 from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
 
-from . import imports, selectors, services
+from . import selectors, services
 from .forms import NetEffectFilterForm, SnapshotUploadForm
-from .models import REGISTER_ROLES, RegisterSnapshot
-
-SESSION_KEY = "benefit_register_import"
-
-
-def _discard(request):
-    stored = request.session.pop(SESSION_KEY, None) or {}
-    participant_imports.delete_upload(stored.get("name"))
+from .models import REGISTER_ROLES, RegisterSnapshot, SnapshotImport
 
 
 @role_required(*REGISTER_ROLES)
+@idempotent
 def snapshot_list(request):
     form = SnapshotUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        _discard(request)
-        request.session[SESSION_KEY] = {
-            "name": participant_imports.store_rows(request.user, form.rows),
-            "taken_on": form.cleaned_data["taken_on"].isoformat(),
-        }
-        return redirect("benefit_register:preview")
+        job = services.request_snapshot_import(
+            request.user, form.cleaned_data["taken_on"], form.cleaned_data["file"]
+        )
+        return redirect("benefit_register:import", pk=job.pk)
     snapshots = RegisterSnapshot.objects.for_user(request.user)
+    pending = selectors.open_imports(request.user)
     return render(
-        request, "benefit_register/snapshot_list.html", {"form": form, "snapshots": snapshots}
+        request,
+        "benefit_register/snapshot_list.html",
+        {"form": form, "snapshots": snapshots, "pending": pending},
     )
 
 
@@ -56,39 +45,22 @@ def snapshot_detail(request, pk):
 @never_cache
 @role_required(*REGISTER_ROLES)
 @idempotent
-def snapshot_preview(request):
-    stored = request.session.get(SESSION_KEY)
-    if not stored or "cancel" in request.POST:
-        _discard(request)
-        return redirect("benefit_register:snapshots")
-    taken_on = datetime.date.fromisoformat(stored["taken_on"])
-    try:
-        rows = participant_imports.load_rows(request.user, stored["name"])
-    except ValidationError as error:
-        _discard(request)
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("benefit_register:snapshots")
-    if request.method == "POST" and "confirm" in request.POST:
-        try:
-            result = services.import_snapshot(request.user, taken_on, rows)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            return redirect("benefit_register:preview")
-        _discard(request)
-        messages.success(
-            request,
-            _("Snapshot of %(date)s stored: %(people)s people, %(left)s left since the "
-              "previous one.")
-            % {"date": taken_on.strftime("%d-%m-%Y"), "people": result.people,
-               "left": result.left},
-        )  # fmt: skip
-        return redirect("benefit_register:snapshot", pk=result.snapshot.pk)
-    preview = imports.validate_rows(request.user, taken_on, rows)
-    audit.record(request.user, AuditAction.SEARCH,
-                 detail=f"benefit register preview: {len(preview.rows)} rows")  # fmt: skip
-    return render(request, "benefit_register/snapshot_preview.html", {"preview": preview})
+def import_detail(request, pk):
+    """The import's progress, then its preview (figures and rows in error) with the
+    confirmation, then the stored snapshot."""
+    job = get_object_or_404(SnapshotImport.objects.for_user(request.user), pk=pk)
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            services.cancel_snapshot_import(request.user, job.pk)
+            return redirect("benefit_register:snapshots")
+        if "retry" in request.POST:
+            services.retry_snapshot_import(request.user, job.pk)
+        elif "confirm" in request.POST:
+            _job, confirmed = services.confirm_snapshot_import(request.user, job.pk)
+            if not confirmed:
+                messages.error(request, _("This file cannot be stored (any more)."))
+        return redirect("benefit_register:import", pk=job.pk)
+    return render(request, "benefit_register/import_detail.html", {"job": job})
 
 
 @role_required(*REGISTER_ROLES)

@@ -15,6 +15,7 @@ import hmac
 import io
 import re
 import secrets
+import tracemalloc
 import zipfile
 
 import pyreadstat
@@ -23,14 +24,17 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from evaluation.research import services as research_services
 from evaluation.research.disclosure import COMPARISON_LABEL
 from evaluation.research.models import ExportFormat, ResearchProject
 from evaluation.research.pseudonyms import keys_for
+from evaluation.research.tables import consenting_participants
 from evaluation.research.writers import write_export
 from participants.models import Participant
-from participants.register.models import RegisterPerson, bsn_hash
+from participants.register import exports as register_exports
+from participants.register.models import BenefitSpell, RegisterPerson, bsn_hash
 from tests.participants.register.test_net_effect import AS_OF, ENROLLED_ON, generate, load
 from tests.vakwerk.factories import MunicipalityFactory, ProgrammeFactory, UserFactory
 from vakwerk.models import Programme
@@ -275,3 +279,146 @@ def test_every_format_holds_the_same_rows(register, fmt, tmp_path):
         r["pseudonym"] for r in csv_tables["comparison_group"]
     )
     assert set(meta.variable_value_labels["off_benefit"].values()) == {"Nee", "Ja"}
+
+
+def median_k(project):
+    """A threshold that leaves some combinations of the comparison group out, not all."""
+    _c, full, _m = export(project)
+    sizes = {}
+    for r in full["comparison_group"]:
+        cell = (r["benefit_type"], r["target_group"], r["duration_band"], r["enrolled_month"])
+        sizes.setdefault(cell, set()).add(r["pseudonym"])
+    k = sorted(len(members) for members in sizes.values())[len(sizes) // 2]
+    left_out = sum(len(members) for members in sizes.values() if len(members) < k)
+    return k, left_out
+
+
+def test_the_builder_shows_the_comparison_groups_suppression(
+    register, client, django_assert_max_num_queries
+):
+    municipality, _people = register
+    researcher = UserFactory(role=Role.RESEARCHER, municipality=municipality)
+    project = project_of(municipality, researcher=researcher)
+    k, left_out = median_k(project)
+    assert left_out
+    project.k_threshold = k
+    project.save()
+    client.force_login(researcher)
+    url = reverse("evaluation:research_export_new", args=[project.pk])
+    with time_machine.travel(PINNED, tick=False), django_assert_max_num_queries(16):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 200
+    page = response.content.decode()
+    counts, _t, _m = export(project)
+    assert counts.report.comparison_suppressed_rows == left_out
+    kept = re.search(r'data-testid="comparison-kept">(.*?)</dd>', page, re.S).group(1)
+    assert f"{counts.report.comparison_people} personen in de export" in kept
+    assert (
+        f"weggelaten: {left_out} rijen van {left_out} personen, in combinaties van uitkering,"
+        f" doelgroep, duur en maand van aanmelding die minder dan {k} personen delen"
+    ) in kept
+    # Chosen away, the comparison group is neither measured nor shown.
+    with time_machine.travel(PINNED, tick=False):
+        other = client.post(url, {"tables": ["participants"], "format": "csv", "preview": "1"})
+    assert other.status_code == 200
+    assert 'data-testid="comparison-kept"' not in other.content.decode()
+
+
+def add_copies(municipality, people, count, in_pool):
+    """`count` more register people exactly like one pool person (of `in_pool`, the ids
+    exported) who stays on benefit: each joins that person's stratum, nothing else
+    changes."""
+    ids = dict(
+        RegisterPerson.objects.filter(municipality=municipality).values_list("bsn_hash", "pk")
+    )
+    model = next(
+        p for p in people
+        if p["stratum"] and not p["participant"] and not p["off"] and p["exit"] is None
+        and ids[bsn_hash(municipality.pk, p["bsn"])] in in_pool
+    )  # fmt: skip
+    original = RegisterPerson.objects.get(pk=ids[bsn_hash(municipality.pk, model["bsn"])])
+    spell = original.spells.get()
+    copies = RegisterPerson.objects.bulk_create(
+        RegisterPerson(
+            municipality=municipality, birth_year=original.birth_year, bsn_hash=f"copy{index:060d}"
+        )
+        for index in range(count)
+    )
+    BenefitSpell.objects.bulk_create(
+        BenefitSpell(
+            municipality=municipality, person=copy, benefit_type=spell.benefit_type,
+            started_on=spell.started_on, ended_on=spell.ended_on, end_reason=spell.end_reason,
+            ended_unseen=spell.ended_unseen, first_seen_on=spell.first_seen_on,
+            last_seen_on=spell.last_seen_on, end_recorded_on=spell.end_recorded_on,
+        )
+        for copy in copies
+    )  # fmt: skip
+    # As autovacuum would after an import that large: without fresh statistics the
+    # planner takes the register for its old size and joins it row by row.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE benefit_register_registerperson, benefit_register_benefitspell")
+    return original
+
+
+def streamed(project):
+    group = register_exports.comparison_group(
+        project.municipality_id, AS_OF, consenting_participants(project)
+    )
+    return group, group.rows()
+
+
+def test_a_large_registers_rows_stream_within_the_query_bound_and_match_plain_sql(register):
+    municipality, people = register
+    project = project_of(municipality)
+    _group, rows = streamed(project)
+    before = {(row.stratum, row.person_id): row for row in rows}
+    extra = 20_000
+    original = add_copies(municipality, people, extra, {pk for _number, pk in before})
+    (stratum,) = {number for number, person_id in before if person_id == original.pk}
+    old_pool = before[stratum, original.pk].pool
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM benefit_register_registerperson"
+            " WHERE municipality_id = %s AND bsn_hash LIKE 'copy%%'",
+            [municipality.pk],
+        )
+        new_ids = {pk for (pk,) in cursor.fetchall()}
+    assert len(new_ids) == extra
+
+    # The export: a query count that does not grow with the register's 20,000 more rows.
+    with CaptureQueriesContext(connection) as queries:
+        counts, tables, _m = export(project, tables=("comparison_group",))
+    assert len(queries) <= 8, [q["sql"][:120] for q in queries]
+    assert counts["comparison_group"] == len(before) + extra
+
+    # Its rows: the ones before, and each new person in the stratum of the person copied,
+    # whose pool grew by as many.
+    _group, rows = streamed(project)
+    after = {(row.stratum, row.person_id): row for row in rows}
+    assert set(after) == set(before) | {(stratum, pk) for pk in new_ids}
+    assert {row.pool for (number, _pk), row in after.items() if number == stratum} == {
+        old_pool + extra
+    }
+    assert all(
+        after[key].pool == row.pool and after[key].off_benefit == row.off_benefit
+        for key, row in before.items()
+        if key[0] != stratum
+    )
+    assert all(not after[stratum, pk].off_benefit for pk in new_ids)
+    keys = [(row.stratum, row.person_id) for row in streamed(project)[1]]
+    assert keys == sorted(keys)  # written in stratum and person order, straight from SQL
+
+    # Memory: reading the rows one chunk at a time takes a fraction of holding them.
+    tracemalloc.start()
+    try:
+        _group, rows = streamed(project)
+        count = sum(1 for _row in rows)
+        _size, streaming_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        _group, rows = streamed(project)
+        held = list(rows)
+        _size, list_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == len(held) == len(before) + extra
+    assert streaming_peak * 3 < list_peak, (streaming_peak, list_peak)

@@ -203,8 +203,9 @@ NOT_PAGES = {
     "evaluation:report_status", "evaluation:research_export_status",
     # A permanent redirect to the static icon.
     "favicon",
-    # The snapshot's preview: reached only after an upload on benefit_register:snapshots.
-    "benefit_register:preview",
+    # A snapshot import's progress and preview: reached only after an upload on
+    # benefit_register:snapshots; its forms are buttons (confirm, cancel, try again).
+    "benefit_register:import",
     # Single sign-on: redirects to and from the provider; the provider's edit page is the
     # settings page once one is saved (its hostile input: tests/sso/test_sso_settings.py).
     "sso_start", "sso_callback", "sso_provider_edit",

@@ -197,6 +197,30 @@ def test_the_register_holds_ten_people_per_participant_the_participants_linked()
     assert not BenefitSpell.objects.filter(end_recorded_on__lt=F("ended_on")).exists()
     assert BenefitSpell.objects.filter(ended_on__isnull=True).exists()
     assert BenefitSpell.objects.filter(end_reason="work").exists()
+    # Each snapshot's counts are those its import would have recorded, recomputed here in
+    # plain SQL from the spells.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.id, COUNT(s.id),"
+            " COUNT(s.id) FILTER (WHERE s.first_seen_on = n.taken_on),"
+            " COUNT(s.id) FILTER (WHERE r.participant_id IS NOT NULL),"
+            " COUNT(s.id) FILTER (WHERE s.end_recorded_on = n.taken_on)"
+            " FROM benefit_register_registersnapshot n"
+            " LEFT JOIN benefit_register_benefitspell s ON s.municipality_id = n.municipality_id"
+            "  AND s.first_seen_on <= n.taken_on AND s.last_seen_on >= n.taken_on"
+            " LEFT JOIN benefit_register_registerperson r ON r.id = s.person_id"
+            " GROUP BY n.id"
+        )
+        expected = {pk: counts for pk, *counts in cursor.fetchall()}
+    stored = {
+        snapshot.pk: [snapshot.people, snapshot.new_people, snapshot.participants,
+                      snapshot.ended_in_file]
+        for snapshot in RegisterSnapshot.objects.all()
+    }  # fmt: skip
+    assert stored == expected
+    assert all(counts[0] for counts in stored.values())
+    assert sum(counts[1] for counts in stored.values()) == want["register_people"]
+    assert not RegisterSnapshot.objects.exclude(left_unseen=0).exists()
 
     # The net effect finds a comparison pool for the measured participants.
     totals = [

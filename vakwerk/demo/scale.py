@@ -1215,12 +1215,8 @@ def _register(load, rng, munis, want, today):
             participants.setdefault(row[1], []).append(row)
 
     people, spells = [], []  # one spell per person, in the same order
-    snapshot_rows = []
     per_muni = _split(want["register_people"], len(munis))
     for muni, count in zip(munis, per_muni, strict=True):
-        snapshot_rows += [
-            (muni.id, day, _day(day, 7), muni.manager_id, 0, 0, 0, 0, 0) for day in snapshot_days
-        ]
         members = participants.get(muni.id, [])
         for pid, _muni_id, bsn, birth_year, benefit, started_on, enrolled_on, status in members:
             ended_on, reason = None, ""
@@ -1246,13 +1242,6 @@ def _register(load, rng, munis, want, today):
             people.append((muni.id, bsn_hash(muni.id, f"R{serial:09d}"), birth_year, None))
             spells.append((muni.id, rng.choices(*BENEFIT)[0], started_on, ended_on, reason))
 
-    # The snapshots' own counts stay 0: the net effect reads the spells, not these.
-    load.copy(
-        "benefit_register_registersnapshot",
-        ("municipality_id", "taken_on", "imported_at", "imported_by_id", "people",
-         "new_people", "participants", "ended_in_file", "left_unseen"),
-        snapshot_rows,
-    )  # fmt: skip
     ids = load.copy(
         "benefit_register_registerperson",
         ("municipality_id", "bsn_hash", "birth_year", "participant_id"),
@@ -1271,4 +1260,30 @@ def _register(load, rng, munis, want, today):
         ("municipality_id", "person_id", "benefit_type", "started_on", "ended_on",
          "end_reason", "ended_unseen", "first_seen_on", "last_seen_on", "end_recorded_on"),
         rows,
+    )  # fmt: skip
+    # Each snapshot's counts as its import would have recorded them, from the spells: in
+    # the file (seen from its first to its last snapshot), new (first seen then), linked
+    # to a participant, ended according to the file (end recorded then). Nobody vanishes
+    # without a reason here, so "missing since the previous snapshot" is truly 0.
+    counts = {}
+    for (muni_id, _hash, _year, participant_id), row in zip(people, rows, strict=True):
+        first_seen, last_seen, recorded = row[7], row[8], row[9]
+        for day in snapshot_days:
+            if first_seen <= day <= last_seen:
+                tally = counts.setdefault((muni_id, day), [0, 0, 0, 0])
+                tally[0] += 1
+                tally[1] += day == first_seen
+                tally[2] += participant_id is not None
+                tally[3] += day == recorded
+    manager_of = {muni.id: muni.manager_id for muni in munis}
+    load.copy(
+        "benefit_register_registersnapshot",
+        ("municipality_id", "taken_on", "imported_at", "imported_by_id", "people",
+         "new_people", "participants", "ended_in_file", "left_unseen"),
+        [
+            (muni.id, day, _day(day, 7), manager_of[muni.id],
+             *counts.get((muni.id, day), [0, 0, 0, 0]), 0)
+            for muni in munis
+            for day in snapshot_days
+        ],
     )  # fmt: skip

@@ -20,19 +20,19 @@ from participants.register.models import (
     BenefitSpell,
     RegisterPerson,
     RegisterSnapshot,
+    SnapshotImport,
     bsn_hash,
 )
-from participants.register.views import SESSION_KEY
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.bsn import bsn_from_number
 from vakwerk.idempotency import FIELD_NAME, new_key
+from vakwerk.models import JobStatus, User
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("benefit_register:snapshots")
-PREVIEW_URL = reverse("benefit_register:preview")
 NET_EFFECT_URL = reverse("benefit_register:net_effect")
 HEADER = "BSN;Geboortejaar;Uitkering;Uitkering sinds;Einddatum uitkering;Reden einde"
 BSNS = [bsn_from_number(30_000_000 + n * 17) for n in range(6)]
@@ -54,12 +54,34 @@ def csv_file(*lines, name="register.csv"):
     return SimpleUploadedFile(name, "\n".join([HEADER, *lines]).encode())
 
 
+def work():
+    """What a worker does with the queued imports (the tests' transaction never commits,
+    so the send on commit does not run; test_the_import_is_sent_when_committed has it)."""
+    for pk in SnapshotImport.objects.filter(status=JobStatus.QUEUED).values_list("pk", flat=True):
+        services.run_snapshot_import(pk)
+
+
+def latest_job_url():
+    job = SnapshotImport.objects.order_by("-pk").first()
+    return reverse("benefit_register:import", args=[job.pk if job else 999_999])
+
+
+def _user_of(client):
+    return User.objects.get(pk=client.session["_auth_user_id"])
+
+
 def upload(client, file, taken_on="2026-03-31"):
-    return client.post(LIST_URL, {"taken_on": taken_on, "file": file})
+    response = client.post(
+        LIST_URL, {"taken_on": taken_on, "file": file, FIELD_NAME: new_key(_user_of(client))}
+    )
+    work()
+    return response
 
 
 def confirm(client, user):
-    return client.post(PREVIEW_URL, {"confirm": "1", FIELD_NAME: new_key(user)})
+    response = client.post(latest_job_url(), {"confirm": "1", FIELD_NAME: new_key(user)})
+    work()
+    return response
 
 
 def import_file(client, user, *lines, taken_on="2026-03-31"):
@@ -83,7 +105,7 @@ def test_a_file_with_errors_is_refused_whole_with_its_row_errors(login, manager)
             f"{BSNS[4]};1970;WW;01-02-2020;15-01-2026;emigratie",
         ),
     )
-    page = client.get(PREVIEW_URL).content.decode()
+    page = client.get(latest_job_url()).content.decode()
     assert "7 rijen met een fout" in page
     for message in (
         "Dit is geen geldig BSN (de elfproef klopt niet).",
@@ -101,15 +123,19 @@ def test_a_file_with_errors_is_refused_whole_with_its_row_errors(login, manager)
     assert not RegisterSnapshot.objects.exists()
     assert not RegisterPerson.objects.exists()
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert "7 rijen bevatten een fout; er is niets geïmporteerd." in messages
+    assert "Dit bestand kan niet (meer) worden opgeslagen." in messages
 
 
 def test_a_file_that_cannot_be_read_is_refused_on_the_form(login, manager):
     client = login(manager)
     response = upload(client, SimpleUploadedFile("r.csv", b"BSN;Uitkering\n123;WW\n"))
-    assert response.status_code == 200
-    assert "ontbreken" in response.content.decode()
-    assert SESSION_KEY not in client.session
+    assert response.status_code == 302
+    job = SnapshotImport.objects.get()
+    assert job.stage == "refused"
+    page = client.get(latest_job_url()).content.decode()
+    assert "ontbreken" in page
+    assert "Deze snapshot opslaan" not in page
+    assert job.file_name == ""  # the refused upload is gone
 
 
 def test_participants_are_recognised_by_bsn_and_linked_not_duplicated(login, manager):
@@ -180,7 +206,7 @@ def test_a_snapshot_must_be_later_than_the_latest(login, manager):
     client = login(manager)
     import_file(client, manager, f"{BSNS[0]};1990;Bijstand;01-03-2024;;")
     upload(client, csv_file(f"{BSNS[0]};1990;Bijstand;01-03-2024;;"), "2026-02-28")
-    page = client.get(PREVIEW_URL).content.decode()
+    page = client.get(latest_job_url()).content.decode()
     assert "De peildatum moet later zijn dan die van de laatste snapshot (31-03-2026)" in page
     confirm(client, manager)
     assert RegisterSnapshot.objects.count() == 1
@@ -190,14 +216,17 @@ def test_a_repeated_confirmation_makes_no_second_snapshot(login, manager):
     client = login(manager)
     upload(client, csv_file(f"{BSNS[0]};1990;Bijstand;01-03-2024;;"))
     data = {"confirm": "1", FIELD_NAME: new_key(manager)}
-    first = client.post(PREVIEW_URL, data)
-    second = client.post(PREVIEW_URL, data)
+    first = client.post(latest_job_url(), data)
+    second = client.post(latest_job_url(), data)
+    work()
     assert first.status_code == second.status_code == 302
     assert RegisterSnapshot.objects.count() == 1
     assert RegisterPerson.objects.count() == 1
-    # Without the key (an old tab), the upload is gone: still nothing twice.
-    client.post(PREVIEW_URL, {"confirm": "1"})
+    # Without the key (an old tab), the job is stored already: still nothing twice.
+    client.post(latest_job_url(), {"confirm": "1"})
+    work()
     assert RegisterSnapshot.objects.count() == 1
+    assert SnapshotImport.objects.get().stage == "stored"
 
 
 def test_an_excel_file_imports_like_a_csv(login, manager):
@@ -219,8 +248,8 @@ def test_no_bsn_or_hash_on_any_page(login, manager):
     ParticipantFactory(municipality=manager.municipality, bsn=BSNS[0])
     client = login(manager)
     upload(client, csv_file(f"{BSNS[0]};1990;Bijstand;01-03-2024;;", f"{BSNS[1]};19x0;WW;;;"))
-    pages = [client.get(PREVIEW_URL).content.decode()]
-    client.post(PREVIEW_URL, {"cancel": "1"})
+    pages = [client.get(latest_job_url()).content.decode()]
+    client.post(latest_job_url(), {"cancel": "1"})
     import_file(client, manager, f"{BSNS[0]};1990;Bijstand;01-03-2024;;")
     snapshot = RegisterSnapshot.objects.get()
     for url in (LIST_URL, reverse("benefit_register:snapshot", args=[snapshot.pk]),
@@ -235,7 +264,7 @@ def test_no_bsn_or_hash_on_any_page(login, manager):
 @pytest.mark.parametrize("role", [Role.RESEARCHER, Role.EMPLOYER, Role.CONSULTANT, Role.WSP])
 def test_other_roles_are_refused(login, make_user, role):
     client = login(make_user(role))
-    for url in (LIST_URL, PREVIEW_URL, NET_EFFECT_URL):
+    for url in (LIST_URL, latest_job_url(), NET_EFFECT_URL):
         assert client.get(url).status_code == 403
 
 
