@@ -31,6 +31,12 @@ FIXED = {
     "research export retried": pgettext_lazy("audit", "research export retried"),
     "report PDF": pgettext_lazy("audit", "report PDF"),
     "report retried": pgettext_lazy("audit", "report retried"),
+    "benefit register import requested": pgettext_lazy(
+        "audit", "benefit register import requested"
+    ),
+    "benefit register import confirmed": pgettext_lazy(
+        "audit", "benefit register import confirmed"
+    ),
     "questionnaire answered": pgettext_lazy("audit", "questionnaire answered"),
     "questionnaire invitation": pgettext_lazy("audit", "questionnaire invitation"),
     "coaching session": pgettext_lazy("audit", "coaching session"),

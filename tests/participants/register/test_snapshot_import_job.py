@@ -101,7 +101,7 @@ def test_a_register_four_times_the_participant_bound_goes_through(login, manager
     job.refresh_from_db()
     assert (job.stage, job.snapshot, job.file_name) == (ImportStage.STORED, snapshot, "")
     page = client.get(import_url(job)).content.decode()
-    assert "Snapshot van 31-03-2026 opgeslagen: 20.000 personen" in page
+    assert "Snapshot van 31 maart 2026 opgeslagen: 20.000 personen" in page
 
 
 def test_a_large_file_with_errors_is_refused_whole_with_its_row_errors(login, manager):
