@@ -205,6 +205,7 @@ NOT_PAGES = {
     "favicon",
     # A snapshot import's progress and preview: reached only after an upload on
     # benefit_register:snapshots; its forms are buttons (confirm, cancel, try again).
+    # Its states are checked with axe in tests/e2e/test_snapshot_import.py.
     "benefit_register:import",
     # Single sign-on: redirects to and from the provider; the provider's edit page is the
     # settings page once one is saved (its hostile input: tests/sso/test_sso_settings.py).
