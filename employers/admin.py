@@ -1,8 +1,37 @@
 from django.contrib import admin
 
+from vakwerk.admin import UserAdmin
 from vakwerk.admin_audit import AuditedAdminMixin
 
-from .models import ContactLogEntry, Employer, EmployerContact, Match, Opportunity, Placement
+from .models import (
+    ContactLogEntry,
+    Employer,
+    EmployerContact,
+    EmployerMembership,
+    Match,
+    Opportunity,
+    Placement,
+)
+
+
+class EmployerMembershipInline(admin.StackedInline):
+    model = EmployerMembership
+    autocomplete_fields = ["employer"]
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
+# The core's user admin shows the employer without naming this app.
+UserAdmin.inlines.append(EmployerMembershipInline)
+
+
+@admin.register(EmployerMembership)
+class EmployerMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "employer"]
+    list_select_related = ["user", "employer"]
+    autocomplete_fields = ["user", "employer"]
+    search_fields = ["user__email", "employer__name"]
 
 
 class ContactInline(admin.TabularInline):

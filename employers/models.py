@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -33,7 +34,7 @@ class EmployerQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.EMPLOYER:
-            return self.filter(pk=user.employer_id)
+            return self.filter(memberships__user_id=user.pk)
         if user.role in MUNICIPAL_ROLES:
             return self.filter(municipality_id=user.municipality_id)
         return self.none()
@@ -76,6 +77,44 @@ class Employer(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class EmployerMembership(models.Model):
+    """The employer an employer user works for. It lives here, not on the user, because the
+    core (vakwerk) knows no domain app. The old database check (role employer ⇒ employer set)
+    spanned one table; across two tables PostgreSQL cannot check it, so the guarantee is kept
+    by the one service that makes and changes employer users
+    (services.invite_employer_user and the user-invite extension in user_invite.py, both
+    through `attach_employer`), and by `clean` here: same municipality, one employer only
+    (the user is the primary key)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="employer_membership",
+    )
+    employer = models.ForeignKey(
+        Employer,
+        verbose_name=_("employer"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+
+    class Meta:
+        verbose_name = _("employer membership")
+        verbose_name_plural = _("employer memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.employer}"
+
+    def clean(self):
+        super().clean()
+        if self.user.role != Role.EMPLOYER:
+            raise ValidationError({"user": _("Only employer users belong to an employer.")})
+        if self.employer.municipality_id != self.user.municipality_id:
+            raise ValidationError({"employer": _("The employer belongs to another municipality.")})
 
 
 class EmployerContact(models.Model):
@@ -166,7 +205,7 @@ class OpportunityQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.EMPLOYER:
-            return self.filter(employer_id=user.employer_id)
+            return self.filter(employer__memberships__user_id=user.pk)
         if user.role in MUNICIPAL_ROLES:
             return self.filter(employer__municipality_id=user.municipality_id)
         return self.none()
@@ -267,7 +306,7 @@ class MatchQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.EMPLOYER:
-            return self.filter(opportunity__employer_id=user.employer_id).exclude(
+            return self.filter(opportunity__employer__memberships__user_id=user.pk).exclude(
                 stage__in=(MatchStage.PROPOSED, MatchStage.WITHDRAWN)
             )
         if user.role == Role.CONSULTANT:

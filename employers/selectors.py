@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from participants.models import Certificate, Participant, Status, TargetGroup
 from participants.selectors import held_certificates, with_held_certificates
 
-from .models import Match, MatchStage, OpportunityKind, OpportunityStatus
+from .models import Employer, Match, MatchStage, OpportunityKind, OpportunityStatus
+
+
+def employer_of(user):
+    """The employer an employer user works for, or None (one query)."""
+    if not user.is_authenticated:
+        return None
+    return Employer.objects.filter(memberships__user_id=user.pk).first()
+
 
 MATCHABLE_STATUSES = (Status.SELECTED, Status.IN_PROGRAMME, Status.MATCHED)
 WEIGHTS = {"conditions": 40, "skills": 30, "target_group": 15, "availability": 15}

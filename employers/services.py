@@ -27,6 +27,7 @@ from .models import (
     ContactLogEntry,
     Employer,
     EmployerContact,
+    EmployerMembership,
     Match,
     MatchStage,
     Opportunity,
@@ -42,7 +43,9 @@ def _require(user, *roles):
 
 def _own_employer(user, employer):
     if user.role == Role.EMPLOYER:
-        if employer.pk != user.employer_id:
+        if not EmployerMembership.objects.filter(
+            user_id=user.pk, employer_id=employer.pk
+        ).exists():
             raise PermissionDenied
     elif user.role not in MUNICIPAL_ROLES or employer.municipality_id != user.municipality_id:
         raise PermissionDenied
@@ -203,8 +206,9 @@ def propose_match(user, opportunity, participant, score=0):
 
 def _may_move_match(user, match, new_stage):
     if user.role == Role.EMPLOYER:
-        if match.opportunity.employer_id != user.employer_id or new_stage not in EMPLOYER_STAGES:
+        if new_stage not in EMPLOYER_STAGES:
             raise PermissionDenied
+        _own_employer(user, match.opportunity.employer)
     elif user.role in (Role.CONSULTANT, Role.WSP):
         if match.opportunity.employer.municipality_id != user.municipality_id:
             raise PermissionDenied
@@ -290,6 +294,22 @@ def delete_contact(user, contact):
 
 
 @transaction.atomic
+def attach_employer(user, employer):
+    """The one place an employer user is tied to their employer (see EmployerMembership):
+    an employer user has exactly one employer, of their own municipality. Called inside the
+    transaction that creates the user, so a refused tie leaves no user without employer."""
+    if user.role != Role.EMPLOYER:
+        raise ValidationError(_("Only employer users belong to an employer."))
+    if employer is None:
+        raise ValidationError(_("An employer user belongs to an employer."))
+    membership = EmployerMembership(user=user, employer=employer)
+    membership.full_clean(validate_unique=False)
+    membership.save(force_insert=True)
+    return membership
+
+
+# The user and their employer membership stand or fall together.
+@transaction.atomic
 def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, base_url):
     """The WSP gives a person at one of its employers an account; like every invitation,
     the password is chosen through the activation link, so none travels by mail."""
@@ -305,11 +325,11 @@ def invite_employer_user(wsp_user, employer, *, email, first_name, last_name, ba
         last_name=last_name,
         role=Role.EMPLOYER,
         municipality_id=employer.municipality_id,
-        employer=employer,
     )
     user.set_unusable_password()
     user.full_clean()
     user.save()
+    attach_employer(user, employer)
     audit.record(wsp_user, AuditAction.CREATE, obj=user, detail="employer user invited")
     # Mail only once the account exists for certain: a rolled-back invite sends nothing.
     transaction.on_commit(lambda: send_activation_email(user, base_url))

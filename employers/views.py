@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
+from vakwerk.models import User
 from vakwerk.pages import form_page
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
@@ -132,7 +133,9 @@ def employer_detail(request, pk):
         # Not even queried for consultants: the log is the WSP's.
         "contact_log": employer.contact_log.select_related("logged_by") if may_keep else None,
         "opportunities": Opportunity.objects.for_user(user).filter(employer=employer),
-        "employer_users": employer.users.order_by("last_name", "first_name", "pk"),
+        "employer_users": User.objects.filter(employer_membership__employer=employer).order_by(
+            "last_name", "first_name", "pk"
+        ),
         "may_keep": may_keep,
         "may_invite": user.role == Role.WSP,
         "may_post": user.role in POSTERS,
@@ -315,7 +318,7 @@ def opportunity_create(request):
 
     def write(data):
         data = dict(data)
-        employer = data.pop("employer", None) or _employer(request, user.employer_id)
+        employer = data.pop("employer", None) or get_object_or_404(Employer.objects.for_user(user))
         return services.save_opportunity(user, employer, **data)
 
     opportunity = _save(request, form, write)

@@ -34,11 +34,12 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "municipality", "is_active", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
     list_select_related = ["municipality"]
-    autocomplete_fields = ["employer"]
+    # Domain apps add theirs in their admin module (the employers app: the employer).
+    inlines = []
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
-        (_("Role"), {"fields": ["role", "municipality", "employer"]}),
+        (_("Role"), {"fields": ["role", "municipality"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},

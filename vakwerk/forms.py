@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from . import user_extensions
 from .fields import PlausibleInput, is_ascii_digits
 from .roles import Role
 from .security import LOGIN_NAME_MAX_LENGTH, address_is_locked, normalise_login_name
@@ -163,6 +164,7 @@ class UserEditForm(PlausibleInput, forms.Form):
 
     def clean_role(self):
         role = self.cleaned_data["role"]
-        if role == Role.EMPLOYER and not self.user.employer_id:
-            raise forms.ValidationError(_("Invite employer users anew: they need an employer."))
+        refusal = user_extensions.role_refusal(self.user, role)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return role

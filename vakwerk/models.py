@@ -102,14 +102,6 @@ class User(RoleChecks, AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="users",
     )
-    employer = models.ForeignKey(
-        "employers.Employer",
-        verbose_name=_("employer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="users",
-    )
     is_active = models.BooleanField(_("active"), default=True)
     # Only platform operators use the Django admin; municipal roles never do.
     is_staff = models.BooleanField(_("platform operator"), default=False)
@@ -125,12 +117,6 @@ class User(RoleChecks, AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "email"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(role="employer") | models.Q(employer__isnull=False),
-                name="employer_user_has_employer",
-            ),
-        ]
 
     def __str__(self):
         return self.get_full_name() or self.email
@@ -144,12 +130,8 @@ class User(RoleChecks, AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.email.lower()
-        if self.role == Role.EMPLOYER and not self.employer_id:
-            raise ValidationError({"employer": _("An employer user belongs to an employer.")})
         if self.role and not self.municipality_id:
             raise ValidationError({"municipality": _("A user with a role has a municipality.")})
-        if self.employer_id and self.employer.municipality_id != self.municipality_id:
-            raise ValidationError({"employer": _("The employer belongs to another municipality.")})
 
     @property
     def is_staff_role(self):

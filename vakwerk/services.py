@@ -14,7 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import audit, user_extensions
 from .audit import AuditAction
 from .models import User, WorkerHeartbeat
 from .roles import Role
@@ -84,7 +84,7 @@ def address_free_for(acting_user, email):
 
 
 @transaction.atomic
-def invite_user(acting_user, *, email, first_name, last_name, role, base_url, employer=None):
+def invite_user(acting_user, *, email, first_name, last_name, role, base_url, **extension_data):
     """An admin adds a colleague of their own municipality; the colleague chooses a
     password through the link in the e-mail, so no password ever travels by mail."""
     if acting_user.role != Role.ADMIN:
@@ -98,11 +98,12 @@ def invite_user(acting_user, *, email, first_name, last_name, role, base_url, em
         last_name=last_name,
         role=role,
         municipality=acting_user.municipality,
-        employer=employer,
     )
     user.set_unusable_password()
     user.full_clean()
     user.save()
+    # What the invite form's extensions asked (such as the employer) is stored by their app.
+    user_extensions.invite(acting_user, user, extension_data)
     transaction.on_commit(lambda: send_activation_email(user, base_url))
     return Invitation(email, user)
 

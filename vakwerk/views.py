@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import services, two_factor
+from . import services, two_factor, user_extensions
 from .context_processors import START_PAGES
 from .forms import SecondFactorForm, TokenForm, UserEditForm, UserInviteForm
 from .health import health_report
@@ -49,8 +49,9 @@ def healthz(request):
 
 @role_required(Role.ADMIN)
 def user_list(request):
-    users = User.objects.for_user(request.user).select_related("employer")
-    return render(request, "vakwerk/user_list.html", {"users": users})
+    users = user_extensions.for_list(User.objects.for_user(request.user))
+    rows = [(person, user_extensions.labels(person)) for person in users]
+    return render(request, "vakwerk/user_list.html", {"rows": rows})
 
 
 @role_required(Role.ADMIN)

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from consultants.models import Competency
 from employers import matching_views
 from employers.models import Employer, EmployerContact, Match, Opportunity
+from employers.selectors import employer_of
 from evaluation.dashboards.models import EvaluationSession
 from evaluation.questionnaires.models import Invitation, Question, Questionnaire, Stakeholder
 from evaluation.questionnaires.selectors import hash_token
@@ -127,10 +128,11 @@ def demo_objects(user):
         .order_by("pk")
         .first()
     )
-    employer = user.employer or Employer.objects.filter(municipality=municipality).first()
+    own = employer_of(user)
+    employer = own or Employer.objects.filter(municipality=municipality).first()
     opportunities = Opportunity.objects.filter(employer__municipality=municipality)
-    if user.employer_id:
-        opportunities = opportunities.filter(employer=user.employer)
+    if own:
+        opportunities = opportunities.filter(employer=own)
     fund = Fund.objects.filter(programme=programme).order_by("pk").first()
     questionnaire = (
         Questionnaire.objects.filter(programme=programme, questions__isnull=False)

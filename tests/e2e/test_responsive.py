@@ -13,6 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from employers.models import Opportunity
+from employers.selectors import employer_of
 from funding.models import Fund
 from participants.models import Cohort, Participant
 from vakwerk.models import User
@@ -96,7 +97,9 @@ def _pages(role):
         ],
     }
     if role == "employer":
-        own = opportunities.filter(employer=User.objects.get(email=f"employer@{DOMAIN}").employer)
+        own = opportunities.filter(
+            employer=employer_of(User.objects.get(email=f"employer@{DOMAIN}"))
+        )
         return [
             ("employer portal", reverse("employers:opportunity_list")),
             ("opportunity", reverse("employers:opportunity_detail", args=[own.first().pk])),

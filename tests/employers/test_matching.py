@@ -12,6 +12,7 @@ from django.utils import translation
 from consultants.models import CoachingSession
 from employers import selectors
 from employers.models import Match, MatchStage, OpportunityStatus, Placement
+from employers.selectors import employer_of
 from participants.models import Certificate, Intake, Participant, Status, TalentProfile
 from tests.employers.factories import OpportunityFactory
 from tests.participants.factories import ParticipantFactory
@@ -50,7 +51,7 @@ def employer_user(make_user):
 @pytest.fixture
 def opportunity(employer_user):
     return OpportunityFactory(
-        employer=employer_user.employer,
+        employer=employer_of(employer_user),
         title="Orderpicker magazijn",
         status=OpportunityStatus.CONFIRMED,
         conditions=[Certificate.GOED_WERKNEMER, Certificate.VCA],
@@ -300,7 +301,9 @@ def test_proposing_from_the_board_keeps_the_fit_score(
 def test_nobody_is_proposed_for_an_opportunity_the_wsp_did_not_confirm(
     client, consultant, employer_user, make_participant
 ):
-    draft = OpportunityFactory(employer=employer_user.employer, status=OpportunityStatus.SUBMITTED)
+    draft = OpportunityFactory(
+        employer=employer_of(employer_user), status=OpportunityStatus.SUBMITTED
+    )
     participant = make_participant()
     client.force_login(consultant)
     page = client.get(reverse("employers:board", args=[draft.pk])).content.decode()
@@ -526,8 +529,8 @@ def test_an_employer_gets_404_on_another_employers_matching_pages(
     match = match_in(opportunity, make_participant(), MatchStage.INTERVIEW)
     other = make_user(Role.EMPLOYER)
     # A neighbour in the same municipality, not a stranger from elsewhere.
-    assert other.employer != opportunity.employer
-    assert other.employer.municipality == municipality
+    assert employer_of(other) != opportunity.employer
+    assert employer_of(other).municipality == municipality
     client.force_login(other)
     for name, pk in (("board", opportunity.pk), ("candidate", match.pk),
                      ("candidate_pdf", match.pk)):  # fmt: skip

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from employers.models import Opportunity, OpportunityStatus
+from employers.selectors import employer_of
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from vakwerk.roles import Role
 
@@ -58,7 +59,7 @@ def test_employer_posts_submits_and_sees_the_wsp_decision(client, employer_user,
     response = client.post(reverse("employers:opportunity_create"), opportunity_data())
     opportunity = Opportunity.objects.get()
     assert response.url == url("opportunity_detail", opportunity)
-    assert opportunity.employer == employer_user.employer
+    assert opportunity.employer == employer_of(employer_user)
     assert opportunity.created_by == employer_user
     assert opportunity.status == DRAFT
     assert opportunity.conditions == ["vocational_course", "goed_werknemer"]
@@ -150,7 +151,7 @@ def test_rejecting_without_a_reason_is_refused(client, wsp, municipality):
 
 def test_editing_a_confirmed_opportunity_is_refused_and_changes_nothing(client, employer_user):
     confirmed = OpportunityFactory(
-        employer=employer_user.employer, status=CONFIRMED, title="Vaste baan"
+        employer=employer_of(employer_user), status=CONFIRMED, title="Vaste baan"
     )
     client.force_login(employer_user)
     refused = client.get(url("opportunity_edit", confirmed), follow=True)
@@ -163,7 +164,7 @@ def test_editing_a_confirmed_opportunity_is_refused_and_changes_nothing(client, 
 
 
 def test_submitting_twice_is_refused_with_a_message(client, employer_user):
-    submitted = OpportunityFactory(employer=employer_user.employer, status=SUBMITTED)
+    submitted = OpportunityFactory(employer=employer_of(employer_user), status=SUBMITTED)
     client.force_login(employer_user)
     response = client.post(url("opportunity_submit", submitted))
     assert len(errors(response)) == 1
@@ -184,7 +185,7 @@ def test_a_valid_until_date_in_the_past_is_refused(client, employer_user):
 
 
 def test_employer_withdraws_an_opportunity(client, employer_user):
-    confirmed = OpportunityFactory(employer=employer_user.employer, status=CONFIRMED)
+    confirmed = OpportunityFactory(employer=employer_of(employer_user), status=CONFIRMED)
     client.force_login(employer_user)
     assert client.get(url("opportunity_withdraw", confirmed)).status_code == 405
     client.post(url("opportunity_withdraw", confirmed))
@@ -208,7 +209,7 @@ def test_the_opportunity_list_filters_by_status_and_kind(client, wsp, municipali
 
 
 def test_only_the_wsp_gets_a_to_review_count(client, employer_user, make_user):
-    OpportunityFactory(employer=employer_user.employer, status=SUBMITTED)
+    OpportunityFactory(employer=employer_of(employer_user), status=SUBMITTED)
     for user in (employer_user, make_user(Role.MANAGER)):
         client.force_login(user)
         assert client.get(reverse("employers:opportunity_list")).context["to_review"] is None
@@ -235,7 +236,7 @@ def test_an_employer_cannot_post_for_another_employer(client, employer_user, mun
     other = EmployerFactory(municipality=municipality)
     client.force_login(employer_user)
     client.post(reverse("employers:opportunity_create"), opportunity_data(employer=other.pk))
-    assert Opportunity.objects.get().employer == employer_user.employer
+    assert Opportunity.objects.get().employer == employer_of(employer_user)
 
 
 @pytest.mark.parametrize("role", [Role.WSP, Role.MANAGER])
@@ -313,7 +314,7 @@ def test_opportunity_list_has_a_fixed_number_of_queries(
 
     def add(count):
         for index in range(count):
-            employer = user.employer or EmployerFactory(municipality=municipality)
+            employer = employer_of(user) or EmployerFactory(municipality=municipality)
             OpportunityFactory(employer=employer, status=(SUBMITTED, DRAFT)[index % 2])
 
     add(3)
@@ -328,7 +329,7 @@ def test_opportunity_list_has_a_fixed_number_of_queries(
 def test_opportunity_detail_has_a_fixed_number_of_queries(
     client, employer_user, django_assert_max_num_queries
 ):
-    opportunity = OpportunityFactory(employer=employer_user.employer)
+    opportunity = OpportunityFactory(employer=employer_of(employer_user))
     client.force_login(employer_user)
     with django_assert_max_num_queries(6):
         assert client.get(url("opportunity_detail", opportunity)).status_code == 200

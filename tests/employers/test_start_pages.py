@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from employers.selectors import employer_of
 from tests.employers.factories import EmployerFactory, OpportunityFactory
 from vakwerk.roles import Role
 
@@ -9,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def test_employer_sees_only_their_own_opportunities(client, make_user, municipality):
     user = make_user(Role.EMPLOYER)
-    ours = OpportunityFactory(employer=user.employer, title="Leerwerkplaats magazijn")
+    ours = OpportunityFactory(employer=employer_of(user), title="Leerwerkplaats magazijn")
     other_employer = OpportunityFactory(
         employer=EmployerFactory(municipality=municipality), title="Vacature van de buren"
     )

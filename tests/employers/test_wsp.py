@@ -11,6 +11,7 @@ from django.urls import reverse
 from employers import services
 from employers.forms import EmployerForm
 from employers.models import ContactLogEntry, Employer, EmployerContact, Stage
+from employers.selectors import employer_of
 from tests.employers.factories import (
     ContactLogEntryFactory,
     EmployerContactFactory,
@@ -196,7 +197,7 @@ def test_consultants_see_the_employer_but_not_the_contact_log(login, make_user, 
 
 def test_employer_detail_shows_opportunities_and_employer_users(login, make_user, municipality):
     employer_user = make_user(Role.EMPLOYER, first_name="Els", last_name="Bakker")
-    employer = employer_user.employer
+    employer = employer_of(employer_user)
     OpportunityFactory(employer=employer, title="Leerwerkplaats bakker")
     OpportunityFactory(employer=EmployerFactory(municipality=municipality), title="Van een ander")
     page = login(make_user(Role.WSP)).get(reverse("employers:employer_detail", args=[employer.pk]))
@@ -221,7 +222,11 @@ def test_wsp_invites_an_employer_user_who_activates_and_lands_on_the_opportuniti
         )
     assert response.url == reverse("employers:employer_detail", args=[employer.pk])
     user = User.objects.get(email="els@korenschoof.example")
-    assert (user.role, user.employer, user.municipality) == (Role.EMPLOYER, employer, municipality)
+    assert (user.role, employer_of(user), user.municipality) == (
+        Role.EMPLOYER,
+        employer,
+        municipality,
+    )
     assert not user.has_usable_password()
 
     assert len(mail.outbox) == 1
@@ -280,8 +285,8 @@ def test_only_the_wsp_invites_and_only_for_its_own_employers(
 def test_employers_get_403_on_the_wsp_pages(login, make_user):
     user = make_user(Role.EMPLOYER)
     client = login(user)
-    own = user.employer.pk
-    opportunity = OpportunityFactory(employer=user.employer, status="submitted")
+    own = employer_of(user).pk
+    opportunity = OpportunityFactory(employer=employer_of(user), status="submitted")
     for url in (
         reverse("employers:employer_list"),
         reverse("employers:employer_detail", args=[own]),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from employers.models import Match, MatchStage, OpportunityStatus
+from employers.selectors import employer_of
 from participants import services
 from participants.models import Certificate, Intake, Status, TalentProfile
 from tests.employers.factories import OpportunityFactory
@@ -44,7 +45,7 @@ def employer_user(make_user):
 @pytest.fixture
 def opportunity(employer_user):
     return OpportunityFactory(
-        employer=employer_user.employer,
+        employer=employer_of(employer_user),
         title="Orderpicker magazijn",
         status=OpportunityStatus.CONFIRMED,
         conditions=[Certificate.GOED_WERKNEMER, Certificate.VCA],

@@ -19,6 +19,7 @@ from django.utils import translation
 
 from employers import selectors as matching
 from employers.models import Match, MatchStage, OpportunityStatus
+from employers.selectors import employer_of
 from evaluation.dashboards import selectors as evaluation_selectors
 from evaluation.research.catalogue import table_choices
 from evaluation.research.models import ResearchProject
@@ -359,7 +360,7 @@ def employer_user(make_user):
 @pytest.fixture
 def opportunity(employer_user):
     return OpportunityFactory(
-        employer=employer_user.employer,
+        employer=employer_of(employer_user),
         title="Medewerker bouwplaats",
         status=OpportunityStatus.CONFIRMED,
         conditions=[Certificate.VCA],

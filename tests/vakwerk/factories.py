@@ -2,6 +2,7 @@ import datetime
 
 import factory
 
+from employers.models import EmployerMembership
 from vakwerk.models import Municipality, Programme, ProgrammeActivity, ProgrammeGoal, User
 from vakwerk.roles import Role
 
@@ -27,6 +28,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.CONSULTANT
     municipality = factory.SubFactory(MunicipalityFactory)
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @classmethod
+    def _create(cls, model_class, *args, employer=None, **kwargs):
+        # `employer=` (and the employer_user trait) ties the user to an employer the way the
+        # employers app does: through its membership, not a field of the core's user.
+        user = super()._create(model_class, *args, **kwargs)
+        if employer is not None:
+            EmployerMembership.objects.create(user=user, employer=employer)
+        return user
 
     @factory.post_generation
     def save_password(obj, create, extracted, **kwargs):

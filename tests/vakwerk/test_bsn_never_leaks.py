@@ -299,7 +299,8 @@ def sample_values(zwolle):
             jwks_uri="https://login.zwolle.example/jwks",
         ).pk,
         "match": Match.objects.filter(
-            opportunity__employer__users__email="employer@zwolle.example", stage="interview"
+            opportunity__employer__memberships__user__email="employer@zwolle.example",
+            stage="interview",
         )
         .first()
         .pk,

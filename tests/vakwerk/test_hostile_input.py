@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from employers.selectors import employer_of
 from evaluation.dashboards import programme_evaluation
 from evaluation.questionnaires import services as questionnaire_services
 from evaluation.questionnaires.models import Audience, Invitation, Wave
@@ -251,7 +252,7 @@ def world(municipality):
         municipality=municipality, consultant=consultant, programme=programme
     )
     participant_services.enrol(consultant, cohort, participant)
-    employer = users[Role.EMPLOYER].employer
+    employer = employer_of(users[Role.EMPLOYER])
     employer.account_manager = users[Role.WSP]
     employer.save()
     EmployerContactFactory(employer=employer)

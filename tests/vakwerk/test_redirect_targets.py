@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from employers.models import Match, MatchStage, OpportunityStatus
+from employers.selectors import employer_of
 from participants.models import Cohort, Status
 from tests.employers.factories import OpportunityFactory
 from tests.participants.factories import ParticipantFactory
@@ -50,7 +51,7 @@ def test_a_match_move_with_a_tampered_next_is_saved_and_lands_on_the_candidate(
     consultant = make_user(Role.CONSULTANT)
     employer = make_user(Role.EMPLOYER)
     opportunity = OpportunityFactory(
-        employer=employer.employer, status=OpportunityStatus.CONFIRMED
+        employer=employer_of(employer), status=OpportunityStatus.CONFIRMED
     )
     participant = ParticipantFactory(
         municipality=consultant.municipality, consultant=consultant, status=Status.IN_PROGRAMME,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from employers.models import Employer, Stage
+from employers.models import Employer, EmployerMembership, Stage
 from evaluation.research.models import ResearchProject
 from vakwerk.models import GoalMetric, Municipality, Phase, Programme, ProgrammeActivity, User
 from vakwerk.roles import Role
@@ -167,8 +167,11 @@ def demo_users(spec, password):
             last_name=str(role.label),
             role=role,
             municipality=municipality,
-            employer=first_employer if role == Role.EMPLOYER else None,
         )
+        if role == Role.EMPLOYER:
+            EmployerMembership.objects.get_or_create(
+                user=users[role], defaults={"employer": first_employer}
+            )
     # A few colleagues so that caseloads and team pages look like a real team.
     for number in (2, 3):
         users[f"consultant{number}"] = demo_user(
