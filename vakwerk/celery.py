@@ -47,6 +47,12 @@ app.conf.beat_schedule = {
         "task": "evaluation.tasks.delete_expired_research_exports",
         "schedule": crontab(hour=4, minute=13),
     },
+    # SRG files hold BSNs: each is deleted once CBS can no longer take its month (or a
+    # newer version replaced it); the row stays as the record.
+    "delete-expired-srg-files": {
+        "task": "funding.provisions.tasks.delete_expired_srg_files",
+        "schedule": crontab(hour=4, minute=19),
+    },
     # Just after midnight, so that nothing past yesterday's valid-until date is matched.
     "expire-opportunities": {
         "task": "employers.tasks.expire_opportunities",

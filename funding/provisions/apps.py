@@ -13,7 +13,13 @@ class ProvisionsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: apps.py is loaded before any model is.
+        from vakwerk import jobs
+
         from . import participant_page, signals
+        from .models import SrgDelivery
+        from .tasks import build_srg_delivery
 
         signals.connect()
         participant_page.register()
+        # The files are built in the background (vakwerk/jobs.py), one task per delivery.
+        jobs.register(SrgDelivery, build_srg_delivery)

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
+from vakwerk.models import BackgroundJob, JobStatus
 from vakwerk.roles import Role
 
 srg_code_validator = RegexValidator(r"^\d{3}$", _("An SRG code has three digits."))
@@ -129,20 +131,35 @@ class SrgDeliveryQuerySet(models.QuerySet):
         return self.none()
 
 
-class SrgDelivery(models.Model):
-    """One built SRG file for one month. A month built again gets the next version; the
-    newest replaces the earlier ones at CBS (a correction)."""
+class SrgDelivery(BackgroundJob):
+    """One SRG file for one month, built in the background (vakwerk/jobs.py): the row is
+    the request (queued), then running, then done with its file, or failed. A month built
+    again gets the next version; the newest replaces the earlier ones at CBS (a
+    correction). The version is decided when the file is built, under the municipality's
+    row lock, so only files that exist are numbered (a failed build takes no number)."""
 
     municipality = models.ForeignKey(
         "vakwerk.Municipality", on_delete=models.PROTECT, related_name="+"
     )
     month = models.DateField(_("report month"))
-    version = models.PositiveSmallIntegerField(_("version"))
-    built_at = models.DateTimeField(_("built at"), auto_now_add=True)
+    version = models.PositiveSmallIntegerField(_("version"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    # Who asked for it; none for the monthly job.
     built_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The kind of exception only, for the admin; its message and traceback go to the log.
+    error = models.TextField(_("error"), blank=True)
     file_name = models.CharField(max_length=200, blank=True, editable=False)
+    # The file holds BSNs: it is deleted when CBS can no longer take the month (or a newer
+    # version replaced it); the row, its counts and errors stay as the record.
+    file_removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
     record_count = models.PositiveIntegerField(_("records"), default=0)
     # [{"participant_id", "provision_id", "message"}]: ids and words, never a BSN.
     errors = models.JSONField(default=list, blank=True)
@@ -152,20 +169,35 @@ class SrgDelivery(models.Model):
     class Meta:
         verbose_name = _("SRG delivery")
         verbose_name_plural = _("SRG deliveries")
-        ordering = ["-month", "-version"]
+        # Requests not yet built (no version) come first, then the newest months.
+        ordering = ["-month", F("version").desc(nulls_first=True), "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "month", "version"], name="srg_one_version_per_month"
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="srg_month_first_day"),
+            models.CheckConstraint(
+                condition=~Q(status=JobStatus.DONE) | Q(version__isnull=False),
+                name="srg_done_has_version",
+            ),
         ]
 
     def __str__(self):
+        if self.version is None:
+            return f"SRG {self.month:%Y-%m}"
         return f"SRG {self.month:%Y-%m} v{self.version}"
 
     @property
     def is_correction(self):
-        return self.version > 1
+        return bool(self.version and self.version > 1)
+
+    @property
+    def is_done(self):
+        return self.status == JobStatus.DONE
+
+    @property
+    def file_removed(self):
+        return self.file_removed_at is not None
 
     @property
     def error_count(self):

@@ -1,12 +1,13 @@
 """Writes of the provisions register and the SRG delivery."""
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,10 +15,12 @@ from employers.models import OpportunityKind, Placement
 from participants.models import Enrolment, Participant, Training
 from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
-from vakwerk.models import Municipality
+from vakwerk.models import JobStatus, Municipality
 
 from . import selectors, spec, validation
 from .models import Provision, ProvisionKind, Source, SrgDelivery
+
+logger = logging.getLogger(__name__)
 
 
 def private_storage():
@@ -183,49 +186,114 @@ def last_month(today):
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def build_delivery(municipality, month, user=None, today=None):
-    """Builds the SRG file of `month` for `municipality` and stores it privately. Building
-    a month again makes the next version, a correction replacing the earlier file (A6).
-    Provisions that break a rule are left out of the file and listed with their
-    participant, to be fixed and built again."""
-    month = month.replace(day=1)
-    today = today or timezone.localdate()
-    sync_municipality(municipality)
-    with transaction.atomic():
-        # The lock serialises two builds of one municipality, so versions never collide.
-        Municipality.objects.select_for_update().get(pk=municipality.pk)
-        version = (
-            SrgDelivery.objects.filter(municipality=municipality, month=month).aggregate(
-                Max("version")
-            )["version__max"]
-            or 0
-        ) + 1
-        rows = selectors.provisions_for_month(municipality, month)
-        errors = validation.delivery_errors(rows, month)
-        faulty = {error["provision_id"] for error in errors}
-        records = [row for row in rows if row.pk not in faulty]
-        content = render_file(municipality, month, records, version, today)
-        delivery = SrgDelivery.objects.create(
-            municipality=municipality,
-            month=month,
-            version=version,
-            built_by=user,
-            record_count=len(records),
-            errors=errors,
-        )
-        name = f"srg/{municipality.pk}/{spec.file_name(municipality.cbs_code, month, version)}"
-        delivery.file_name = jobs.store_atomically(
-            private_storage(), name, ContentFile(content.encode(spec.ENCODING))
-        )
-        delivery.save(update_fields=["file_name"])
-        audit.record(
-            user,
-            AuditAction.EXPORT,
-            obj=delivery,
-            municipality_id=municipality.pk,
-            detail=f"SRG {month:%Y-%m} v{version}: {len(records)} records, {len(errors)} errors",
-        )
+def _update(delivery, **fields):
+    # A filtered UPDATE, so that progress never overwrites what another process wrote.
+    SrgDelivery.objects.filter(pk=delivery.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(delivery, name, value)
+
+
+def _queue(municipality, month, user):
+    delivery = SrgDelivery.objects.create(
+        municipality=municipality, month=month.replace(day=1), built_by=user
+    )
+    audit.record(
+        user,
+        AuditAction.CREATE,
+        obj=delivery,
+        municipality_id=municipality.pk,
+        detail="SRG build requested",
+    )
     return delivery
+
+
+@transaction.atomic
+def request_delivery(user, month):
+    """The admin asks for the SRG file of `month`; a worker builds it after the request is
+    committed (a broker that is down leaves it queued, and vakwerk.jobs sends it again)."""
+    delivery = _queue(user.municipality, month, user)
+    jobs.send_on_commit(SrgDelivery, delivery.pk)
+    return delivery
+
+
+def run_delivery(delivery_id, today=None):
+    """Builds the file of one queued delivery, once (see vakwerk/jobs.py): a delivery that
+    is not queued is left alone, and only the attempt that still owns it numbers it, stores
+    its file and marks it done. Re-derives the municipality's provisions first.
+    Provisions that break a rule are left out of the file and listed with their
+    participant, to be fixed and built again. Returns the delivery."""
+    attempt = jobs.claim(SrgDelivery, delivery_id)
+    if attempt is None:
+        logger.info("SRG delivery %s is not queued: not built again", delivery_id)
+        return SrgDelivery.objects.get(pk=delivery_id)
+    delivery = SrgDelivery.objects.select_related("municipality", "built_by").get(pk=delivery_id)
+    municipality, month, user = delivery.municipality, delivery.month, delivery.built_by
+    today = today or timezone.localdate()
+    _update(delivery, progress=5)
+    try:
+        with jobs.heartbeat(SrgDelivery, delivery_id, attempt):
+            sync_municipality(municipality)
+            _update(delivery, progress=50)
+            with transaction.atomic():
+                # The lock serialises two builds of one municipality, so versions never
+                # collide: each takes the next number of the files that exist.
+                Municipality.objects.select_for_update().get(pk=municipality.pk)
+                if not jobs.owned(SrgDelivery, delivery_id, attempt).select_for_update().exists():
+                    # The worker was taken for dead and another attempt owns the delivery.
+                    logger.warning("SRG delivery %s attempt %s lost its claim", delivery_id,
+                                   attempt)  # fmt: skip
+                    return SrgDelivery.objects.get(pk=delivery_id)
+                version = (
+                    SrgDelivery.objects.filter(municipality=municipality, month=month).aggregate(
+                        Max("version")
+                    )["version__max"]
+                    or 0
+                ) + 1
+                rows = selectors.provisions_for_month(municipality, month)
+                errors = validation.delivery_errors(rows, month)
+                faulty = {error["provision_id"] for error in errors}
+                records = [row for row in rows if row.pk not in faulty]
+                content = render_file(municipality, month, records, version, today)
+                file_name = spec.file_name(municipality.cbs_code, month, version)
+                name = f"srg/{municipality.pk}/{file_name}"
+                # An attempt killed after this and before the commit leaves the file under
+                # the same name the next attempt writes: one file either way.
+                name = jobs.store_atomically(
+                    private_storage(), name, ContentFile(content.encode(spec.ENCODING))
+                )
+                now = timezone.now()
+                _update(
+                    delivery,
+                    status=JobStatus.DONE,
+                    progress=100,
+                    version=version,
+                    file_name=name,
+                    record_count=len(records),
+                    errors=errors,
+                    built_at=now,
+                    finished_at=now,
+                )
+                audit.record(
+                    user,
+                    AuditAction.EXPORT,
+                    obj=delivery,
+                    municipality_id=municipality.pk,
+                    detail=f"SRG {month:%Y-%m} v{version}: {len(records)} records, "
+                    f"{len(errors)} errors",
+                )
+    except Exception as error:
+        logger.exception("SRG delivery %s (attempt %s) failed", delivery_id, attempt)
+        jobs.fail(SrgDelivery, delivery_id, attempt, error)
+        raise
+    return delivery
+
+
+def build_delivery(municipality, month, user=None, today=None):
+    """Requests and builds the SRG file of `month` at once, in this process: for the
+    demo data and tests. A month built again makes the next version (A6)."""
+    with transaction.atomic():
+        delivery = _queue(municipality, month, user)
+    return run_delivery(delivery.pk, today=today)
 
 
 def render_file(municipality, month, provisions, version, today):
@@ -267,16 +335,80 @@ def render_file(municipality, month, provisions, version, today):
 
 
 def build_last_month_everywhere(today=None):
-    """The monthly job: last month's file for every municipality, built by no user. A
-    municipality whose month was already built is left alone, so that the job run twice
-    makes one file; a correction is the admin's decision."""
+    """The monthly job: last month's file for every municipality, requested by no user and
+    built by the workers, one task per municipality. A municipality that already has a
+    delivery of the month (queued, built or failed) is left alone, so that the job run
+    twice makes one file; a correction is the admin's decision. Returns the new ids."""
     today = today or timezone.localdate()
     month = last_month(today)
-    built = SrgDelivery.objects.filter(month=month).values("municipality_id")
-    return [
-        build_delivery(municipality, month, today=today).pk
-        for municipality in Municipality.objects.exclude(pk__in=built).order_by("pk")
-    ]
+    created = []
+    for municipality in Municipality.objects.order_by("pk"):
+        with transaction.atomic():
+            # Serialises two runs of the job (or a re-delivered task) on one municipality.
+            Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+            if SrgDelivery.objects.filter(municipality=municipality, month=month).exists():
+                continue
+            delivery = _queue(municipality, month, None)
+            jobs.send_on_commit(SrgDelivery, delivery.pk)
+            created.append(delivery.pk)
+    logger.info("Monthly SRG files: %s requested", len(created))
+    return created
+
+
+# --- Retention --------------------------------------------------------------------------
+
+
+def _expired(now):
+    """The deliveries whose file is due for removal at `now`, with the reason."""
+    today = timezone.localdate(now)
+    kept = SrgDelivery.objects.filter(status=JobStatus.DONE, file_removed_at__isnull=True)
+    due = []
+    for delivery in kept.only("pk", "municipality_id", "month", "version", "file_name"):
+        if today >= spec.files_removed_from(delivery.month):
+            due.append((delivery, "SRG file removed: retention period ended"))
+    newer_before = now - datetime.timedelta(days=spec.SUPERSEDED_KEPT_DAYS)
+    newer = SrgDelivery.objects.filter(
+        status=JobStatus.DONE,
+        municipality_id=OuterRef("municipality_id"),
+        month=OuterRef("month"),
+        version__gt=OuterRef("version"),
+        built_at__lte=newer_before,
+    )
+    due_pks = {delivery.pk for delivery, _reason in due}
+    superseded = kept.filter(Exists(newer)).exclude(pk__in=due_pks)
+    for delivery in superseded.only("pk", "municipality_id", "month", "version", "file_name"):
+        due.append((delivery, "SRG file removed: superseded by a newer version"))
+    return due
+
+
+def delete_expired_files(now=None):
+    """The nightly retention run: deletes the files past their period (see
+    spec.files_removed_from and SUPERSEDED_KEPT_DAYS) and records the removal on the row
+    and in the audit trail; counts and errors stay. A rerun finds nothing left to do.
+    Returns how many files were removed."""
+    now = now or timezone.now()
+    storage = private_storage()
+    removed = 0
+    for delivery, reason in _expired(now):
+        with transaction.atomic():
+            # Conditional on the row still holding its file: of two runs at once, one
+            # records the removal.
+            if not SrgDelivery.objects.filter(pk=delivery.pk, file_removed_at__isnull=True).update(
+                file_removed_at=now
+            ):
+                continue
+            if delivery.file_name:
+                storage.delete(delivery.file_name)
+            audit.record(
+                None,
+                AuditAction.DELETE,
+                obj=delivery,
+                municipality_id=delivery.municipality_id,
+                detail=reason,
+            )
+        removed += 1
+    logger.info("SRG retention: %s files removed", removed)
+    return removed
 
 
 def record_download(user, delivery):

@@ -163,6 +163,26 @@ PROVISION_KINDS = (
 # A11: CBS takes a month's new information until three months after it.
 CORRECTION_MONTHS = 3
 
+# Retention of the built files (they hold BSNs; AVG art. 5(1)(e)). A month can be built, or
+# corrected, until the end of the CORRECTION_MONTHS-th month after it (A11): March until
+# 30 June. After that CBS takes nothing more for the month, so the file has no use left
+# for the delivery. One month of margin stays for CBS's processing and controls of the
+# last delivery (4.1), whose questions the admin answers from that file. So March's files
+# are removed from 1 August.
+RETENTION_MARGIN_MONTHS = 1
+# A version replaced by a newer built version of the same month is no longer what CBS
+# holds once the newer file is delivered (A6). It is kept this long after the newer one
+# was built, for the admin to deliver that one and see it accepted, then removed.
+SUPERSEDED_KEPT_DAYS = 14
+
+
+def files_removed_from(month):
+    """The first day on which the files of report month `month` are removed."""
+    first = month.replace(day=1)
+    months = first.month - 1 + CORRECTION_MONTHS + 1 + RETENTION_MARGIN_MONTHS
+    return first.replace(year=first.year + months // 12, month=months % 12 + 1)
+
+
 # What consultants already record, and the kind of provision it is (no double entry).
 DERIVED_KIND = {
     "enrolment": "trajectory",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from participants.models import Participant
-from vakwerk import audit
+from vakwerk import audit, job_progress
 from vakwerk.audit import AuditAction
 from vakwerk.fields import show_service_error
 from vakwerk.idempotency import idempotent
@@ -130,10 +130,10 @@ def delivery_build(request):
             },
             status=400,
         )
-    delivery = services.build_delivery(
-        request.user.municipality, form.cleaned_data["month"], user=request.user
-    )
-    messages.success(request, _("The SRG file has been built."))
+    # Built by a worker: re-deriving a large municipality's provisions takes longer than
+    # a request may.
+    delivery = services.request_delivery(request.user, form.cleaned_data["month"])
+    messages.success(request, _("The SRG file has been requested and is built in the background."))
     return redirect("provisions:delivery", delivery.pk)
 
 
@@ -145,9 +145,25 @@ def delivery_detail(request, pk):
         "provisions/delivery_detail.html",
         {
             "delivery": delivery,
-            "errors": selectors.errors_by_participant(delivery),
+            "in_progress": job_progress.in_progress(delivery),
+            "errors": selectors.errors_by_participant(delivery) if delivery.is_done else [],
             "guideline": spec.GUIDELINE,
         },
+    )
+
+
+def _download_url(delivery):
+    if delivery.is_done and not delivery.file_removed:
+        return reverse("provisions:delivery_download", args=[delivery.pk])
+    return ""
+
+
+@role_required(Role.ADMIN)
+def delivery_status(request, pk):
+    """The delivery page's live region asks this while the file is being built."""
+    delivery = _delivery(request, pk)
+    return job_progress.status_response(
+        request, delivery, _download_url(delivery), _("Download SRG file")
     )
 
 
@@ -155,7 +171,10 @@ def delivery_detail(request, pk):
 def delivery_download(request, pk):
     delivery = _delivery(request, pk)
     storage = services.private_storage()
-    if not delivery.file_name or not storage.exists(delivery.file_name):
+    # Not built yet, or removed after its retention period: there is nothing to hand out.
+    if not _download_url(delivery) or not delivery.file_name:
+        raise Http404
+    if not storage.exists(delivery.file_name):
         raise Http404
     services.record_download(request.user, delivery)
     return FileResponse(

@@ -21,7 +21,7 @@ from tests.funding import srg_validator
 from tests.funding.srg_fixtures import MARCH, recorded_work
 from tests.participants.factories import ParticipantFactory
 from vakwerk.idempotency import new_key
-from vakwerk.models import AuditAction, AuditEntry
+from vakwerk.models import AuditAction, AuditEntry, JobStatus
 from vakwerk.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,13 @@ def people(municipality, consultant):
         wage_subsidy_amount=Decimal("812.50"),
     )
     return people
+
+
+def work():
+    """A worker builds every queued delivery (the test's transaction never commits, so
+    nothing was sent on commit)."""
+    for pk in SrgDelivery.objects.filter(status=JobStatus.QUEUED).values_list("pk", flat=True):
+        services.run_delivery(pk, today=APRIL_2)
 
 
 def file_of(delivery):
@@ -142,6 +149,7 @@ def test_an_earlier_month_is_rebuilt_as_a_correction(
     # In June: CBS still takes March's corrections (three months after it).
     with time_machine.travel(datetime.datetime(2026, 6, 30, 9, 0, tzinfo=datetime.UTC)):
         response = login(admin).post(reverse("provisions:delivery_build"), {"month": "2026-03"})
+        work()
     second = SrgDelivery.objects.get(month=MARCH, version=2)
     assert response.status_code == 302
     assert response["Location"] == reverse("provisions:delivery", args=[second.pk])
@@ -154,11 +162,16 @@ def test_an_earlier_month_is_rebuilt_as_a_correction(
 
 
 def test_the_monthly_job_builds_last_month_once_for_every_municipality(
-    people, municipality, other_municipality
+    people, municipality, other_municipality, django_capture_on_commit_callbacks
 ):
+    # The job requests a delivery per municipality; each is sent to a worker when
+    # committed (in-process here, as the suite runs Celery eagerly).
     with time_machine.travel(datetime.datetime(2026, 4, 2, 5, 23, tzinfo=datetime.UTC)):
-        tasks.build_monthly_srg()
-        tasks.build_monthly_srg()
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.build_monthly_srg()
+        with django_capture_on_commit_callbacks(execute=True) as again:
+            assert tasks.build_monthly_srg() == []
+    assert again == []
     deliveries = SrgDelivery.objects.order_by("municipality_id")
     assert [(d.municipality_id, d.month, d.version) for d in deliveries] == [
         (municipality.pk, MARCH, 1),
@@ -168,11 +181,15 @@ def test_the_monthly_job_builds_last_month_once_for_every_municipality(
     assert srg_validator.problems(file_of(deliveries[0]), "0001", MARCH) == []
 
 
-def test_admin_builds_and_downloads_and_both_are_audited(people, admin, login, caplog):
+def test_admin_builds_and_downloads_and_both_are_audited(
+    people, admin, login, caplog, django_capture_on_commit_callbacks
+):
     client = login(admin)
     caplog.set_level(logging.DEBUG)
     with time_machine.travel(datetime.datetime(2026, 4, 10, 9, 0, tzinfo=datetime.UTC)):
-        built = client.post(reverse("provisions:delivery_build"), {"month": "2026-03"})
+        # Sent to the worker when committed; the suite's Celery runs it in-process.
+        with django_capture_on_commit_callbacks(execute=True):
+            built = client.post(reverse("provisions:delivery_build"), {"month": "2026-03"})
         delivery = SrgDelivery.objects.get()
         page = client.get(built["Location"])
         download = client.get(reverse("provisions:delivery_download", args=[delivery.pk]))
@@ -182,6 +199,7 @@ def test_admin_builds_and_downloads_and_both_are_audited(people, admin, login, c
     assert srg_validator.problems(content, "0001", MARCH) == []
     entries = AuditEntry.objects.filter(object_type="srgdelivery", object_id=str(delivery.pk))
     assert sorted(entries.values_list("action", flat=True)) == [
+        AuditAction.CREATE,
         AuditAction.DOWNLOAD,
         AuditAction.EXPORT,
     ]
@@ -201,8 +219,11 @@ def test_a_repeated_build_post_makes_one_file(people, admin, login):
         first = client.post(reverse("provisions:delivery_build"), data)
         second = client.post(reverse("provisions:delivery_build"), data)
     assert first.status_code == second.status_code == 302
-    assert SrgDelivery.objects.count() == 1
+    assert first["Location"] == second["Location"]
+    assert SrgDelivery.objects.get().status == JobStatus.QUEUED
     assert AuditEntry.objects.filter(object_type="srgdelivery").count() == 1
+    work()
+    assert SrgDelivery.objects.get().version == 1
 
 
 def test_the_build_form_refuses_a_month_that_has_not_ended(admin, login):
