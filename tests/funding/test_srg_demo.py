@@ -15,7 +15,9 @@ from vakwerk.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_admin_downloads_a_valid_srg_file_for_last_month(demo):
+def test_the_demo_admin_downloads_a_valid_srg_file_for_last_month(
+    demo, django_capture_on_commit_callbacks
+):
     admin = User.objects.get(email="admin@zwolle.example")
     client = Client()
     client.force_login(admin)
@@ -24,7 +26,9 @@ def test_the_demo_admin_downloads_a_valid_srg_file_for_last_month(demo):
     listing = client.get(reverse("provisions:deliveries"))
     assert listing.status_code == 200
     assert listing.context["form"].initial["month"] == last_month
-    built = client.post(reverse("provisions:delivery_build"), {"month": f"{last_month:%Y-%m}"})
+    # Requested, and built by the worker once committed (in-process: Celery runs eagerly).
+    with django_capture_on_commit_callbacks(execute=True):
+        built = client.post(reverse("provisions:delivery_build"), {"month": f"{last_month:%Y-%m}"})
     assert built.status_code == 302
     # The monthly job's file (seeded) and the admin's, which replaces it.
     job, delivery = SrgDelivery.objects.filter(

@@ -202,6 +202,7 @@ NOT_PAGES = {
     "evaluation:research_export_download",
     # JSON status of a running job, read by the page's script: no form.
     "evaluation:report_status", "evaluation:research_export_status",
+    "provisions:delivery_status",
     # A permanent redirect to the static icon.
     "favicon",
     # A snapshot import's progress and preview: reached only after an upload on
