@@ -397,6 +397,9 @@ def delete_expired_files(now=None):
                 file_removed_at=now
             ):
                 continue
+            # Deleted before the commit: a file that cannot be deleted rolls the record
+            # back and is tried again the next night; a removal recorded for a file still
+            # on disk would hide a BSN file from every later run.
             if delivery.file_name:
                 storage.delete(delivery.file_name)
             audit.record(
