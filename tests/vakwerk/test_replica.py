@@ -16,6 +16,8 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from evaluation.reports.models import ReportKind
+from evaluation.reports.services import request_report
 from evaluation.research.catalogue import TABLES
 from evaluation.research.models import ExportFormat, ResearchProject
 from evaluation.research.services import request_export
@@ -168,3 +170,21 @@ def test_a_research_export_from_the_standby_equals_one_from_the_primary(standby,
     assert from_replica.rows == from_primary.rows > 0
     assert sorted(replica_members) == sorted(primary_members)
     assert replica_members == primary_members
+
+
+def test_a_report_s_figures_are_read_from_the_standby_and_its_row_on_the_primary(standby):
+    zwolle = Programme.objects.get(name="VAK Zwolle")
+    manager = User.objects.get(email="manager@zwolle.example")
+    with (
+        CaptureQueriesContext(connections[PRIMARY]) as on_primary,
+        CaptureQueriesContext(connections[REPLICA]) as on_replica,
+    ):
+        # In-process, the build runs when the request is committed.
+        report = request_report(manager, zwolle, ReportKind.MONITORING)
+    report.refresh_from_db()
+    assert report.status == JobStatus.DONE
+    assert storages["private"].exists(report.file_name)
+    assert _touches_domain_tables(on_replica)
+    # The report's own row, just written, is never read from the standby.
+    assert not [q for q in on_replica if "evaluation_report" in q["sql"]]
+    assert [q for q in on_primary if "evaluation_report" in q["sql"]]
