@@ -114,6 +114,9 @@ def test_an_object_read_from_the_replica_is_saved_on_the_primary(routed):
     with replica_reads():
         assert router.db_for_write(Participant, instance=participant) == PRIMARY
     assert router.allow_relation(participant, session)
+    elsewhere = EvaluationSession()
+    elsewhere._state.db = "elsewhere"
+    assert not router.allow_relation(participant, elsewhere)
     # Outside a scope its relations are read from the primary, not where it came from.
     assert router.db_for_read(Participant, instance=participant) == PRIMARY
     assert router.allow_migrate(REPLICA, "participants") is False
@@ -178,3 +181,31 @@ def test_a_manager_who_changes_an_assumption_is_pinned_to_the_primary(routed, lo
     assert response.cookies[PIN_COOKIE]["max-age"] == db_routing.pin_seconds()
     # The dashboard it goes to next is read with the pin.
     assert client.cookies[PIN_COOKIE].value == "1"
+
+
+def test_settings_add_the_replica_only_when_its_url_is_set(monkeypatch):
+    from vakwerk.settings.base import with_replica
+
+    primary = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "vakwerk",
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+    monkeypatch.delenv("DATABASE_REPLICA_URL", raising=False)
+    databases = {"default": primary}
+    assert with_replica(databases, []) == []
+    assert list(databases) == ["default"]
+
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://app@standby.example:5433/vakwerk")
+    assert with_replica(databases, []) == [ROUTER]
+    replica = databases["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["NAME"]) == (
+        "standby.example",
+        5433,
+        "vakwerk",
+    )
+    # Connected like the primary; a test run makes no database on it.
+    assert replica["OPTIONS"]["options"] == "-c jit=off"
+    assert (replica["CONN_MAX_AGE"], replica["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert replica["TEST"] == {"MIRROR": "default"}
