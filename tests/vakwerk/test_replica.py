@@ -89,9 +89,17 @@ def _touches_domain_tables(queries):
     return [q["sql"] for q in queries if "participants_participant" in q["sql"]]
 
 
-def test_the_dashboard_is_read_from_the_standby_with_the_primary_s_figures(client, standby):
+def test_the_dashboard_is_read_from_the_standby_with_the_primary_s_figures(
+    client, standby, evidence
+):
     client.force_login(User.objects.get(email="manager@zwolle.example"))
     response, on_primary, on_replica = _dashboard(client)
+    replica = connections[REPLICA].settings_dict
+    evidence.append(
+        f"read replica: the dashboard ran {len(on_replica)} queries on the hot standby at "
+        f"{replica['HOST']}:{replica['PORT']} (pg_is_in_recovery), "
+        f"{len(on_primary)} on the primary"
+    )
     # The figures came from the standby: a server in recovery, the worker's database.
     assert len(on_replica) >= 10
     assert _touches_domain_tables(on_replica)

@@ -138,7 +138,9 @@ def with_replica(databases, routers):
     if not env.str("DATABASE_REPLICA_URL", default=""):
         return routers
     replica = without_jit(env.db("DATABASE_REPLICA_URL"))
-    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+    # Whatever the primary's connections were given (a pooler's DISABLE_SERVER_SIDE_CURSORS
+    # too, when both sit behind one in transaction mode).
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
         if key in databases["default"]:
             replica[key] = databases["default"][key]
     # A test run creates no database on the standby: replication copies the primary's.
