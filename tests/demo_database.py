@@ -88,16 +88,24 @@ def drop_database(name):
 @contextmanager
 def connected_to(name):
     """Every connection made meanwhile (this thread's, a live server's threads') goes to
-    database ``name``; the settings dict is shared by the threads' connections."""
-    settings_dict = _default().settings_dict
-    original = settings_dict["NAME"]
+    database ``name``; the settings dict is shared by the threads' connections. The test
+    mirrors of the primary (the read replica's alias) follow: on a real standby the copy
+    arrives by replication."""
+    settings_dicts = [_default().settings_dict] + [
+        connections[alias].settings_dict
+        for alias in connections
+        if connections[alias].settings_dict["TEST"].get("MIRROR") == "default"
+    ]
+    originals = [settings_dict["NAME"] for settings_dict in settings_dicts]
     connections.close_all()
-    settings_dict["NAME"] = name
+    for settings_dict in settings_dicts:
+        settings_dict["NAME"] = name
     try:
         yield
     finally:
         connections.close_all()
-        settings_dict["NAME"] = original
+        for settings_dict, original in zip(settings_dicts, originals, strict=True):
+            settings_dict["NAME"] = original
 
 
 def _clock_key():

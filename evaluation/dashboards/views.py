@@ -3,6 +3,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from evaluation.questionnaires.models import Stakeholder
+from vakwerk.db_routing import replica_reads
 from vakwerk.models import Phase, Programme, ProgrammeGoal
 from vakwerk.paging import query_without
 from vakwerk.permissions import role_required
@@ -16,6 +17,7 @@ PROGRAMME_ROLES = (Role.CONSULTANT, Role.MANAGER, Role.ADMIN, Role.WSP)
 
 
 @role_required(Role.MANAGER)
+@replica_reads()
 def dashboard(request):
     """The municipality's figures, or one programme's (`?programme=`), in a period.
     A programme of another municipality is no valid choice: the form rejects it."""
@@ -47,6 +49,7 @@ GROUPS_PER_PAGE = 50
 
 
 @role_required(Role.MANAGER)
+@replica_reads()
 def dashboard_groups(request):
     """Outcomes of every group, for the municipality or one programme, in a period: the
     dashboard shows only the most recent ones."""

@@ -25,6 +25,7 @@ from evaluation.questionnaires.models import Stakeholder
 from funding.savings import assumption_rows
 from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
+from vakwerk.db_routing import replica_reads
 from vakwerk.models import JobStatus, Programme
 from vakwerk.pdf import render_pdf
 from vakwerk.roles import Role
@@ -147,9 +148,15 @@ def build_report(report_id):
     try:
         with jobs.heartbeat(Report, report_id, attempt):
             with translation.override("nl"):
-                context = CONTEXTS[report.kind](report)
+                # The figures from the read replica, if there is one (vakwerk/db_routing.py):
+                # the report row was read before, from the primary. Two scopes around the
+                # progress write between them: a write keeps a scope's later reads on the
+                # primary (the template still reads, e.g. the charts' querysets).
+                with replica_reads():
+                    context = CONTEXTS[report.kind](report)
                 _update(report, progress=40)
-                html = render_to_string(TEMPLATES[report.kind], context)
+                with replica_reads():
+                    html = render_to_string(TEMPLATES[report.kind], context)
                 _update(report, progress=60)
                 pdf = render_pdf(html)
             _update(report, progress=90)

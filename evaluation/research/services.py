@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
+from vakwerk.db_routing import replica_reads
 from vakwerk.models import FailureReason, JobStatus
 from vakwerk.roles import Role
 
@@ -111,7 +112,10 @@ def run_export(export_id):
             # A scratch file first: no table is held in memory (except for SPSS/Stata), and
             # the private storage only ever sees the complete file.
             with tempfile.TemporaryFile(prefix="research-export-") as scratch:
-                counts = writers.write_export(project, export.tables, export.format, scratch)
+                # The tables from the read replica, if there is one (vakwerk/db_routing.py);
+                # the export's own row is read and written outside, on the primary.
+                with replica_reads():
+                    counts = writers.write_export(project, export.tables, export.format, scratch)
                 digest = writers.sha256_of(scratch)
                 return _finish(export_id, attempt, scratch, counts, digest)
     except Exception as error:

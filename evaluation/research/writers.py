@@ -13,6 +13,7 @@ import zipfile
 from django.db import connection, transaction
 
 from vakwerk import spreadsheets
+from vakwerk.db_routing import read_connection
 
 from .catalogue import selected_tables
 from .cells import ExportContext, encoded_rows, prepare
@@ -98,7 +99,9 @@ def _copy_csv(statement, member):
     cell; no empty strings, see NULLIF) except for the line ends: csv writes CRLF. No cell
     of these tables can contain a line break, so every LF is a line end."""
     count = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Inside the export's replica scope, the replica's connection (vakwerk/db_routing.py).
+    database = read_connection()
+    with transaction.atomic(using=database.alias), database.cursor() as cursor:
         # The sort of one project's rows fits in memory (a few tens of MB at most) rather
         # than spilling to disk; only for this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")

@@ -89,6 +89,7 @@ from participants.models import (
     OutcomeMeasurement,
     Participant,
 )
+from vakwerk.db_routing import read_connection
 
 from .models import BenefitSpell, RegisterSnapshot
 
@@ -282,7 +283,7 @@ def _register_statement(municipality_id, as_of, first_day):
         *window, *window, *[str(reason) for reason in WORK_END_REASONS], *window,
         *inner_params,
     ]  # fmt: skip
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     names = ("first_snapshot", "latest_snapshot", "snapshots", "stock_start", "stock_end",

@@ -27,9 +27,8 @@ rows (one streamed query, only when they are read).
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from participants.models import OutcomeMeasurement
+from vakwerk.db_routing import read_connection
 
 from .models import RegisterSnapshot
 from .selectors import FOLLOW_UPS, _stratum, pool_sql
@@ -99,7 +98,7 @@ class ComparisonGroup:
             ORDER BY s.k, pe.id
         """  # noqa: S608 (table names and placeholders only)
         numbers = {key: number for number, key in enumerate(sorted(self.measured), 1)}
-        with connection.chunked_cursor() as cursor:
+        with read_connection().chunked_cursor() as cursor:
             cursor.execute(sql, [*off_params, *unknown_params, *pool_params])
             while chunk := cursor.fetchmany(CHUNK):
                 for index, person_id, pool_size, is_off, is_unknown in chunk:
@@ -196,7 +195,7 @@ def _per_cell(group, cell_index, follow_up_count):
     """(cell index, people, rows written) per cell with a pool."""
     sql, params = _cells_sql(group, cell_index, lambda stratum: follow_up_count[stratum])
     query = f"SELECT c.cell, COUNT(DISTINCT p.person), SUM(c.extra) {sql} GROUP BY c.cell"  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchall()
 
@@ -210,7 +209,7 @@ def _people(group, cell_index, small):
         "SELECT COUNT(DISTINCT p.person),"
         f" COUNT(DISTINCT CASE WHEN c.extra = 1 THEN p.person END) {sql}"  # noqa: S608
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(query, params)
         everyone, kept = cursor.fetchone()
     return everyone or 0, kept or 0

@@ -84,6 +84,7 @@ from participants.models import (
     TargetGroup,
     target_group_for,
 )
+from vakwerk.db_routing import read_connection
 
 from .models import (
     BenefitSpell,
@@ -484,7 +485,7 @@ def _pools(municipality_id, as_of, strata):
         {pool}
         GROUP BY s.k
     """  # noqa: S608 (table names and placeholders only)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*off_params, *unknown_params, *pool_params])
         found = cursor.fetchall()
     return {strata[index]: (pool, off or 0, unknown or 0) for index, pool, off, unknown in found}

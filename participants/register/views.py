@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from vakwerk.db_routing import replica_reads
 from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
 from vakwerk.permissions import role_required
@@ -64,6 +65,7 @@ def import_detail(request, pk):
 
 
 @role_required(*REGISTER_ROLES)
+@replica_reads()
 def net_effect(request):
     programmes = Programme.objects.for_user(request.user).order_by("name")
     form = NetEffectFilterForm(request.GET or None, programmes=programmes)

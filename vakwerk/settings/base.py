@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: an oversized body is refused before anything reads it.
     "vakwerk.request_limits.RequestSizeLimitMiddleware",
+    # Each request is one unit of work for the read replica's router (vakwerk/db_routing.py):
+    # its writes keep its later reads, and the browser's next ones, on the primary.
+    "vakwerk.db_routing.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files may be cached, nothing a view makes may be.
@@ -125,6 +128,32 @@ def without_jit(database):
 
 
 without_jit(DATABASES["default"])
+
+
+# --- Read replica (issue 23, point 2) -------------------------------------------------
+def with_replica(databases, routers):
+    """With DATABASE_REPLICA_URL set, a streaming replica of the primary as the alias
+    "replica", connected like the primary, and the router that sends the read-only heavy
+    work there (vakwerk/db_routing.py). Without it nothing changes. Returns the routers."""
+    if not env.str("DATABASE_REPLICA_URL", default=""):
+        return routers
+    replica = without_jit(env.db("DATABASE_REPLICA_URL"))
+    # Whatever the primary's connections were given (a pooler's DISABLE_SERVER_SIDE_CURSORS
+    # too, when both sit behind one in transaction mode).
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+        if key in databases["default"]:
+            replica[key] = databases["default"][key]
+    # A test run creates no database on the standby: replication copies the primary's.
+    replica["TEST"] = {"MIRROR": "default"}
+    databases["replica"] = replica
+    return [*routers, "vakwerk.db_routing.PrimaryReplicaRouter"]
+
+
+DATABASE_ROUTERS = with_replica(DATABASES, [])
+# How long a browser reads from the primary after a request of theirs wrote.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+# --- end of read replica ----------------------------------------------------------------
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

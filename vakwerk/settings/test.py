@@ -38,3 +38,13 @@ if _xdist_worker.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"): 
     if CELERY_RESULT_BACKEND.startswith("redis://"):  # noqa: F405
         CELERY_RESULT_BACKEND = CELERY_RESULT_BACKEND.rsplit("/", 1)[0] + _redis_db  # noqa: F405
         os.environ["CELERY_RESULT_BACKEND"] = CELERY_RESULT_BACKEND
+
+# Read replica (issue 23, point 2). The alias "replica" always exists, as a test mirror of
+# the primary: the real standby of `make test` (DATABASE_REPLICA_URL, scripts/with-test-services
+# WITH_REPLICA=1) when there is one, else the primary itself; on either it reads the worker's
+# test database, which replication copies to the standby. The router stays off, so the rest
+# of the suite reads its own uncommitted writes; the tests of the router switch it on
+# (tests/vakwerk/test_replica.py).
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = []
