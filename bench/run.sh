@@ -156,7 +156,7 @@ run_locust() {  # phase-folder host
     --csv "$dir/locust" --only-summary --loglevel WARNING --stop-timeout 10 \
     > "$dir/locust.log" 2>&1 || true   # locust exits 1 when a request failed; the table says so
   tail -n 8 "$dir/locust.log"
-  [ -n "$lag_pid" ] && { kill -INT "$lag_pid" 2>/dev/null || true; wait "$lag_pid" 2>/dev/null || true; }
+  [ -n "$lag_pid" ] && { kill "$lag_pid" 2>/dev/null || true; wait "$lag_pid" 2>/dev/null || true; }
   wait "$top_pid" 2>/dev/null || true
 }
 

@@ -51,7 +51,7 @@ def database_url():
     return f"postgres://{quote(db['USER'] or '')}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def wait_until(check, what, seconds=30):
+def wait_until(check, what, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
