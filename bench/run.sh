@@ -114,7 +114,10 @@ trap stop_started EXIT
 app_env=(DATABASE_CONN_MAX_AGE=60)
 if [ -n "${BENCH_POOLER:-}" ]; then
   : "${DATABASE_POOLED_URL:?BENCH_POOLER=1, but with-test-services exported no DATABASE_POOLED_URL (WITH_PGBOUNCER=1 not supported here)}"
-  app_env=(DATABASE_URL="$DATABASE_POOLED_URL" DATABASE_TRANSACTION_POOLING=true DATABASE_CONN_MAX_AGE=0)
+  app_env=(DATABASE_URL="$DATABASE_POOLED_URL" DATABASE_TRANSACTION_POOLING=true DATABASE_CONN_MAX_AGE=60)
+  # PgBouncer refuses start-up options, so the app's `-c jit=off` goes to the role instead
+  # (README, "Connection pooling"), as production does.
+  "$PY" -c 'import os, psycopg; psycopg.connect(os.environ["DATABASE_URL"], autocommit=True).execute("ALTER ROLE CURRENT_USER SET jit = off")'
 fi
 # Reports and exports written by a worker of one node are downloaded through the other:
 # one folder for all nodes (in production a shared volume).
