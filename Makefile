@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=vakwerk.settings.production \
 	DJANGO_SECRET_KEY=lint-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	DATABASE_URL=postgres://check@127.0.0.1:5432/check DJANGO_ALLOWED_HOSTS=vakwerk.example \
-	VAKWERK_BASE_URL=https://vakwerk.example \
+	VAKWERK_BASE_URL=https://vakwerk.example CACHE_URL=redis://127.0.0.1:6379/1 \
 	VAKWERK_FIELD_KEY=lint-only-field-key-0123456789abcdefghijklmnop
 
 .PHONY: run test test-moved-clock demo-check lint venv messages compose-check

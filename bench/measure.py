@@ -6,18 +6,24 @@
     python bench/measure.py pdf        # monitoring PDF vs. bare WeasyPrint
     python bench/measure.py load-users # writes the consultants for locust (JSON)
     python bench/measure.py report     # bench/out/*.json + locust CSV -> bench/RESULTS.md
+    python bench/measure.py replica-lag  # samples the replica's lag every second until SIGTERM
+    python bench/measure.py haproxy-stats SOCKET  # requests per app node, from HAProxy
 
 Each measuring subcommand writes bench/out/<name>.json (BENCH_OUT to change the folder).
 Env: BENCH_REPEATS (default 10), BENCH_EXPORT_REPEATS (default 3), BENCH_FACTOR (only
 reported), DATABASE_URL (PostgreSQL), DJANGO_SETTINGS_MODULE (default vakwerk.settings.dev).
 Nothing here changes application code; the export and PDF measurements create their
-research projects / report objects inside a transaction that is rolled back.
+research projects / report objects inside a transaction that is rolled back (with a
+replica, DATABASE_REPLICA_URL, the export's projects are committed so that the standby sees
+them, and deleted afterwards).
 """
 
+import contextlib
 import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +48,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -277,27 +283,62 @@ def _projects():
     return projects
 
 
-def _copy_sql(project):
+def _replica_alias():
+    """The replica's database alias when the run has one (BENCH_REPLICA=1), else None."""
+    from django.conf import settings
+
+    if os.environ.get("DATABASE_REPLICA_URL") and "replica" in settings.DATABASES:
+        return "replica"
+    return None
+
+
+def _replica_scope():
+    """The app's own scope for reads that may come from the replica (its router decides)."""
+    try:
+        from vakwerk.db_routing import replica_reads
+    except ImportError:  # an app without the replica router
+        return contextlib.nullcontext()
+    return replica_reads()
+
+
+def _wait_for_replica(alias, timeout=600):
+    """Until the standby has replayed everything the primary wrote so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        target = cursor.fetchone()[0]
+    deadline = time.monotonic() + timeout
+    with connections[alias].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target])
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.2)
+    raise SystemExit(f"the replica did not catch up with {target} in {timeout} s")
+
+
+def _copy_sql(project, alias):
     from evaluation.research.tables import consenting_participants
 
     qs = (
-        CoachingSession.objects.filter(participant__in=consenting_participants(project))
+        CoachingSession.objects.using(alias)
+        .filter(participant__in=consenting_participants(project))
         .order_by("participant_id", "held_on", "pk")
         .values("participant_id", "held_on", "minutes", "kind", "meeting_id", "themes")
     )
     sql, params = qs.query.sql_with_params()
-    return connection.ops.compose_sql(sql, params)
+    return connections[alias].ops.compose_sql(sql, params)
 
 
-def _run_copy(projects):
+def _run_copy(projects, alias):
     rows = 0
     start = time.perf_counter()
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # The sort memory the export gives itself (evaluation.research.writers._copy_csv), so that
         # both sort in memory and the comparison is about the rest.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         for project in projects:
-            with cursor.cursor.copy(f"COPY ({_copy_sql(project)}) TO STDOUT (FORMAT csv)") as copy:
+            sql = _copy_sql(project, alias)
+            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
                 for data in copy:
                     rows += bytes(data).count(b"\n")
     return rows, time.perf_counter() - start
@@ -309,54 +350,147 @@ def _run_export(projects):
     rows = 0
     start = time.perf_counter()
     for project in projects:
-        with tempfile.TemporaryFile() as scratch:
+        with tempfile.TemporaryFile() as scratch, _replica_scope():
             counts = write_export(project, ["coaching_sessions"], "csv", scratch)
         rows += counts["coaching_sessions"]
     return rows, time.perf_counter() - start
 
 
+def _measure_export(projects, alias):
+    total = CoachingSession.objects.count()
+    export_rate, export_peak, copy_rate, copy_peak = [], [], [], []
+    for i in range(EXPORT_REPEATS):
+        with RssSampler() as mem:
+            rows, seconds = _run_export(projects)
+        export_rate.append(rows / seconds)
+        export_peak.append((mem.peak - mem.base) / 2**20)
+        print(
+            f"export run {i}: {rows} rows in {seconds:.1f}s, +{export_peak[-1]:.0f} MB RSS "
+            f"(peak {mem.peak / 2**20:.0f} MB)",
+            flush=True,
+        )
+        with RssSampler() as mem:
+            copy_rows, seconds = _run_copy(projects, alias)
+        copy_rate.append(copy_rows / seconds)
+        copy_peak.append((mem.peak - mem.base) / 2**20)
+        print(f"COPY run {i}: {copy_rows} rows in {seconds:.1f}s", flush=True)
+    # One extra run under tracemalloc: the Python heap's peak during the export.
+    tracemalloc.start()
+    _run_export(projects)
+    _current, heap_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    absolute = RssSampler().process.memory_info().rss / 2**20
+    return {
+        "sessions_total": total,
+        "rows_exported": rows,
+        "rows_copy": copy_rows,
+        "projects": len(projects),
+        "source": alias,
+        "export_rows_per_s": summary(export_rate),
+        "copy_rows_per_s": summary(copy_rate),
+        "export_rss_growth_mb": summary(export_peak),
+        "copy_rss_growth_mb": summary(copy_peak),
+        "export_tracemalloc_peak_mb": heap_peak / 2**20,
+        "process_rss_after_mb": absolute,
+    }
+
+
 def cmd_export():
-    with transaction.atomic():
+    alias = _replica_alias()
+    if alias:
+        # The standby only sees committed rows: the projects are committed, replicated, and
+        # deleted afterwards. Both the export and COPY then read from the replica.
         projects = _projects()
-        total = CoachingSession.objects.count()
-        export_rate, export_peak, copy_rate, copy_peak = [], [], [], []
-        for i in range(EXPORT_REPEATS):
-            with RssSampler() as mem:
-                rows, seconds = _run_export(projects)
-            export_rate.append(rows / seconds)
-            export_peak.append((mem.peak - mem.base) / 2**20)
-            print(
-                f"export run {i}: {rows} rows in {seconds:.1f}s, +{export_peak[-1]:.0f} MB RSS "
-                f"(peak {mem.peak / 2**20:.0f} MB)",
-                flush=True,
+        try:
+            _wait_for_replica(alias)
+            result = _measure_export(projects, alias)
+        finally:
+            for project in projects:
+                project.delete()
+    else:
+        with transaction.atomic():
+            projects = _projects()
+            result = _measure_export(projects, "default")
+            transaction.set_rollback(True)
+    save("export", result)
+
+
+# --- Replica lag and HAProxy, during the load -------------------------------------------
+
+
+def cmd_replica_lag():
+    """Every second until SIGTERM: on the primary, each standby's replay lag (time) and how
+    far behind it is in WAL (bytes); on the standby, the age of the last replayed
+    transaction (which also grows while nothing is written). Writes replica_lag.json."""
+    import psycopg
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    samples = []
+    with (
+        psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as primary,
+        psycopg.connect(os.environ["DATABASE_REPLICA_URL"], autocommit=True) as standby,
+    ):
+        while not stop.is_set():
+            rows = primary.execute(
+                "SELECT application_name, EXTRACT(epoch FROM replay_lag)::float8, "
+                "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 FROM pg_stat_replication"
+            ).fetchall()
+            age = standby.execute(
+                "SELECT EXTRACT(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
+            ).fetchone()[0]
+            samples.append(
+                {
+                    "t": time.time(),
+                    "standbys": [
+                        {"name": n, "replay_lag_s": lag or 0.0, "behind_bytes": behind or 0.0}
+                        for n, lag, behind in rows
+                    ],
+                    "last_replay_age_s": age,
+                }
             )
-            with RssSampler() as mem:
-                copy_rows, seconds = _run_copy(projects)
-            copy_rate.append(copy_rows / seconds)
-            copy_peak.append((mem.peak - mem.base) / 2**20)
-            print(f"COPY run {i}: {copy_rows} rows in {seconds:.1f}s", flush=True)
-        # One extra run under tracemalloc: the Python heap's peak during the export.
-        tracemalloc.start()
-        _run_export(projects)
-        _current, heap_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        absolute = RssSampler().process.memory_info().rss / 2**20
-        transaction.set_rollback(True)
+            stop.wait(1)
+    lag = [max((x["replay_lag_s"] for x in s["standbys"]), default=0.0) for s in samples]
+    behind = [max((x["behind_bytes"] for x in s["standbys"]), default=0.0) for s in samples]
     save(
-        "export",
+        "replica_lag",
         {
-            "sessions_total": total,
-            "rows_exported": rows,
-            "rows_copy": copy_rows,
-            "projects": len(projects),
-            "export_rows_per_s": summary(export_rate),
-            "copy_rows_per_s": summary(copy_rate),
-            "export_rss_growth_mb": summary(export_peak),
-            "copy_rss_growth_mb": summary(copy_peak),
-            "export_tracemalloc_peak_mb": heap_peak / 2**20,
-            "process_rss_after_mb": absolute,
+            "samples": len(samples),
+            "standbys_seen": max((len(s["standbys"]) for s in samples), default=0),
+            "replay_lag_s": {"max": max(lag, default=0.0), "p95": pct(lag, 95) if lag else 0.0},
+            "behind_bytes": {
+                "max": max(behind, default=0.0),
+                "p95": pct(behind, 95) if behind else 0.0,
+            },
+            "raw": samples,
         },
     )
+
+
+def cmd_haproxy_stats(sock_path):
+    """Requests per app node as HAProxy counted them (its stats socket, `show stat`)."""
+    import csv
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(sock_path)
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    text = data.decode().lstrip("# ")
+    nodes = {}
+    for row in csv.DictReader(text.splitlines()):
+        if row.get("pxname") != "nodes" or row.get("svname") in ("FRONTEND", "BACKEND"):
+            continue
+        codes = ["hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other"]
+        nodes[row["svname"]] = {
+            "requests": sum(int(row.get(c) or 0) for c in codes),
+            "hrsp_5xx": int(row.get("hrsp_5xx") or 0),
+            "status": row.get("status"),
+        }
+    save("haproxy", {"nodes": nodes})
 
 
 # --- Monitoring PDF -------------------------------------------------------------------
@@ -416,8 +550,8 @@ def cmd_load_users():
 # --- Report ---------------------------------------------------------------------------
 
 
-def _load(name):
-    path = OUT / f"{name}.json"
+def _load(name, folder=None):
+    path = (folder or OUT) / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -463,10 +597,10 @@ def yes(flag):
     return "**yes**" if flag else "**no**"
 
 
-def _locust_stats():
+def _locust_stats(folder=None):
     import csv
 
-    path = OUT / "locust_stats.csv"
+    path = (folder or OUT) / "locust_stats.csv"
     if not path.exists():
         return None
     with path.open() as f:
@@ -503,6 +637,49 @@ def dataset_counts():
             estimate if estimate and estimate > 100_000 else model.objects.count()
         )
     return counts
+
+
+def _load_rows(lines, folder, load, setup):
+    """The table rows of one load phase; returns its p95 over all browsing requests."""
+    stats = _locust_stats(folder)
+    agg = next((s for s in stats if s["Name"] == "Aggregated"), None)
+    browsing = [s for s in stats if s["Name"] not in ("Aggregated", "login")]
+    login = _load("login_phase", folder) or {}
+    errors = sum(int(s["Failure Count"]) for s in stats if s["Name"] != "Aggregated")
+    errors += int(login.get("total_failures", 0))
+    errors += int((_load("warmup_phase", folder) or {}).get("total_failures", 0))
+    requests = sum(int(s["Request Count"]) for s in browsing)
+    # p95 over the browsing requests (login excluded: password hashing, once per user).
+    worst_p95 = max((float(s["95%"]) for s in browsing if s["95%"] not in ("N/A", "")), default=0)
+    users = load.get("users", "?")
+    lines.append(
+        f"| {users} concurrent consultants, {setup}, about {load.get('seconds', '?')} s of "
+        f"browsing after a {load.get('warmup', 0)} s warm-up: "
+        f"all requests | {float(agg['50%']):.0f} ms | {float(agg['95%']):.0f} ms | — | — | "
+        f"< 300 ms | {yes(float(agg['95%']) < 300)} |"
+    )
+    lines.append(
+        f"| same: worst p95 of one request type (login excluded), {requests:,} requests | — | "
+        f"{worst_p95:.0f} ms | — | — | < 300 ms | {yes(worst_p95 < 300)} |"
+    )
+    lines.append(
+        f"| same: errors (login and warm-up included) | {errors} | — | — | — | 0 | {yes(errors == 0)} |"
+    )
+    if "login" in login:
+        lines.append(
+            f"| login phase before it: {login['login']['count']} logins at once (not in the "
+            f"figures above) | {login['login']['median_ms']:.0f} ms | {login['login']['p95_ms']:.0f} ms "
+            f"| — | — | (none) | — |"
+        )
+    warmup = _load("warmup_phase", folder) or {}
+    if "total" in warmup:
+        lines.append(
+            f"| warm-up before it: {warmup['total']['count']} requests while the workers and "
+            f"PostgreSQL's buffers were cold (not in the figures above) | "
+            f"{warmup['total']['median_ms']:.0f} ms | {warmup['total']['p95_ms']:.0f} ms "
+            f"| — | — | (none) | — |"
+        )
+    return float(agg["95%"])
 
 
 def cmd_report():
@@ -551,10 +728,12 @@ def cmd_report():
         e, c = export["export_rows_per_s"], export["copy_rows_per_s"]
         ratio = e["median"] / c["median"]
         mem = export["export_rss_growth_mb"]
+        where = " from the replica" if export.get("source") == "replica" else ""
         lines.append(
-            f"| research export, {export['rows_exported']:,} coaching sessions: rows/s | "
+            f"| research export{where}, {export['rows_exported']:,} coaching sessions: rows/s | "
             f"{e['median']:,.0f} | {e['p95']:,.0f} (slowest: {min(e['median'], e['p95']):,.0f}) | "
-            f"{c['median']:,.0f} (COPY … TO STDOUT) | {ratio:.2f} | ≥ 0.5 of COPY | {yes(ratio >= 0.5)} |"
+            f"{c['median']:,.0f} (COPY … TO STDOUT{where}) | {ratio:.2f} | ≥ 0.5 of COPY | "
+            f"{yes(ratio >= 0.5)} |"
         )
         lines.append(
             f"| research export: peak memory (RSS growth) | {mem['median']:.0f} MB | {mem['p95']:.0f} MB | "
@@ -575,55 +754,61 @@ def cmd_report():
             f"≤ 2× WeasyPrint | {yes(ratio <= 2)} |"
         )
     stats = _locust_stats()
+    tables = []
     if stats:
         load = _load("load") or {}
-        agg = next((s for s in stats if s["Name"] == "Aggregated"), None)
-        browsing = [s for s in stats if s["Name"] not in ("Aggregated", "login")]
-        login = _load("login_phase") or {}
-        errors = sum(int(s["Failure Count"]) for s in stats if s["Name"] != "Aggregated")
-        errors += int(login.get("total_failures", 0))
-        errors += int((_load("warmup_phase") or {}).get("total_failures", 0))
-        requests = sum(int(s["Request Count"]) for s in browsing)
-        # p95 over the browsing requests (login excluded: password hashing, once per user).
-        worst_p95 = max(
-            (float(s["95%"]) for s in browsing if s["95%"] not in ("N/A", "")), default=0
-        )
-        users = load.get("users", "?")
-        lines.append(
-            f"| {users} concurrent consultants, about {load.get('seconds', '?')} s of browsing after "
-            f"a {load.get('warmup', 0)} s warm-up: "
-            f"all requests | {float(agg['50%']):.0f} ms | {float(agg['95%']):.0f} ms | — | — | "
-            f"< 300 ms | {yes(float(agg['95%']) < 300)} |"
-        )
-        lines.append(
-            f"| same: worst p95 of one request type (login excluded), {requests:,} requests | — | "
-            f"{worst_p95:.0f} ms | — | — | < 300 ms | {yes(worst_p95 < 300)} |"
-        )
-        lines.append(
-            f"| same: errors (login and warm-up included) | {errors} | — | — | — | 0 | {yes(errors == 0)} |"
-        )
-        if "login" in login:
+        single = _load_rows(lines, OUT, load, f"1 node × {load.get('workers', '?')} workers")
+        tables.append((f"one node, {load.get('workers', '?')} gunicorn workers", OUT, stats))
+        nodes_dir = OUT / "nodes"
+        two = _locust_stats(nodes_dir)
+        if two:
+            n, w = load.get("nodes", 2), load.get("node_workers", "?")
+            label = f"{n} nodes × {w} workers behind HAProxy"
+            multi = _load_rows(lines, nodes_dir, load, label)
+            ratio = multi / single if single else float("inf")
             lines.append(
-                f"| login phase before it: {login['login']['count']} logins at once (not in the "
-                f"figures above) | {login['login']['median_ms']:.0f} ms | {login['login']['p95_ms']:.0f} ms "
-                f"| — | — | (none) | — |"
+                f"| {label}: p95 of all requests against the single node's | — | {multi:.0f} ms | "
+                f"{single:.0f} ms (p95, 1 node, same run) | {ratio:.2f}× | ≤ 1.5× single node | "
+                f"{yes(ratio <= 1.5)} |"
             )
-        warmup = _load("warmup_phase") or {}
-        if "total" in warmup:
+            haproxy = (_load("haproxy", nodes_dir) or {}).get("nodes", {})
+            if haproxy:
+                shares = ", ".join(
+                    f"{name} {v['requests']:,} ({v['hrsp_5xx']} 5xx)"
+                    for name, v in sorted(haproxy.items())
+                )
+                counts = [v["requests"] for v in haproxy.values()]
+                balanced = len(counts) >= 2 and min(counts) > 0
+                lines.append(
+                    f"| same: requests per node (HAProxy, login and warm-up included) | {shares} | — "
+                    f"| — | {min(counts) / max(counts) if max(counts) else 0:.2f} | every node "
+                    f"serves | {yes(balanced)} |"
+                )
+            tables.append((label, nodes_dir, two))
+        for phase, folder in (("1 node", OUT), ("two nodes", nodes_dir)):
+            lag = _load("replica_lag", folder)
+            if lag:
+                t, b = lag["replay_lag_s"], lag["behind_bytes"]
+                lines.append(
+                    f"| replica lag during the load ({phase}; {lag['samples']} samples, 1/s, "
+                    f"{lag['standbys_seen']} standby) | p95 {t['p95'] * 1000:.0f} ms, "
+                    f"{b['p95'] / 1024:,.0f} KiB | max {t['max'] * 1000:.0f} ms, "
+                    f"{b['max'] / 1024:,.0f} KiB | — | — | reported | — |"
+                )
+        if load.get("pooler"):
             lines.append(
-                f"| warm-up before it: {warmup['total']['count']} requests while the workers and "
-                f"PostgreSQL's buffers were cold (not in the figures above) | "
-                f"{warmup['total']['median_ms']:.0f} ms | {warmup['total']['p95_ms']:.0f} ms "
-                f"| — | — | (none) | — |"
+                "| (the app's processes connected through PgBouncer, transaction mode) "
+                "| — | — | — | — | — | — |"
             )
+    for label, _folder, rows in tables:
         lines += [
             "",
-            "Load test per request type (locust):",
+            f"Load test per request type (locust), {label}:",
             "",
             "| request | count | failures | median | p95 | p99 | max | req/s |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        for s in stats:
+        for s in rows:
             if int(s["Request Count"]) == 0:
                 continue
             lines.append(
@@ -676,9 +861,11 @@ COMMANDS = {
     "pdf": cmd_pdf,
     "load-users": cmd_load_users,
     "report": cmd_report,
+    "replica-lag": cmd_replica_lag,
+    "haproxy-stats": cmd_haproxy_stats,
 }
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         raise SystemExit(__doc__)
-    COMMANDS[sys.argv[1]]()
+    COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.conf import settings
@@ -44,6 +45,22 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class NodeNameMiddleware:
+    """With more than one app node behind a load balancer, says which node answered
+    (X-VAKwerk-Node), so that an operator, the bench and the two-node test can see the
+    balancing. Off unless VAKWERK_NODE_NAME is set: one node has nothing to tell."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.name = os.environ.get("VAKWERK_NODE_NAME", "")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.name:
+            response.headers["X-VAKwerk-Node"] = self.name
         return response
 
 

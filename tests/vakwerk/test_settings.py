@@ -14,6 +14,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://x@h/db",
     "DJANGO_ALLOWED_HOSTS": "vakwerk.example",
     "VAKWERK_BASE_URL": "https://vakwerk.example",
+    "CACHE_URL": "redis://redis:6379/1",
 }
 
 
@@ -48,6 +49,7 @@ def test_production_settings_pass_the_deployment_check():
         DJANGO_ALLOWED_HOSTS="vakwerk.example",
         VAKWERK_BASE_URL="https://vakwerk.example",
         VAKWERK_FIELD_KEY=FIELD_KEY,
+        CACHE_URL="redis://redis:6379/1",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -76,6 +78,15 @@ def test_the_deployment_check_refuses_the_dev_key_or_a_short_one(key):
     assert result.returncode != 0
     assert "vakwerk.E001" in result.stderr
     assert "VAKWERK_FIELD_KEY is the development key or shorter than 32" in result.stderr
+
+
+def test_the_deployment_check_refuses_a_cache_of_one_process():
+    # Two app nodes would each count and remember on their own.
+    env = {key: value for key, value in PRODUCTION.items() if key != "CACHE_URL"}
+    result = run_with("vakwerk.settings.production", **env, VAKWERK_FIELD_KEY=FIELD_KEY)
+    assert result.returncode != 0
+    assert "vakwerk.W001" in result.stderr
+    assert "The default cache is per process (LocMemCache)" in result.stderr
 
 
 def test_celery_loses_nothing():

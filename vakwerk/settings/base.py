@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files may be cached, nothing a view makes may be.
     "vakwerk.middleware.NoStoreMiddleware",
+    "vakwerk.middleware.NodeNameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vakwerk.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,6 +157,10 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=1
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# VAKwerk keeps nothing in Django's cache: sessions, login failures (axes), one-time form
+# keys and job states are rows in PostgreSQL, so any app node can answer any request. The
+# cache is per process unless CACHE_URL names a shared one (Redis); `check --deploy` says so
+# (vakwerk.W001), because whatever starts using it would otherwise be per node.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "vakwerk.User"
