@@ -141,6 +141,23 @@ def score_candidate(opportunity, participant, explain=True, held=None):
     return suggestion
 
 
+SUGGESTION_FIELDS = (
+    # employers/board.html: name, status, consent, own caseload; the scoring: target group.
+    "first_name",
+    "last_name",
+    "status",
+    "consent_share_profile",
+    "consultant_id",
+    "target_group",
+    # score_candidate and held_certificates.
+    "talent_profile__skills",
+    "talent_profile__experience",
+    "talent_profile__hours_available",
+    "talent_profile__certificates",
+    "talent_profile__certificate_dates",
+)
+
+
 def suggest_candidates(user, opportunity, limit=20):
     """Participants the user may see who could fill the opportunity, best fit first.
     Scoring is per pair and runs over one query's rows, not one query per candidate."""
@@ -151,7 +168,11 @@ def suggest_candidates(user, opportunity, limit=20):
         .exclude(pk__in=already)
     )
     # The certificates of completed trainings come in the same query (no query per row).
-    candidates = with_held_certificates(candidates)
+    # Only what the scoring and the board's list of suggestions read: thousands of rows are
+    # built into objects, and the case fields (BSN, benefit, dates) and the profile's long
+    # texts nobody reads here cost most of that. Reading another field would cost one query
+    # per suggestion, which the board's query-count test catches.
+    candidates = with_held_certificates(candidates).only(*SUGGESTION_FIELDS)
     scored = [score_candidate(opportunity, p, explain=False) for p in candidates]
     scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
     return [score_candidate(opportunity, s.participant) for s in scored[:limit]]
