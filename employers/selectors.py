@@ -7,8 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants.models import Certificate, Participant, Status, TargetGroup
-from participants.selectors import held_certificates, with_held_certificates
+from participants.models import Certificate, Participant, Status, TalentProfile, TargetGroup
+from participants.selectors import (
+    HELD_CERTIFICATE_ANNOTATIONS,
+    held_certificates,
+    with_held_certificates,
+)
 
 from .models import Employer, Match, MatchStage, OpportunityKind, OpportunityStatus
 
@@ -141,26 +145,28 @@ def score_candidate(opportunity, participant, explain=True, held=None):
     return suggestion
 
 
-SUGGESTION_FIELDS = (
-    # employers/board.html: name, status, consent, own caseload; the scoring: target group.
+# What the board's suggestion list shows of a participant (employers/board.html: name,
+# status, consent, own caseload) and what the scoring reads (target group; from the talent
+# profile: skills, experience, hours, certificates).
+_SUGGESTION_FIELDS = (
     "first_name",
     "last_name",
     "status",
     "consent_share_profile",
     "consultant_id",
     "target_group",
-    # score_candidate and held_certificates.
-    "talent_profile__skills",
-    "talent_profile__experience",
-    "talent_profile__hours_available",
-    "talent_profile__certificates",
-    "talent_profile__certificate_dates",
 )
+_PROFILE_FIELDS = ("skills", "experience", "hours_available", "certificates", "certificate_dates")
 
 
 def suggest_candidates(user, opportunity, limit=20):
     """Participants the user may see who could fill the opportunity, best fit first.
-    Scoring is per pair and runs over one query's rows, not one query per candidate."""
+    Scoring is per pair and runs over one query's rows, not one query per candidate.
+
+    The municipality's thousands of candidates are ranked as plain rows (values), not model
+    instances: building a Participant and a TalentProfile per row cost more than the query
+    and the scoring together. Only the `limit` shown become model instances, from the same
+    rows, so the page issues no extra query and reads nothing it did not load."""
     already = Match.objects.filter(opportunity=opportunity).values("participant_id")
     candidates = (
         Participant.objects.for_matching(user)
@@ -168,14 +174,74 @@ def suggest_candidates(user, opportunity, limit=20):
         .exclude(pk__in=already)
     )
     # The certificates of completed trainings come in the same query (no query per row).
-    # Only what the scoring and the board's list of suggestions read: thousands of rows are
-    # built into objects, and the case fields (BSN, benefit, dates) and the profile's long
-    # texts nobody reads here cost most of that. Reading another field would cost one query
-    # per suggestion, which the board's query-count test catches.
-    candidates = with_held_certificates(candidates).only(*SUGGESTION_FIELDS)
-    scored = [score_candidate(opportunity, p, explain=False) for p in candidates]
-    scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
-    return [score_candidate(opportunity, s.participant) for s in scored[:limit]]
+    candidates = with_held_certificates(candidates)
+    rows = candidates.values_list(
+        "pk",
+        *_SUGGESTION_FIELDS,
+        "talent_profile__pk",
+        *(f"talent_profile__{name}" for name in _PROFILE_FIELDS),
+        *HELD_CERTIFICATE_ANNOTATIONS,
+    )
+    n_own, n_profile = len(_SUGGESTION_FIELDS) + 1, len(_PROFILE_FIELDS) + 1
+    scored = []
+    for row in rows:
+        candidate = _Row(row, n_own, n_profile)
+        scored.append((score_candidate(opportunity, candidate, explain=False).score, candidate))
+    scored.sort(key=lambda item: (-item[0], item[1].last_name, item[1].pk))
+    return [
+        score_candidate(opportunity, candidate.instance(candidates.db))
+        for _score, candidate in scored[:limit]
+    ]
+
+
+class _Row:
+    """One candidate row, with the attributes score_candidate and held_certificates read."""
+
+    __slots__ = ("row", "n_own", "n_profile", "pk", "last_name", "target_group",
+                 "talent_profile", *HELD_CERTIFICATE_ANNOTATIONS)  # fmt: skip
+
+    def __init__(self, row, n_own, n_profile):
+        self.row, self.n_own, self.n_profile = row, n_own, n_profile
+        self.pk, self.last_name, self.target_group = row[0], row[2], row[6]
+        profile = row[n_own : n_own + n_profile]
+        self.talent_profile = None if profile[0] is None else _ProfileRow(*profile[1:])
+        for name, value in zip(
+            HELD_CERTIFICATE_ANNOTATIONS, row[n_own + n_profile :], strict=True
+        ):
+            setattr(self, name, value)
+
+    def instance(self, db):
+        """The Participant (with its talent profile and certificate dates) of this row."""
+        row, n_own, n_profile = self.row, self.n_own, self.n_profile
+        participant = _from_values(Participant, db, ["id", *_SUGGESTION_FIELDS], row[:n_own])
+        profile_values = row[n_own : n_own + n_profile]
+        if profile_values[0] is None:
+            # Known to have none: reading it must not query.
+            Participant.talent_profile.related.set_cached_value(participant, None)
+        else:
+            participant.talent_profile = _from_values(
+                TalentProfile, db, ["id", *_PROFILE_FIELDS], profile_values
+            )
+        for name in HELD_CERTIFICATE_ANNOTATIONS:
+            setattr(participant, name, getattr(self, name))
+        return participant
+
+
+def _from_values(model, db, names, values):
+    """A model instance of some of its fields, as the ORM builds one (`Model.from_db` wants
+    the values in the model's field order)."""
+    by_name = dict(zip(names, values, strict=True))
+    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
+    return model.from_db(db, ordered, [by_name[name] for name in ordered])
+
+
+@dataclass(frozen=True)
+class _ProfileRow:
+    skills: str
+    experience: str
+    hours_available: int | None
+    certificates: list
+    certificate_dates: dict
 
 
 def board(user, opportunity):

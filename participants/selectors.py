@@ -297,6 +297,9 @@ def _training_certificate(code):
 _CERTIFICATE_CODES = tuple(Certificate.values)
 _CERTIFICATE_LABELS = dict(Certificate.choices)
 _TRAINING_CERTIFICATES = tuple((code, _training_certificate(code)) for code in _CERTIFICATE_CODES)
+# The names of the annotations `with_held_certificates` adds, for readers that take its rows
+# as values (the board's ranking).
+HELD_CERTIFICATE_ANNOTATIONS = tuple(name for _code, name in _TRAINING_CERTIFICATES)
 
 
 def with_held_certificates(participants):
