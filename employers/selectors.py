@@ -1,9 +1,12 @@
 """Reads of the employers app, each scoped through a model's for_user."""
 
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,8 +57,14 @@ class Suggestion:
     reasons: list = field(default_factory=list)
 
 
+# The board scores thousands of candidates against one opportunity's wanted skills: split
+# them once. A pure function of the text, kept per process (bounded); the frozenset cannot be
+# changed by a caller, so no request sees another's words.
+@functools.lru_cache(maxsize=256)
 def _words(text):
-    return {word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()}
+    return frozenset(
+        word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()
+    )
 
 
 def score_candidate(opportunity, participant, explain=True, held=None):
@@ -179,7 +188,13 @@ def suggest_candidates(user, opportunity, limit=20):
         "pk",
         *_SUGGESTION_FIELDS,
         "talent_profile__pk",
-        *(f"talent_profile__{name}" for name in _PROFILE_FIELDS),
+        "talent_profile__skills",
+        "talent_profile__experience",
+        "talent_profile__hours_available",
+        # As their JSON text: most are "{}" or a short list, and decoding them through the
+        # field (json.loads per value) cost a quarter of the board.
+        Cast("talent_profile__certificates", TextField()),
+        Cast("talent_profile__certificate_dates", TextField()),
         *HELD_CERTIFICATE_ANNOTATIONS,
     )
     n_own, n_profile = len(_SUGGESTION_FIELDS) + 1, len(_PROFILE_FIELDS) + 1
@@ -197,14 +212,18 @@ def suggest_candidates(user, opportunity, limit=20):
 class _Row:
     """One candidate row, with the attributes score_candidate and held_certificates read."""
 
-    __slots__ = ("row", "n_own", "n_profile", "pk", "last_name", "target_group",
+    __slots__ = ("row", "n_own", "profile_values", "pk", "last_name", "target_group",
                  "talent_profile", *HELD_CERTIFICATE_ANNOTATIONS)  # fmt: skip
 
     def __init__(self, row, n_own, n_profile):
-        self.row, self.n_own, self.n_profile = row, n_own, n_profile
+        self.row, self.n_own = row, n_own
         self.pk, self.last_name, self.target_group = row[0], row[2], row[6]
         profile = row[n_own : n_own + n_profile]
-        self.talent_profile = None if profile[0] is None else _ProfileRow(*profile[1:])
+        if profile[0] is None:
+            self.profile_values, self.talent_profile = profile, None
+        else:
+            self.profile_values = (*profile[:-2], _json(profile[-2]), _json(profile[-1]))
+            self.talent_profile = _ProfileRow(*self.profile_values[1:])
         for name, value in zip(
             HELD_CERTIFICATE_ANNOTATIONS, row[n_own + n_profile :], strict=True
         ):
@@ -212,9 +231,10 @@ class _Row:
 
     def instance(self, db):
         """The Participant (with its talent profile and certificate dates) of this row."""
-        row, n_own, n_profile = self.row, self.n_own, self.n_profile
-        participant = _from_values(Participant, db, ["id", *_SUGGESTION_FIELDS], row[:n_own])
-        profile_values = row[n_own : n_own + n_profile]
+        participant = _from_values(
+            Participant, db, ["id", *_SUGGESTION_FIELDS], self.row[: self.n_own]
+        )
+        profile_values = self.profile_values
         if profile_values[0] is None:
             # Known to have none: reading it must not query.
             Participant.talent_profile.related.set_cached_value(participant, None)
@@ -225,6 +245,21 @@ class _Row:
         for name in HELD_CERTIFICATE_ANNOTATIONS:
             setattr(participant, name, getattr(self, name))
         return participant
+
+
+_EMPTY_JSON = {"[]": list, "{}": dict}
+_DECODER = json.JSONDecoder()
+
+
+def _json(text):
+    """A JSON column read as text: what the JSONField would give (a fresh object)."""
+    if text is None:
+        return None
+    empty = _EMPTY_JSON.get(text)
+    if empty is not None:
+        return empty()
+    # PostgreSQL writes jsonb without surrounding whitespace: raw_decode, no stripping.
+    return _DECODER.raw_decode(text)[0]
 
 
 def _from_values(model, db, names, values):
