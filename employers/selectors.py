@@ -1,14 +1,21 @@
 """Reads of the employers app, each scoped through a model's for_user."""
 
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants.models import Certificate, Participant, Status, TargetGroup
-from participants.selectors import held_certificates, with_held_certificates
+from participants.models import Certificate, Participant, Status, TalentProfile, TargetGroup
+from participants.selectors import (
+    HELD_CERTIFICATE_ANNOTATIONS,
+    held_certificates,
+    with_held_certificates,
+)
 
 from .models import Employer, Match, MatchStage, OpportunityKind, OpportunityStatus
 
@@ -50,8 +57,14 @@ class Suggestion:
     reasons: list = field(default_factory=list)
 
 
+# The board scores thousands of candidates against one opportunity's wanted skills: split
+# them once. A pure function of the text, kept per process (bounded); the frozenset cannot be
+# changed by a caller, so no request sees another's words.
+@functools.lru_cache(maxsize=256)
 def _words(text):
-    return {word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()}
+    return frozenset(
+        word.strip() for word in re.split(r"[,;/]+", (text or "").lower()) if word.strip()
+    )
 
 
 def score_candidate(opportunity, participant, explain=True, held=None):
@@ -141,9 +154,28 @@ def score_candidate(opportunity, participant, explain=True, held=None):
     return suggestion
 
 
+# What the board's suggestion list shows of a participant (employers/board.html: name,
+# status, consent, own caseload) and what the scoring reads (target group; from the talent
+# profile: skills, experience, hours, certificates).
+_SUGGESTION_FIELDS = (
+    "first_name",
+    "last_name",
+    "status",
+    "consent_share_profile",
+    "consultant_id",
+    "target_group",
+)
+_PROFILE_FIELDS = ("skills", "experience", "hours_available", "certificates", "certificate_dates")
+
+
 def suggest_candidates(user, opportunity, limit=20):
     """Participants the user may see who could fill the opportunity, best fit first.
-    Scoring is per pair and runs over one query's rows, not one query per candidate."""
+    Scoring is per pair and runs over one query's rows, not one query per candidate.
+
+    The municipality's thousands of candidates are ranked as plain rows (values), not model
+    instances: building a Participant and a TalentProfile per row cost more than the query
+    and the scoring together. Only the `limit` shown become model instances, from the same
+    rows, so the page issues no extra query and reads nothing it did not load."""
     already = Match.objects.filter(opportunity=opportunity).values("participant_id")
     candidates = (
         Participant.objects.for_matching(user)
@@ -152,9 +184,99 @@ def suggest_candidates(user, opportunity, limit=20):
     )
     # The certificates of completed trainings come in the same query (no query per row).
     candidates = with_held_certificates(candidates)
-    scored = [score_candidate(opportunity, p, explain=False) for p in candidates]
-    scored.sort(key=lambda s: (-s.score, s.participant.last_name, s.participant.pk))
-    return [score_candidate(opportunity, s.participant) for s in scored[:limit]]
+    rows = candidates.values_list(
+        "pk",
+        *_SUGGESTION_FIELDS,
+        "talent_profile__pk",
+        "talent_profile__skills",
+        "talent_profile__experience",
+        "talent_profile__hours_available",
+        # As their JSON text: most are "{}" or a short list, and decoding them through the
+        # field (json.loads per value) cost a quarter of the board.
+        Cast("talent_profile__certificates", TextField()),
+        Cast("talent_profile__certificate_dates", TextField()),
+        *HELD_CERTIFICATE_ANNOTATIONS,
+    )
+    n_own, n_profile = len(_SUGGESTION_FIELDS) + 1, len(_PROFILE_FIELDS) + 1
+    scored = []
+    for row in rows:
+        candidate = _Row(row, n_own, n_profile)
+        scored.append((score_candidate(opportunity, candidate, explain=False).score, candidate))
+    scored.sort(key=lambda item: (-item[0], item[1].last_name, item[1].pk))
+    return [
+        score_candidate(opportunity, candidate.instance(candidates.db))
+        for _score, candidate in scored[:limit]
+    ]
+
+
+class _Row:
+    """One candidate row, with the attributes score_candidate and held_certificates read."""
+
+    __slots__ = ("row", "n_own", "profile_values", "pk", "last_name", "target_group",
+                 "talent_profile", *HELD_CERTIFICATE_ANNOTATIONS)  # fmt: skip
+
+    def __init__(self, row, n_own, n_profile):
+        self.row, self.n_own = row, n_own
+        self.pk, self.last_name, self.target_group = row[0], row[2], row[6]
+        profile = row[n_own : n_own + n_profile]
+        if profile[0] is None:
+            self.profile_values, self.talent_profile = profile, None
+        else:
+            self.profile_values = (*profile[:-2], _json(profile[-2]), _json(profile[-1]))
+            self.talent_profile = _ProfileRow(*self.profile_values[1:])
+        for name, value in zip(
+            HELD_CERTIFICATE_ANNOTATIONS, row[n_own + n_profile :], strict=True
+        ):
+            setattr(self, name, value)
+
+    def instance(self, db):
+        """The Participant (with its talent profile and certificate dates) of this row."""
+        participant = _from_values(
+            Participant, db, ["id", *_SUGGESTION_FIELDS], self.row[: self.n_own]
+        )
+        profile_values = self.profile_values
+        if profile_values[0] is None:
+            # Known to have none: reading it must not query.
+            Participant.talent_profile.related.set_cached_value(participant, None)
+        else:
+            participant.talent_profile = _from_values(
+                TalentProfile, db, ["id", *_PROFILE_FIELDS], profile_values
+            )
+        for name in HELD_CERTIFICATE_ANNOTATIONS:
+            setattr(participant, name, getattr(self, name))
+        return participant
+
+
+_EMPTY_JSON = {"[]": list, "{}": dict}
+_DECODER = json.JSONDecoder()
+
+
+def _json(text):
+    """A JSON column read as text: what the JSONField would give (a fresh object)."""
+    if text is None:
+        return None
+    empty = _EMPTY_JSON.get(text)
+    if empty is not None:
+        return empty()
+    # PostgreSQL writes jsonb without surrounding whitespace: raw_decode, no stripping.
+    return _DECODER.raw_decode(text)[0]
+
+
+def _from_values(model, db, names, values):
+    """A model instance of some of its fields, as the ORM builds one (`Model.from_db` wants
+    the values in the model's field order)."""
+    by_name = dict(zip(names, values, strict=True))
+    ordered = [f.attname for f in model._meta.concrete_fields if f.attname in by_name]
+    return model.from_db(db, ordered, [by_name[name] for name in ordered])
+
+
+@dataclass(frozen=True)
+class _ProfileRow:
+    skills: str
+    experience: str
+    hours_available: int | None
+    certificates: list
+    certificate_dates: dict
 
 
 def board(user, opportunity):

@@ -291,6 +291,17 @@ def _training_certificate(code):
     return f"training_certificate_{code}"
 
 
+# Computed once: `Certificate.values` and `.choices` build new lists on every access, and the
+# board asks for them for each of thousands of candidates. The labels stay lazy translations,
+# so each request still words them in its own language.
+_CERTIFICATE_CODES = tuple(Certificate.values)
+_CERTIFICATE_LABELS = dict(Certificate.choices)
+_TRAINING_CERTIFICATES = tuple((code, _training_certificate(code)) for code in _CERTIFICATE_CODES)
+# The names of the annotations `with_held_certificates` adds, for readers that take its rows
+# as values (the board's ranking).
+HELD_CERTIFICATE_ANNOTATIONS = tuple(name for _code, name in _TRAINING_CERTIFICATES)
+
+
 def with_held_certificates(participants):
     """The talent profile, and per certificate the date a completed training gave it
     (None when none did), in the same query: `held_certificates` then costs no query, so
@@ -322,7 +333,7 @@ def held_certificates(participant):
     their completed trainings, each once (the profile's date first). The matching, the
     candidate page, the talent-profile card and its PDF read this and nothing else. No
     query for a participant from `with_held_certificates`; one otherwise."""
-    labels = dict(Certificate.choices)
+    labels = _CERTIFICATE_LABELS
     profile = getattr(participant, "talent_profile", None)
     held = {}
     for code in profile.certificates if profile else []:
@@ -330,10 +341,9 @@ def held_certificates(participant):
         held[code] = HeldCertificate(
             code, labels.get(code, code), datetime.date.fromisoformat(day) if day else None
         )
-    if hasattr(participant, _training_certificate(Certificate.values[0])):
+    if hasattr(participant, _TRAINING_CERTIFICATES[0][1]):
         from_trainings = [
-            (code, getattr(participant, _training_certificate(code)))
-            for code in Certificate.values
+            (code, getattr(participant, name)) for code, name in _TRAINING_CERTIFICATES
         ]
     else:
         earliest = {}
@@ -344,7 +354,7 @@ def held_certificates(participant):
             .values_list("certificate", "certificate_on")
         ):
             earliest.setdefault(code, day)
-        from_trainings = [(code, earliest.get(code)) for code in Certificate.values]
+        from_trainings = [(code, earliest.get(code)) for code in _CERTIFICATE_CODES]
     for code, day in from_trainings:
         if day is not None and code not in held:
             held[code] = HeldCertificate(code, labels.get(code, code), day, from_training=True)
