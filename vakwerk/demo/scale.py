@@ -1,4 +1,5 @@
-"""A large, deterministic dataset for benchmarks: ten municipalities in one installation.
+"""A large, deterministic dataset for benchmarks: ten municipalities in one installation
+(`large`), or forty with four times every count (`national`, issue 23).
 
 At factor 1.0 it writes 100,000 participants, 1,000 consultants, 2,000,000 coaching
 sessions, 300,000 outcome measurements, 20,000 employers, 50,000 opportunities, 200,000
@@ -9,18 +10,25 @@ talent profiles, placements, funds and commitments they hang on). Every value co
 one `random.Random(seed)` and a fixed reference date, so the same seed and factor give the
 same rows on any day. Only the database ids may differ between databases.
 
+National: the ten large municipalities and thirty more, each exactly as big as a large one
+(every table is split evenly), so a page of one municipality shows the same figures at both
+scales and only the installation is four times larger. Its rows come from the same seeded
+generator, drawn over forty municipalities; the large dataset's rows are not a subset of it.
+
 PostgreSQL only: the big tables go in through `COPY ... FROM STDIN` (psycopg 3), which is
 one to two orders of magnitude faster than the ORM; SQLite has no COPY. Ids are never
 supplied, so the identity sequences stay right; after each COPY the new ids are read back
 in id order, which is the order the rows were written in.
 """
 
+import bisect
 import datetime
 import itertools
 import json
 import os
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -186,6 +194,21 @@ REGISTER_END_REASONS = (
 )
 
 
+# The tables with millions of rows at national scale. Their plain indexes and foreign keys
+# are dropped for the load and made again afterwards, in the same transaction: keeping
+# six indexes of 8,000,000 coaching sessions up to date row by row, and checking two
+# foreign keys per row, cost more than generating the rows; one sorted index build and one
+# join per foreign key afterwards cost a fraction of it. Primary keys and unique
+# constraints stay, so every row is still checked as it arrives.
+BULK_TABLES = (
+    "consultants_coachingsession",
+    "participants_outcomemeasurement",
+    "funding_ledgerentry",
+    "benefit_register_registerperson",
+    "benefit_register_benefitspell",
+)
+
+
 class ScaleError(Exception):
     """The generator cannot run here (wrong database, data already present)."""
 
@@ -282,6 +305,45 @@ class _Loader:
         self.out(f"  {table:<34} {written:>10,} rows {elapsed:7.1f} s ({rate:,.0f}/s)")
 
 
+@contextmanager
+def _without_indexes(tables, out):
+    """Drops the tables' plain indexes and foreign keys, and makes them again, under the
+    same names and definitions, when the block ends. One transaction: a failed load leaves
+    the schema as it was."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])"
+            " ORDER BY conrelid, conname",
+            [list(tables)],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"
+            " ORDER BY indrelid, indexrelid",
+            [list(tables)],
+        )
+        indexes = cursor.fetchall()
+        for name, table, _definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        yield
+        started = time.perf_counter()
+        # Sorting 8,000,000 keys in memory rather than on disk; this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, table, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        out(
+            f"  {len(indexes)} indexes and {len(foreign_keys)} foreign keys made again"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
+
+
 def generate(seed=1, factor=1.0, out=print, today=None, scale="large"):
     """Writes the dataset into the current (PostgreSQL) database; returns the row counts
     per table. Refuses when the scale municipalities already exist.
@@ -305,15 +367,17 @@ def generate(seed=1, factor=1.0, out=print, today=None, scale="large"):
     want = targets(factor, scale)
     load = _Loader(out)
     out(f"Generating the {scale} scale dataset (seed {seed}, factor {factor}):")
-    munis = _municipalities(today, municipalities)
-    _users(load, rng, munis, want, today)
-    people = _participants(load, rng, munis, want, today)
-    _coaching_sessions(load, rng, munis, people, want, today)
-    employers = _employers(load, rng, munis, want)
-    matches = _opportunities_and_matches(load, rng, munis, people, employers, want, today)
-    _funding(load, rng, munis, people, matches, want, today)
-    # Its own generator: adding the register left every other table's rows as they were.
-    _register(load, random.Random(f"register-{seed}"), munis, want, today)  # noqa: S311
+    with _without_indexes(BULK_TABLES, out):
+        munis = _municipalities(today, municipalities)
+        _users(load, rng, munis, want, today)
+        people = _participants(load, rng, munis, want, today)
+        _coaching_sessions(load, rng, munis, people, want, today)
+        employers = _employers(load, rng, munis, want)
+        matches = _opportunities_and_matches(load, rng, munis, people, employers, want, today)
+        _funding(load, rng, munis, people, matches, want, today)
+        # Its own generator: adding the register left every other table's rows as they were.
+        _register(load, random.Random(f"register-{seed}"), munis, want, today)  # noqa: S311
+        del people, matches  # the indexes are made with this memory free again
 
     with connection.cursor() as cursor:
         for table in load.counts:
@@ -705,34 +769,47 @@ def _coaching_sessions(load, rng, munis, persons, want, today):
     for person in persons:
         # People not yet past the intake have few sessions; group members most of them.
         weight = 1 if person.cohort < 0 else 6
-        by_muni[person.muni.id].extend([person] * weight)
+        start = max((person.enrolled_on - first_day).days, 0)  # days after first_day
+        by_muni[person.muni.id].extend([(person.id, person.consultant_id, start)] * weight)
     per_muni = _split(want["coaching_sessions"], len(munis))
 
     def rows():
-        randint, choice, random_ = rng.randint, rng.choice, rng.random
+        # The hottest loop of the generator (8,000,000 rows at national scale): dates and
+        # their timestamps are looked up by day, the themes' JSON by the themes drawn, and
+        # randint(a, b) / choices(k=1) are replaced by the one call each makes underneath
+        # (`_randbelow`, `random`), so the draws, and the rows, are exactly those of the
+        # plain calls (tests/vakwerk/test_scale.py holds the large dataset's digest).
+        choice, random_, randbelow, sample = rng.choice, rng.random, rng._randbelow, rng.sample
         kinds, kind_weights = SESSION_KIND[0], list(itertools.accumulate(SESSION_KIND[1]))
+        kind_total, kind_hi = kind_weights[-1] + 0.0, len(kinds) - 1
+        days = [first_day + datetime.timedelta(days=number) for number in range(731)]
+        created = [_day(day, 17) for day in days]
+        appointments = [_day(day + datetime.timedelta(days=14), 10) for day in days]
+        themes_json = {}
+        minutes = (30, 45, 60, 60, 90)
         for muni, count in zip(munis, per_muni, strict=True):
-            pool = by_muni[muni.id]
+            pool, consultants = by_muni[muni.id], muni.consultants
             for _ in range(count):
-                person = choice(pool)
-                start = max(person.enrolled_on, first_day)
-                held_on = start + datetime.timedelta(days=randint(0, (today - start).days))
-                consultant = person.consultant_id if random_() < 0.9 else choice(muni.consultants)
-                themes = json.dumps(rng.sample(THEMES, randint(1, 3)))
-                next_appointment = None
-                if (today - held_on).days < 21 and random_() < 0.5:
-                    next_appointment = _day(held_on + datetime.timedelta(days=14), 10)
+                person_id, own_consultant, start = choice(pool)
+                held = start + randbelow(731 - start)  # randint(0, days from start to today)
+                consultant = own_consultant if random_() < 0.9 else choice(consultants)
+                drawn = tuple(sample(THEMES, 1 + randbelow(3)))  # randint(1, 3) themes
+                themes = themes_json.get(drawn)
+                if themes is None:
+                    themes = themes_json[drawn] = json.dumps(list(drawn))
+                # Within three weeks of today, half of them set the next appointment.
+                next_appointment = appointments[held] if held > 709 and random_() < 0.5 else None
                 yield (
                     consultant,
-                    person.id,
-                    held_on,
-                    choice((30, 45, 60, 60, 90)),
-                    rng.choices(kinds, cum_weights=kind_weights)[0],
+                    person_id,
+                    days[held],
+                    choice(minutes),
+                    kinds[bisect.bisect(kind_weights, random_() * kind_total, 0, kind_hi)],
                     themes,
                     choice(SESSION_NOTES),
                     choice(ACTIONS),
                     next_appointment,
-                    _day(held_on, 17),
+                    created[held],
                 )
 
     load.copy(
