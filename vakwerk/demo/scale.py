@@ -194,12 +194,13 @@ REGISTER_END_REASONS = (
 )
 
 
-# The tables with millions of rows at national scale. Their plain indexes and foreign keys
-# are dropped for the load and made again afterwards, in the same transaction: keeping
-# six indexes of 8,000,000 coaching sessions up to date row by row, and checking two
-# foreign keys per row, cost more than generating the rows; one sorted index build and one
-# join per foreign key afterwards cost a fraction of it. Primary keys and unique
-# constraints stay, so every row is still checked as it arrives.
+# The tables with millions of rows at national scale. Their plain indexes, unique
+# constraints and foreign keys are dropped for the load and made again afterwards, in the
+# same transaction: keeping six indexes of 8,000,000 coaching sessions (or a unique index
+# of 4,000,000 random register hashes) up to date row by row, and checking two foreign keys
+# per row, cost more than generating the rows; one sorted index build and one join per
+# foreign key afterwards cost a fraction of it, and still refuse the whole load if a row
+# breaks one. The primary keys stay: the ids are read back through them.
 BULK_TABLES = (
     "consultants_coachingsession",
     "participants_outcomemeasurement",
@@ -307,17 +308,17 @@ class _Loader:
 
 @contextmanager
 def _without_indexes(tables, out):
-    """Drops the tables' plain indexes and foreign keys, and makes them again, under the
-    same names and definitions, when the block ends. One transaction: a failed load leaves
-    the schema as it was."""
+    """Drops the tables' plain indexes, unique constraints and foreign keys, and makes them
+    again, under the same names and definitions, when the block ends. One transaction: a
+    failed load leaves the schema as it was."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid)"
-            " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])"
-            " ORDER BY conrelid, conname",
+            " FROM pg_constraint WHERE contype IN ('u', 'f') AND conrelid = ANY(%s::regclass[])"
+            " ORDER BY contype DESC, conrelid, conname",
             [list(tables)],
         )
-        foreign_keys = cursor.fetchall()
+        constraints = cursor.fetchall()  # the unique ones first: made again first
         cursor.execute(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
             " WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS"
@@ -326,7 +327,7 @@ def _without_indexes(tables, out):
             [list(tables)],
         )
         indexes = cursor.fetchall()
-        for name, table, _definition in foreign_keys:
+        for name, table, _definition in constraints:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
@@ -336,10 +337,10 @@ def _without_indexes(tables, out):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
-        for name, table, definition in foreign_keys:
+        for name, table, definition in constraints:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         out(
-            f"  {len(indexes)} indexes and {len(foreign_keys)} foreign keys made again"
+            f"  {len(indexes)} indexes and {len(constraints)} unique and foreign keys made again"
             f" in {time.perf_counter() - started:.1f} s"
         )
 
@@ -1346,13 +1347,14 @@ def _register(load, rng, munis, want, today):
         for back in reversed(range(REGISTER_SNAPSHOTS))
     ]
     first, last = snapshot_days[0], snapshot_days[-1]
+    snapshot_index = {day: number for number, day in enumerate(snapshot_days)}
 
     def seen(started_on, ended_on):
         """(first seen, last seen, end recorded): the snapshots that recorded the spell."""
-        first_seen = next(day for day in snapshot_days if day >= started_on)
+        first_seen = snapshot_days[bisect.bisect_left(snapshot_days, started_on)]
         if ended_on is None:
             return first_seen, last, None
-        recorded = next(day for day in snapshot_days if day >= ended_on)
+        recorded = snapshot_days[bisect.bisect_left(snapshot_days, ended_on)]
         return min(first_seen, recorded), recorded, recorded
 
     # One municipality at a time: at national scale the register has 4,000,000 people,
@@ -1419,15 +1421,24 @@ def _register(load, rng, munis, want, today):
             rows,
             quiet=True,
         )  # fmt: skip
-        for (muni_id, _hash, _year, participant_id), row in zip(people, rows, strict=True):
-            first_seen, last_seen, recorded = row[7], row[8], row[9]
-            for day in snapshot_days:
-                if first_seen <= day <= last_seen:
-                    tally = counts.setdefault((muni_id, day), [0, 0, 0, 0])
-                    tally[0] += 1
-                    tally[1] += day == first_seen
-                    tally[2] += participant_id is not None
-                    tally[3] += day == recorded
+        # One step per person, not one per snapshot it is in: a person counts from the
+        # snapshot of first_seen up to and including that of last_seen (+1 there, -1 after).
+        in_file = [0] * (REGISTER_SNAPSHOTS + 1)
+        linked = [0] * (REGISTER_SNAPSHOTS + 1)
+        new, ended = [0] * REGISTER_SNAPSHOTS, [0] * REGISTER_SNAPSHOTS
+        for (_muni_id, _hash, _year, participant_id), row in zip(people, rows, strict=True):
+            begin, end = snapshot_index[row[7]], snapshot_index[row[8]] + 1
+            in_file[begin] += 1
+            in_file[end] -= 1
+            new[begin] += 1
+            if participant_id is not None:
+                linked[begin] += 1
+                linked[end] -= 1
+            if row[9] is not None:
+                ended[snapshot_index[row[9]]] += 1
+        in_file, linked = list(itertools.accumulate(in_file)), list(itertools.accumulate(linked))
+        for number, day in enumerate(snapshot_days):
+            counts[(muni.id, day)] = [in_file[number], new[number], linked[number], ended[number]]
     load.report("benefit_register_registerperson")
     load.report("benefit_register_benefitspell")
     manager_of = {muni.id: muni.manager_id for muni in munis}
