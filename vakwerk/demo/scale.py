@@ -1,4 +1,5 @@
-"""A large, deterministic dataset for benchmarks: ten municipalities in one installation.
+"""A large, deterministic dataset for benchmarks: ten municipalities in one installation
+(`large`), or forty with four times every count (`national`, issue 23).
 
 At factor 1.0 it writes 100,000 participants, 1,000 consultants, 2,000,000 coaching
 sessions, 300,000 outcome measurements, 20,000 employers, 50,000 opportunities, 200,000
@@ -9,18 +10,25 @@ talent profiles, placements, funds and commitments they hang on). Every value co
 one `random.Random(seed)` and a fixed reference date, so the same seed and factor give the
 same rows on any day. Only the database ids may differ between databases.
 
+National: the ten large municipalities and thirty more, each exactly as big as a large one
+(every table is split evenly), so a page of one municipality shows the same figures at both
+scales and only the installation is four times larger. Its rows come from the same seeded
+generator, drawn over forty municipalities; the large dataset's rows are not a subset of it.
+
 PostgreSQL only: the big tables go in through `COPY ... FROM STDIN` (psycopg 3), which is
 one to two orders of magnitude faster than the ORM; SQLite has no COPY. Ids are never
 supplied, so the identity sequences stay right; after each COPY the new ids are read back
 in id order, which is the order the rows were written in.
 """
 
+import bisect
 import datetime
 import itertools
 import json
 import os
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -64,6 +72,47 @@ MUNICIPALITIES = [
     ("Schaal Steenwijkerland", "1708", "steenwijkerland"),
     ("Schaal Rijssen-Holten", "1742", "rijssen-holten"),
 ]
+# National scale (issue 23): thirty more real municipalities with their CBS codes, from
+# every province, again none of the two demo municipalities (Zwolle 0193, Kampen 0166).
+NATIONAL_MUNICIPALITIES = [
+    ("Schaal Groningen", "0014", "groningen"),
+    ("Schaal Almere", "0034", "almere"),
+    ("Schaal Leeuwarden", "0080", "leeuwarden"),
+    ("Schaal Emmen", "0114", "emmen"),
+    ("Schaal Apeldoorn", "0200", "apeldoorn"),
+    ("Schaal Arnhem", "0202", "arnhem"),
+    ("Schaal Nijmegen", "0268", "nijmegen"),
+    ("Schaal Amersfoort", "0307", "amersfoort"),
+    ("Schaal Utrecht", "0344", "utrecht"),
+    ("Schaal Alkmaar", "0361", "alkmaar"),
+    ("Schaal Amsterdam", "0363", "amsterdam"),
+    ("Schaal Haarlem", "0392", "haarlem"),
+    ("Schaal Haarlemmermeer", "0394", "haarlemmermeer"),
+    ("Schaal Hilversum", "0402", "hilversum"),
+    ("Schaal Zaanstad", "0479", "zaanstad"),
+    ("Schaal Delft", "0503", "delft"),
+    ("Schaal Dordrecht", "0505", "dordrecht"),
+    ("Schaal 's-Gravenhage", "0518", "s-gravenhage"),
+    ("Schaal Leiden", "0546", "leiden"),
+    ("Schaal Rotterdam", "0599", "rotterdam"),
+    ("Schaal Zoetermeer", "0637", "zoetermeer"),
+    ("Schaal Breda", "0758", "breda"),
+    ("Schaal Eindhoven", "0772", "eindhoven"),
+    ("Schaal Helmond", "0794", "helmond"),
+    ("Schaal 's-Hertogenbosch", "0796", "s-hertogenbosch"),
+    ("Schaal Tilburg", "0855", "tilburg"),
+    ("Schaal Heerlen", "0917", "heerlen"),
+    ("Schaal Maastricht", "0935", "maastricht"),
+    ("Schaal Venlo", "0983", "venlo"),
+    ("Schaal Lelystad", "0995", "lelystad"),
+]
+# Each scale: its municipalities and how many times the large dataset's row counts. Every
+# table is split evenly over the municipalities, so a national municipality is exactly as
+# big as a large one and per-page figures stay comparable; only the installation grows.
+SCALES = {
+    "large": (MUNICIPALITIES, 1),
+    "national": (MUNICIPALITIES + NATIONAL_MUNICIPALITIES, 4),
+}
 STAFF_ROLES = ("manager", "wsp", "admin", "researcher")
 
 FIRST_NAMES = [
@@ -145,13 +194,35 @@ REGISTER_END_REASONS = (
 )
 
 
+# The tables with millions of rows at national scale. Their plain indexes, unique
+# constraints and foreign keys are dropped for the load and made again afterwards, in the
+# same transaction: keeping six indexes of 8,000,000 coaching sessions (or a unique index
+# of 4,000,000 random register hashes) up to date row by row, and checking two foreign keys
+# per row, cost more than generating the rows; one sorted index build and one join per
+# foreign key afterwards cost a fraction of it, and still refuse the whole load if a row
+# breaks one. The primary keys stay: the ids are read back through them.
+BULK_TABLES = (
+    "consultants_coachingsession",
+    "participants_outcomemeasurement",
+    "funding_ledgerentry",
+    "benefit_register_registerperson",
+    "benefit_register_benefitspell",
+)
+
+
 class ScaleError(Exception):
     """The generator cannot run here (wrong database, data already present)."""
 
 
-def targets(factor=1.0):
+def targets(factor=1.0, scale="large"):
     """Row counts for a factor; at least one per municipality where something hangs on it,
-    and outcome measurements always four per measured participant."""
+    and outcome measurements always four per measured participant. The national counts are
+    the large ones times four, at every factor."""
+    municipalities, times = SCALES[scale]
+    if times != 1:
+        count = {key: value * times for key, value in targets(factor).items()}
+        count["municipalities"] = len(municipalities)
+        return count
     count = {key: round(value * factor) for key, value in FULL_SIZE.items()}
     minimum = len(MUNICIPALITIES)
     for key in ("consultants", "participants", "employers", "opportunities"):
@@ -198,7 +269,8 @@ class _Loader:
         self.counts = {}
         self.seconds = {}
 
-    def copy(self, table, columns, rows, *, want_ids=False):
+    def copy(self, table, columns, rows, *, want_ids=False, quiet=False):
+        """`quiet`: a table loaded in several parts; `report` prints its total once."""
         started = time.perf_counter()
         with transaction.atomic(), connection.cursor() as django_cursor:
             cursor = django_cursor.cursor  # the psycopg cursor underneath Django's wrapper
@@ -222,12 +294,58 @@ class _Loader:
         elapsed = time.perf_counter() - started
         self.counts[table] = self.counts.get(table, 0) + written
         self.seconds[table] = self.seconds.get(table, 0.0) + elapsed
-        rate = written / elapsed if elapsed else 0
-        self.out(f"  {table:<34} {written:>10,} rows {elapsed:7.1f} s ({rate:,.0f}/s)")
+        if not quiet:
+            self._say(table, written, elapsed)
         return ids
 
+    def report(self, table):
+        self._say(table, self.counts.get(table, 0), self.seconds.get(table, 0.0))
 
-def generate(seed=1, factor=1.0, out=print, today=None):
+    def _say(self, table, written, elapsed):
+        rate = written / elapsed if elapsed else 0
+        self.out(f"  {table:<34} {written:>10,} rows {elapsed:7.1f} s ({rate:,.0f}/s)")
+
+
+@contextmanager
+def _without_indexes(tables, out):
+    """Drops the tables' plain indexes, unique constraints and foreign keys, and makes them
+    again, under the same names and definitions, when the block ends. One transaction: a
+    failed load leaves the schema as it was."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE contype IN ('u', 'f') AND conrelid = ANY(%s::regclass[])"
+            " ORDER BY contype DESC, conrelid, conname",
+            [list(tables)],
+        )
+        constraints = cursor.fetchall()  # the unique ones first: made again first
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = ANY(%s::regclass[]) AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)"
+            " ORDER BY indrelid, indexrelid",
+            [list(tables)],
+        )
+        indexes = cursor.fetchall()
+        for name, table, _definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        yield
+        started = time.perf_counter()
+        # Sorting 8,000,000 keys in memory rather than on disk; this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for name, table, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        out(
+            f"  {len(indexes)} indexes and {len(constraints)} unique and foreign keys made again"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
+
+
+def generate(seed=1, factor=1.0, out=print, today=None, scale="large"):
     """Writes the dataset into the current (PostgreSQL) database; returns the row counts
     per table. Refuses when the scale municipalities already exist.
 
@@ -239,25 +357,28 @@ def generate(seed=1, factor=1.0, out=print, today=None):
             "The large dataset needs PostgreSQL (it loads with COPY); "
             f"this database is {connection.vendor}. Set DATABASE_URL to a PostgreSQL database."
         )
-    codes = [code for _, code, _ in MUNICIPALITIES]
+    municipalities = SCALES[scale][0]
+    codes = [code for _, code, _ in municipalities]
     if Municipality.objects.filter(cbs_code__in=codes).exists():
         raise ScaleError("The scale municipalities already exist: use an empty database.")
 
     started = time.perf_counter()
     # Reproducible test data, not secrets: a seeded PRNG is exactly what is wanted.
     rng = random.Random(seed)  # noqa: S311
-    want = targets(factor)
+    want = targets(factor, scale)
     load = _Loader(out)
-    out(f"Generating the scale dataset (seed {seed}, factor {factor}):")
-    munis = _municipalities(today)
-    _users(load, rng, munis, want, today)
-    people = _participants(load, rng, munis, want, today)
-    _coaching_sessions(load, rng, munis, people, want, today)
-    employers = _employers(load, rng, munis, want)
-    matches = _opportunities_and_matches(load, rng, munis, people, employers, want, today)
-    _funding(load, rng, munis, people, matches, want, today)
-    # Its own generator: adding the register left every other table's rows as they were.
-    _register(load, random.Random(f"register-{seed}"), munis, want, today)  # noqa: S311
+    out(f"Generating the {scale} scale dataset (seed {seed}, factor {factor}):")
+    with _without_indexes(BULK_TABLES, out):
+        munis = _municipalities(today, municipalities)
+        _users(load, rng, munis, want, today)
+        people = _participants(load, rng, munis, want, today)
+        _coaching_sessions(load, rng, munis, people, want, today)
+        employers = _employers(load, rng, munis, want)
+        matches = _opportunities_and_matches(load, rng, munis, people, employers, want, today)
+        _funding(load, rng, munis, people, matches, want, today)
+        # Its own generator: adding the register left every other table's rows as they were.
+        _register(load, random.Random(f"register-{seed}"), munis, want, today)  # noqa: S311
+        del people, matches  # the indexes are made with this memory free again
 
     with connection.cursor() as cursor:
         for table in load.counts:
@@ -266,11 +387,11 @@ def generate(seed=1, factor=1.0, out=print, today=None):
     return load.counts
 
 
-def _municipalities(today):
-    # Through the ORM: ten rows, and the post_save signal gives each its competencies.
+def _municipalities(today, municipalities):
+    # Through the ORM: few rows, and the post_save signal gives each its competencies.
     munis = []
     with transaction.atomic():
-        for name, code, slug in MUNICIPALITIES:
+        for name, code, slug in municipalities:
             municipality = Municipality.objects.create(name=name, cbs_code=code)
             programme = Programme.objects.create(
                 municipality=municipality,
@@ -649,34 +770,47 @@ def _coaching_sessions(load, rng, munis, persons, want, today):
     for person in persons:
         # People not yet past the intake have few sessions; group members most of them.
         weight = 1 if person.cohort < 0 else 6
-        by_muni[person.muni.id].extend([person] * weight)
+        start = max((person.enrolled_on - first_day).days, 0)  # days after first_day
+        by_muni[person.muni.id].extend([(person.id, person.consultant_id, start)] * weight)
     per_muni = _split(want["coaching_sessions"], len(munis))
 
     def rows():
-        randint, choice, random_ = rng.randint, rng.choice, rng.random
+        # The hottest loop of the generator (8,000,000 rows at national scale): dates and
+        # their timestamps are looked up by day, the themes' JSON by the themes drawn, and
+        # randint(a, b) / choices(k=1) are replaced by the one call each makes underneath
+        # (`_randbelow`, `random`), so the draws, and the rows, are exactly those of the
+        # plain calls (tests/vakwerk/test_scale.py holds the large dataset's digest).
+        choice, random_, randbelow, sample = rng.choice, rng.random, rng._randbelow, rng.sample
         kinds, kind_weights = SESSION_KIND[0], list(itertools.accumulate(SESSION_KIND[1]))
+        kind_total, kind_hi = kind_weights[-1] + 0.0, len(kinds) - 1
+        days = [first_day + datetime.timedelta(days=number) for number in range(731)]
+        created = [_day(day, 17) for day in days]
+        appointments = [_day(day + datetime.timedelta(days=14), 10) for day in days]
+        themes_json = {}
+        minutes = (30, 45, 60, 60, 90)
         for muni, count in zip(munis, per_muni, strict=True):
-            pool = by_muni[muni.id]
+            pool, consultants = by_muni[muni.id], muni.consultants
             for _ in range(count):
-                person = choice(pool)
-                start = max(person.enrolled_on, first_day)
-                held_on = start + datetime.timedelta(days=randint(0, (today - start).days))
-                consultant = person.consultant_id if random_() < 0.9 else choice(muni.consultants)
-                themes = json.dumps(rng.sample(THEMES, randint(1, 3)))
-                next_appointment = None
-                if (today - held_on).days < 21 and random_() < 0.5:
-                    next_appointment = _day(held_on + datetime.timedelta(days=14), 10)
+                person_id, own_consultant, start = choice(pool)
+                held = start + randbelow(731 - start)  # randint(0, days from start to today)
+                consultant = own_consultant if random_() < 0.9 else choice(consultants)
+                drawn = tuple(sample(THEMES, 1 + randbelow(3)))  # randint(1, 3) themes
+                themes = themes_json.get(drawn)
+                if themes is None:
+                    themes = themes_json[drawn] = json.dumps(list(drawn))
+                # Within three weeks of today, half of them set the next appointment.
+                next_appointment = appointments[held] if held > 709 and random_() < 0.5 else None
                 yield (
                     consultant,
-                    person.id,
-                    held_on,
-                    choice((30, 45, 60, 60, 90)),
-                    rng.choices(kinds, cum_weights=kind_weights)[0],
+                    person_id,
+                    days[held],
+                    choice(minutes),
+                    kinds[bisect.bisect(kind_weights, random_() * kind_total, 0, kind_hi)],
                     themes,
                     choice(SESSION_NOTES),
                     choice(ACTIONS),
                     next_appointment,
-                    _day(held_on, 17),
+                    created[held],
                 )
 
     load.copy(
@@ -705,7 +839,10 @@ def _employers(load, rng, munis, want):
         for number in range(count):
             sector, word = rng.choice(SECTORS)
             # Unique per municipality by construction: eleven numbers apart per employer.
-            kvk = f"{(index + 1) * 8_000_000 + number * 11 + rng.randrange(11):08d}"
+            # The national municipalities after the first ten get their own ranges above
+            # the large ones (8 digits), so the large dataset's numbers stay as they were.
+            base = (index + 1) * 8_000_000 if index < 10 else 81_000_000 + index * 25_000
+            kvk = f"{base + number * 11 + rng.randrange(11):08d}"
             rows.append(
                 (
                     muni.id,
@@ -934,251 +1071,267 @@ def _funding(load, rng, munis, persons, intentions, want, today):
     entries_per_fund = _split(want["ledger_entries"], len(funds))
     first = _day(today - datetime.timedelta(days=730))
     span = 730 * 24 * 3600 - 3600
-    commitments, entries, corrections = [], [], []
-    for (muni, fund_id, kind, group, ceiling), budget in zip(funds, entries_per_fund, strict=True):
-        # Entry times spread evenly over two years, in order, so the running balance holds.
-        step = span / max(budget, 1)
-        available = 0  # in cents
-        open_commitments = []  # [commitment index, cents still open]
-        deposits = []  # (entry index, cents): what a correction may take back
-        written = 0
-        ceiling_cents = ceiling * 100 if ceiling else None
-        while written < budget:
-            at = first + datetime.timedelta(seconds=int(written * step))
-            remaining = budget - written
-            roll = rng.random()
-            if available < 1_000_000 or (remaining == 1 and not open_commitments):
-                if kind == "revolving" and written and available < (ceiling_cents or 0) // 2:
-                    amount = (ceiling_cents - available) // 2
-                    calc = {
-                        "version": 1,
-                        "people_off_benefit": rng.randint(3, 20),
-                        "yearly_cost": "14783.00",
-                        "capped_at_ceiling": True,
-                    }
-                    entries.append(
-                        (
-                            fund_id,
-                            "replenishment",
-                            amount,
-                            at,
-                            muni.manager_id,
-                            "Aanvulling uit besparing",
-                            None,
-                            json.dumps(calc),
-                        )
-                    )
-                else:
-                    amount = rng.randint(50_000, 200_000) * 100
-                    deposits.append((len(entries), amount))
-                    entries.append(
-                        (fund_id, "deposit", amount, at, muni.manager_id, "Storting", None, None)
-                    )
-                available += amount
-                written += 1
-            elif roll < 0.45 and remaining >= 1:
-                # A commitment approved by the manager; it may be spent and released later.
-                pool = youth[muni.id] if group == "youth" else people[muni.id]
-                match_id = None
-                if kind == "client_budget" and intentions[muni.id]:
-                    match_id, person = rng.choice(intentions[muni.id])
-                else:
-                    person = rng.choice(pool)
-                amount = min(available, rng.randint(250, 5_000) * 100)
-                purpose = rng.choice(
-                    (
-                        "Opleiding VCA",
-                        "Rijlessen",
-                        "Werkkleding",
-                        "Loonkostensubsidie",
-                        "Kinderopvang",
-                    )
-                )
-                index = len(commitments)
-                commitments.append(
-                    [
-                        fund_id,
-                        person.id,
-                        match_id,
-                        purpose,
-                        amount,
-                        "approved",
-                        person.consultant_id,
-                        at - datetime.timedelta(days=2),
-                        muni.manager_id,
-                        at,
-                    ]
-                )
-                open_commitments.append([index, amount])
-                entries.append(
-                    (
-                        fund_id,
-                        "commitment",
-                        amount,
-                        at,
-                        muni.manager_id,
-                        f"Toezegging: {purpose}",
-                        index,
-                        None,
-                    )
-                )
-                available -= amount
-                written += 1
-            elif roll < 0.80 and open_commitments:
-                # Spending against a commitment moves money from committed to spent.
-                slot = rng.randrange(len(open_commitments))
-                index, still_open = open_commitments[slot]
-                amount = still_open if rng.random() < 0.6 else max(1, still_open // 2)
-                entries.append(
-                    (
-                        fund_id,
-                        "expenditure",
-                        amount,
-                        at,
-                        muni.manager_id,
-                        f"Uitgave: {commitments[index][3]}",
-                        index,
-                        None,
-                    )
-                )
-                written += 1
-                open_commitments[slot][1] -= amount
-                if open_commitments[slot][1] == 0:
-                    commitments[index][5] = "closed"
-                    open_commitments.pop(slot)
-            elif roll < 0.90 and open_commitments:
-                # What is left of a commitment is released back to available.
-                index, still_open = open_commitments.pop(rng.randrange(len(open_commitments)))
-                entries.append(
-                    (
-                        fund_id,
-                        "release",
-                        still_open,
-                        at,
-                        muni.manager_id,
-                        f"Vrijval: {commitments[index][3]}",
-                        index,
-                        None,
-                    )
-                )
-                commitments[index][5] = "closed"
-                available += still_open
-                written += 1
-            elif roll < 0.96:
-                amount = min(available, rng.randint(100, 2_500) * 100)
-                entries.append(
-                    (
-                        fund_id,
-                        "expenditure",
-                        amount,
-                        at,
-                        muni.manager_id,
-                        "Uitgave zonder toezegging",
-                        None,
-                        None,
-                    )
-                )
-                available -= amount
-                written += 1
-            elif deposits:
-                # A correction takes back part of an earlier deposit, never below zero.
-                entry_index, deposited = rng.choice(deposits)
-                amount = min(available, deposited, rng.randint(10, 500) * 100)
-                if amount <= 0:
-                    continue
-                corrections.append((fund_id, -amount, at, muni.manager_id, entry_index))
-                available -= amount
-                written += 1
-        # Requested and rejected commitments have no ledger entries; a few per fund.
-        for _ in range(max(1, budget // 200)):
-            person = rng.choice(people[muni.id] or persons)
-            status = rng.choice(("requested", "rejected"))
-            decided = status == "rejected"
-            commitments.append(
-                [
-                    fund_id,
-                    person.id,
-                    None,
-                    "Cursus digitale vaardigheden",
-                    rng.randint(100, 900) * 100,
-                    status,
-                    person.consultant_id,
-                    _day(today - datetime.timedelta(days=rng.randint(0, 30))),
-                    muni.manager_id if decided else None,
-                    _day(today) if decided else None,
-                ]
-            )
 
     def cents(value):
         return f"{value // 100}.{value % 100:02d}" if value >= 0 else f"-{cents(-value)}"
 
-    commitment_ids = load.copy(
-        "funding_commitment",
-        (
-            "fund_id",
-            "participant_id",
-            "match_id",
-            "purpose",
-            "amount",
-            "status",
-            "requested_by_id",
-            "requested_at",
-            "decided_by_id",
-            "decided_at",
-            "rejection_reason",
-        ),
-        (
+    # One municipality's five funds at a time: at national scale the ledger has 2,000,000
+    # entries, too many to hold in memory. Every table still gets its rows in the order of
+    # one COPY per table (the corrections last), so the ids are as they were.
+    corrections = []  # (fund, amount, booked at, by, id of the corrected deposit)
+    funds_and_budgets = list(zip(funds, entries_per_fund, strict=True))
+    for _muni_id, muni_funds in itertools.groupby(funds_and_budgets, key=lambda f: f[0][0].id):
+        commitments, entries, muni_corrections = [], [], []
+        for (muni, fund_id, kind, group, ceiling), budget in muni_funds:
+            # Entry times spread evenly over two years, in order, so the running balance holds.
+            step = span / max(budget, 1)
+            available = 0  # in cents
+            open_commitments = []  # [commitment index, cents still open]
+            deposits = []  # (entry index, cents): what a correction may take back
+            written = 0
+            ceiling_cents = ceiling * 100 if ceiling else None
+            while written < budget:
+                at = first + datetime.timedelta(seconds=int(written * step))
+                remaining = budget - written
+                roll = rng.random()
+                if available < 1_000_000 or (remaining == 1 and not open_commitments):
+                    if kind == "revolving" and written and available < (ceiling_cents or 0) // 2:
+                        amount = (ceiling_cents - available) // 2
+                        calc = {
+                            "version": 1,
+                            "people_off_benefit": rng.randint(3, 20),
+                            "yearly_cost": "14783.00",
+                            "capped_at_ceiling": True,
+                        }
+                        entries.append(
+                            (
+                                fund_id,
+                                "replenishment",
+                                amount,
+                                at,
+                                muni.manager_id,
+                                "Aanvulling uit besparing",
+                                None,
+                                json.dumps(calc),
+                            )
+                        )
+                    else:
+                        amount = rng.randint(50_000, 200_000) * 100
+                        deposits.append((len(entries), amount))
+                        entries.append(
+                            (
+                                fund_id,
+                                "deposit",
+                                amount,
+                                at,
+                                muni.manager_id,
+                                "Storting",
+                                None,
+                                None,
+                            )
+                        )
+                    available += amount
+                    written += 1
+                elif roll < 0.45 and remaining >= 1:
+                    # A commitment approved by the manager; it may be spent and released later.
+                    pool = youth[muni.id] if group == "youth" else people[muni.id]
+                    match_id = None
+                    if kind == "client_budget" and intentions[muni.id]:
+                        match_id, person = rng.choice(intentions[muni.id])
+                    else:
+                        person = rng.choice(pool)
+                    amount = min(available, rng.randint(250, 5_000) * 100)
+                    purpose = rng.choice(
+                        (
+                            "Opleiding VCA",
+                            "Rijlessen",
+                            "Werkkleding",
+                            "Loonkostensubsidie",
+                            "Kinderopvang",
+                        )
+                    )
+                    index = len(commitments)
+                    commitments.append(
+                        [
+                            fund_id,
+                            person.id,
+                            match_id,
+                            purpose,
+                            amount,
+                            "approved",
+                            person.consultant_id,
+                            at - datetime.timedelta(days=2),
+                            muni.manager_id,
+                            at,
+                        ]
+                    )
+                    open_commitments.append([index, amount])
+                    entries.append(
+                        (
+                            fund_id,
+                            "commitment",
+                            amount,
+                            at,
+                            muni.manager_id,
+                            f"Toezegging: {purpose}",
+                            index,
+                            None,
+                        )
+                    )
+                    available -= amount
+                    written += 1
+                elif roll < 0.80 and open_commitments:
+                    # Spending against a commitment moves money from committed to spent.
+                    slot = rng.randrange(len(open_commitments))
+                    index, still_open = open_commitments[slot]
+                    amount = still_open if rng.random() < 0.6 else max(1, still_open // 2)
+                    entries.append(
+                        (
+                            fund_id,
+                            "expenditure",
+                            amount,
+                            at,
+                            muni.manager_id,
+                            f"Uitgave: {commitments[index][3]}",
+                            index,
+                            None,
+                        )
+                    )
+                    written += 1
+                    open_commitments[slot][1] -= amount
+                    if open_commitments[slot][1] == 0:
+                        commitments[index][5] = "closed"
+                        open_commitments.pop(slot)
+                elif roll < 0.90 and open_commitments:
+                    # What is left of a commitment is released back to available.
+                    index, still_open = open_commitments.pop(rng.randrange(len(open_commitments)))
+                    entries.append(
+                        (
+                            fund_id,
+                            "release",
+                            still_open,
+                            at,
+                            muni.manager_id,
+                            f"Vrijval: {commitments[index][3]}",
+                            index,
+                            None,
+                        )
+                    )
+                    commitments[index][5] = "closed"
+                    available += still_open
+                    written += 1
+                elif roll < 0.96:
+                    amount = min(available, rng.randint(100, 2_500) * 100)
+                    entries.append(
+                        (
+                            fund_id,
+                            "expenditure",
+                            amount,
+                            at,
+                            muni.manager_id,
+                            "Uitgave zonder toezegging",
+                            None,
+                            None,
+                        )
+                    )
+                    available -= amount
+                    written += 1
+                elif deposits:
+                    # A correction takes back part of an earlier deposit, never below zero.
+                    entry_index, deposited = rng.choice(deposits)
+                    amount = min(available, deposited, rng.randint(10, 500) * 100)
+                    if amount <= 0:
+                        continue
+                    muni_corrections.append((fund_id, -amount, at, muni.manager_id, entry_index))
+                    available -= amount
+                    written += 1
+            # Requested and rejected commitments have no ledger entries; a few per fund.
+            for _ in range(max(1, budget // 200)):
+                person = rng.choice(people[muni.id] or persons)
+                status = rng.choice(("requested", "rejected"))
+                decided = status == "rejected"
+                commitments.append(
+                    [
+                        fund_id,
+                        person.id,
+                        None,
+                        "Cursus digitale vaardigheden",
+                        rng.randint(100, 900) * 100,
+                        status,
+                        person.consultant_id,
+                        _day(today - datetime.timedelta(days=rng.randint(0, 30))),
+                        muni.manager_id if decided else None,
+                        _day(today) if decided else None,
+                    ]
+                )
+
+        commitment_ids = load.copy(
+            "funding_commitment",
             (
-                *row[:4],
-                cents(row[4]),
-                *row[5:],
-                "Past niet binnen het fonds." if row[5] == "rejected" else "",
-            )
-            for row in commitments
-        ),
-        want_ids=True,
-    )
-    ledger_ids = load.copy(
-        "funding_ledgerentry",
-        (
-            "fund_id",
-            "kind",
-            "amount",
-            "booked_at",
-            "booked_by_id",
-            "description",
-            "commitment_id",
-            "savings_calculation",
-        ),
-        (
+                "fund_id",
+                "participant_id",
+                "match_id",
+                "purpose",
+                "amount",
+                "status",
+                "requested_by_id",
+                "requested_at",
+                "decided_by_id",
+                "decided_at",
+                "rejection_reason",
+            ),
             (
-                fund_id,
-                kind,
-                cents(amount),
-                at,
-                by,
-                text,
-                None if index is None else commitment_ids[index],
-                calc,
-            )
-            for fund_id, kind, amount, at, by, text, index, calc in entries
-        ),
-        want_ids=True,
-    )
+                (
+                    *row[:4],
+                    cents(row[4]),
+                    *row[5:],
+                    "Past niet binnen het fonds." if row[5] == "rejected" else "",
+                )
+                for row in commitments
+            ),
+            want_ids=True,
+            quiet=True,
+        )
+        ledger_ids = load.copy(
+            "funding_ledgerentry",
+            (
+                "fund_id",
+                "kind",
+                "amount",
+                "booked_at",
+                "booked_by_id",
+                "description",
+                "commitment_id",
+                "savings_calculation",
+            ),
+            (
+                (
+                    fund_id,
+                    kind,
+                    cents(amount),
+                    at,
+                    by,
+                    text,
+                    None if index is None else commitment_ids[index],
+                    calc,
+                )
+                for fund_id, kind, amount, at, by, text, index, calc in entries
+            ),
+            want_ids=True,
+            quiet=True,
+        )
+        corrections.extend(
+            (fund_id, amount, at, by, ledger_ids[index])
+            for fund_id, amount, at, by, index in muni_corrections
+        )
+    load.report("funding_commitment")
+    load.report("funding_ledgerentry")
     load.copy(
         "funding_ledgerentry",
         ("fund_id", "kind", "amount", "booked_at", "booked_by_id", "description", "corrects_id"),
         (
-            (
-                fund_id,
-                "correction",
-                cents(amount),
-                at,
-                by,
-                "Correctie op storting",
-                ledger_ids[index],
-            )
-            for fund_id, amount, at, by, index in corrections
+            (fund_id, "correction", cents(amount), at, by, "Correctie op storting", deposit_id)
+            for fund_id, amount, at, by, deposit_id in corrections
         ),
     )
 
@@ -1194,31 +1347,36 @@ def _register(load, rng, munis, want, today):
         for back in reversed(range(REGISTER_SNAPSHOTS))
     ]
     first, last = snapshot_days[0], snapshot_days[-1]
+    snapshot_index = {day: number for number, day in enumerate(snapshot_days)}
 
     def seen(started_on, ended_on):
         """(first seen, last seen, end recorded): the snapshots that recorded the spell."""
-        first_seen = next(day for day in snapshot_days if day >= started_on)
+        first_seen = snapshot_days[bisect.bisect_left(snapshot_days, started_on)]
         if ended_on is None:
             return first_seen, last, None
-        recorded = next(day for day in snapshot_days if day >= ended_on)
+        recorded = snapshot_days[bisect.bisect_left(snapshot_days, ended_on)]
         return min(first_seen, recorded), recorded, recorded
 
-    participants = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, municipality_id, bsn, EXTRACT(YEAR FROM birth_date)::int, benefit_type,"
-            " benefit_start, enrolled_on, status FROM participants_participant"
-            " WHERE municipality_id = ANY(%s) ORDER BY id",
-            [[muni.id for muni in munis]],
-        )
-        for row in cursor.fetchall():
-            participants.setdefault(row[1], []).append(row)
-
-    people, spells = [], []  # one spell per person, in the same order
+    # One municipality at a time: at national scale the register has 4,000,000 people,
+    # too many to hold as rows in memory. Each table still gets its rows in the same order
+    # (tables have their own sequences), so the ids are those of a single COPY per table.
+    # Each snapshot's counts as its import would have recorded them, from the spells: in
+    # the file (seen from its first to its last snapshot), new (first seen then), linked
+    # to a participant, ended according to the file (end recorded then). Nobody vanishes
+    # without a reason here, so "missing since the previous snapshot" is truly 0.
+    counts = {}
     per_muni = _split(want["register_people"], len(munis))
     for muni, count in zip(munis, per_muni, strict=True):
-        members = participants.get(muni.id, [])
-        for pid, _muni_id, bsn, birth_year, benefit, started_on, enrolled_on, status in members:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, bsn, EXTRACT(YEAR FROM birth_date)::int, benefit_type,"
+                " benefit_start, enrolled_on, status FROM participants_participant"
+                " WHERE municipality_id = %s ORDER BY id",
+                [muni.id],
+            )
+            members = cursor.fetchall()
+        people, spells = [], []  # one spell per person, in the same order
+        for pid, bsn, birth_year, benefit, started_on, enrolled_on, status in members:
             ended_on, reason = None, ""
             if status == "off_benefit":
                 ended_on = min(enrolled_on + datetime.timedelta(days=rng.randint(120, 400)), last)
@@ -1242,39 +1400,47 @@ def _register(load, rng, munis, want, today):
             people.append((muni.id, bsn_hash(muni.id, f"R{serial:09d}"), birth_year, None))
             spells.append((muni.id, rng.choices(*BENEFIT)[0], started_on, ended_on, reason))
 
-    ids = load.copy(
-        "benefit_register_registerperson",
-        ("municipality_id", "bsn_hash", "birth_year", "participant_id"),
-        people,
-        want_ids=True,
-    )
-    rows = []
-    for person_id, (muni_id, benefit, started_on, ended_on, reason) in zip(
-        ids, spells, strict=True
-    ):
-        first_seen, last_seen, recorded = seen(min(started_on, last), ended_on)
-        rows.append((muni_id, person_id, benefit, started_on, ended_on, reason, False,
-                     first_seen, last_seen, recorded))  # fmt: skip
-    load.copy(
-        "benefit_register_benefitspell",
-        ("municipality_id", "person_id", "benefit_type", "started_on", "ended_on",
-         "end_reason", "ended_unseen", "first_seen_on", "last_seen_on", "end_recorded_on"),
-        rows,
-    )  # fmt: skip
-    # Each snapshot's counts as its import would have recorded them, from the spells: in
-    # the file (seen from its first to its last snapshot), new (first seen then), linked
-    # to a participant, ended according to the file (end recorded then). Nobody vanishes
-    # without a reason here, so "missing since the previous snapshot" is truly 0.
-    counts = {}
-    for (muni_id, _hash, _year, participant_id), row in zip(people, rows, strict=True):
-        first_seen, last_seen, recorded = row[7], row[8], row[9]
-        for day in snapshot_days:
-            if first_seen <= day <= last_seen:
-                tally = counts.setdefault((muni_id, day), [0, 0, 0, 0])
-                tally[0] += 1
-                tally[1] += day == first_seen
-                tally[2] += participant_id is not None
-                tally[3] += day == recorded
+        ids = load.copy(
+            "benefit_register_registerperson",
+            ("municipality_id", "bsn_hash", "birth_year", "participant_id"),
+            people,
+            want_ids=True,
+            quiet=True,
+        )
+        rows = []
+        for person_id, (muni_id, benefit, started_on, ended_on, reason) in zip(
+            ids, spells, strict=True
+        ):
+            first_seen, last_seen, recorded = seen(min(started_on, last), ended_on)
+            rows.append((muni_id, person_id, benefit, started_on, ended_on, reason, False,
+                         first_seen, last_seen, recorded))  # fmt: skip
+        load.copy(
+            "benefit_register_benefitspell",
+            ("municipality_id", "person_id", "benefit_type", "started_on", "ended_on",
+             "end_reason", "ended_unseen", "first_seen_on", "last_seen_on", "end_recorded_on"),
+            rows,
+            quiet=True,
+        )  # fmt: skip
+        # One step per person, not one per snapshot it is in: a person counts from the
+        # snapshot of first_seen up to and including that of last_seen (+1 there, -1 after).
+        in_file = [0] * (REGISTER_SNAPSHOTS + 1)
+        linked = [0] * (REGISTER_SNAPSHOTS + 1)
+        new, ended = [0] * REGISTER_SNAPSHOTS, [0] * REGISTER_SNAPSHOTS
+        for (_muni_id, _hash, _year, participant_id), row in zip(people, rows, strict=True):
+            begin, end = snapshot_index[row[7]], snapshot_index[row[8]] + 1
+            in_file[begin] += 1
+            in_file[end] -= 1
+            new[begin] += 1
+            if participant_id is not None:
+                linked[begin] += 1
+                linked[end] -= 1
+            if row[9] is not None:
+                ended[snapshot_index[row[9]]] += 1
+        in_file, linked = list(itertools.accumulate(in_file)), list(itertools.accumulate(linked))
+        for number, day in enumerate(snapshot_days):
+            counts[(muni.id, day)] = [in_file[number], new[number], linked[number], ended[number]]
+    load.report("benefit_register_registerperson")
+    load.report("benefit_register_benefitspell")
     manager_of = {muni.id: muni.manager_id for muni in munis}
     load.copy(
         "benefit_register_registersnapshot",

@@ -9,25 +9,30 @@ from vakwerk.demo import scale, story
 class Command(BaseCommand):
     help = (
         "Creates the demo municipalities Demo Zwolle and Demo Kampen with a user per role; "
-        "--scale large generates the ten-municipality benchmark dataset instead."
+        "--scale large generates the ten-municipality benchmark dataset instead, "
+        "--scale national the forty-municipality one."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--scale",
-            choices=("demo", "large"),
+            choices=("demo", "large", "national"),
             default="demo",
             help="demo: the two demo municipalities (default). large: ten municipalities "
-            "with 100,000 participants and 2,000,000 coaching sessions (PostgreSQL only).",
+            "with 100,000 participants and 2,000,000 coaching sessions (PostgreSQL only). "
+            "national: forty municipalities of the same size, four times every count.",
         )
         parser.add_argument(
-            "--seed", type=int, default=1, help="large: the random seed (same seed, same data)."
+            "--seed",
+            type=int,
+            default=1,
+            help="large, national: the random seed (same seed, same data).",
         )
         parser.add_argument(
             "--factor",
             type=float,
             default=1.0,
-            help="large: fraction of the full size, e.g. 0.01 for a quick run.",
+            help="large, national: fraction of the full size, e.g. 0.01 for a quick run.",
         )
 
     def handle(self, *args, **options):
@@ -36,8 +41,8 @@ class Command(BaseCommand):
                 "Demo data is switched off here (production settings): demo users have "
                 "a known password."
             )
-        if options["scale"] == "large":
-            self._large(options["seed"], options["factor"])
+        if options["scale"] in ("large", "national"):
+            self._scale(options["scale"], options["seed"], options["factor"])
             return
         password = os.environ.get("DEMO_PASSWORD") or "vakwerk-demo"
         emails = story.seed(password)
@@ -45,11 +50,11 @@ class Command(BaseCommand):
         for email in emails:
             self.stdout.write(f"  {email}")
 
-    def _large(self, seed, factor):
+    def _scale(self, size, seed, factor):
         if not 0 < factor <= 1:
             raise CommandError("--factor must be more than 0 and at most 1.")
         try:
-            counts = scale.generate(seed=seed, factor=factor, out=self.stdout.write)
+            counts = scale.generate(seed=seed, factor=factor, out=self.stdout.write, scale=size)
         except scale.ScaleError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{sum(counts.values()):,} rows in {len(counts)} tables.")
