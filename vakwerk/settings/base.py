@@ -124,7 +124,34 @@ def without_jit(database):
     return database
 
 
+def for_transaction_pooling(database):
+    """What a connection through PgBouncer in transaction mode needs (README, "Connection
+    pooling"); for any alias. Each transaction may run on another server connection, so
+    nothing may live in the session: no prepared statements (psycopg would prepare a query
+    after its fifth run; Django turns that off by default, this keeps it off), no
+    start-up options (PgBouncer refuses `options`, so JIT is off through the database role:
+    ALTER ROLE ... SET jit = off) and no server-side cursor outside a transaction
+    (vakwerk/pooled_postgresql)."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return database
+    database["ENGINE"] = "vakwerk.pooled_postgresql"
+    options = database.setdefault("OPTIONS", {})
+    options["prepare_threshold"] = None
+    if "options" in options:
+        startup = options.pop("options").replace("-c jit=off", "").strip()
+        if startup:
+            raise ValueError(
+                f"PgBouncer refuses start-up options; set them on the role instead: {startup}"
+            )
+    return database
+
+
 without_jit(DATABASES["default"])
+# Behind PgBouncer in transaction mode (docker-compose.yml): what that needs, for the default
+# alias (and any other the settings add).
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING:
+    for_transaction_pooling(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
