@@ -9,6 +9,7 @@ import io
 import json
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import django
 
@@ -116,7 +117,46 @@ def main(project_id, programme_id):
     trail = browser.get(reverse("audit_export"))
     lines = b"".join(trail).count(b"\n") if trail.status_code == 200 else 0
     seen["audit_csv"] = [trail.status_code, lines]
+
+    # Many users at once, as gunicorn's threads serve them: each transaction may now meet
+    # another server connection, where session state (a prepared statement, a cursor WITH
+    # HOLD of a select's options) of an earlier one is missing.
+    pages = {
+        participant.consultant: [
+            reverse("participants:caseload"),
+            reverse("participants:detail", args=[participant.pk]),
+        ],
+        manager: [reverse("evaluation:dashboard"), reverse("evaluation:report_list")],
+    }
+    seen["concurrent"] = at_once(pages, browsers=8, rounds=4)
     print(json.dumps(seen, default=str))
+
+
+def at_once(pages, browsers, rounds):
+    """The pages of each user opened by `browsers` threads `rounds` times; what went wrong."""
+    users = list(pages)
+
+    def walk(number):
+        user = users[number % len(users)]
+        client = Client()
+        client.force_login(user)
+        problems = []
+        try:
+            for _round in range(rounds):
+                for url in pages[user]:
+                    try:
+                        status = client.get(url).status_code
+                    except Exception as error:  # the error is what this reports
+                        problems.append(f"{url}: {type(error).__name__}: {error}"[:300])
+                    else:
+                        if status != 200:
+                            problems.append(f"{url}: {status}")
+        finally:
+            connection.close()
+        return problems
+
+    with ThreadPoolExecutor(browsers) as pool:
+        return [problem for problems in pool.map(walk, range(browsers)) for problem in problems]
 
 
 if __name__ == "__main__":

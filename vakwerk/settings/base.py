@@ -127,8 +127,9 @@ def without_jit(database):
 def for_transaction_pooling(database):
     """What a connection through PgBouncer in transaction mode needs (README, "Connection
     pooling"); for any alias. Each transaction may run on another server connection, so
-    nothing may live in the session: no prepared statements (psycopg would prepare a query
-    after its fifth run; Django turns that off by default, this keeps it off), no
+    nothing may live in the session: no prepared statements (Django's cursors bind on the
+    client and never prepare; with OPTIONS server_side_binding psycopg would, after a
+    query's fifth run, unless prepare_threshold is None, as this keeps it), no
     start-up options (PgBouncer refuses `options`, so JIT is off through the database role:
     ALTER ROLE ... SET jit = off) and no server-side cursor outside a transaction
     (vakwerk/pooled_postgresql)."""
