@@ -32,9 +32,11 @@ run: venv
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # WITH_REPLICA=1: a PostgreSQL hot standby beside the test database (about a second to
-# start), for the test that reads from a real replica (tests/vakwerk/test_replica.py).
+# start), for the test that reads from a real replica (tests/vakwerk/test_replica.py);
+# WITH_PGBOUNCER=1: PgBouncer too (transaction mode), tests/vakwerk/test_transaction_pooling.py
+# goes through it.
 test: venv
-	WITH_REPLICA=1 scripts/with-test-services $(PY) -m pytest $(XDIST) $(COVERAGE) $(PYTEST_ARGS)
+	WITH_REPLICA=1 WITH_PGBOUNCER=1 scripts/with-test-services $(PY) -m pytest $(XDIST) $(COVERAGE) $(PYTEST_ARGS)
 
 # The whole suite again with the clock moved (libfaketime, Debian: faketime) for the tests
 # and the app, not for PostgreSQL and Redis: a date bomb in the demo or a test fails here
@@ -51,7 +53,7 @@ MOVED_CLOCK_DESELECT := --deselect tests/evaluation/test_durable_jobs.py::test_a
 test-moved-clock: venv
 	@command -v faketime >/dev/null || { echo "faketime not found (Debian: apt-get install faketime)" >&2; exit 1; }
 	@echo "Clock moved to $$(faketime -m -f '$(CLOCK)' date '+%Y-%m-%d %H:%M')"
-	WITH_REPLICA=1 scripts/with-test-services faketime -m -f '$(CLOCK)' $(PY) -m pytest $(XDIST) $(MOVED_CLOCK_DESELECT) $(PYTEST_ARGS)
+	WITH_REPLICA=1 WITH_PGBOUNCER=1 scripts/with-test-services faketime -m -f '$(CLOCK)' $(PY) -m pytest $(XDIST) $(MOVED_CLOCK_DESELECT) $(PYTEST_ARGS)
 
 # What `make run` does before it serves (migrate and seed on a new SQLite database, tasks
 # in-process), with the clock at CLOCK; twice, as a second `make run` would.

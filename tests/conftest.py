@@ -1,5 +1,6 @@
 import logging
 import time
+import traceback
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -7,6 +8,7 @@ from celery.signals import task_postrun
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLWrapper
 
 from tests import demo_database
 from tests.demo_database import (  # noqa: F401 (fixtures)
@@ -112,6 +114,43 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _reading_form_choices():
+    # Django's ModelChoiceIterator reads a select's options with .iterator().
+    return any(
+        frame.f_code.co_name == "__iter__" and "django/forms/" in frame.f_code.co_filename
+        for frame, _line in traceback.walk_stack(None)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _streams_in_a_transaction(monkeypatch):
+    """Every server-side cursor (`.iterator()`, `chunked_cursor()`) the app opens must be
+    inside a transaction of the app's own, in every test: outside one Django declares it
+    WITH HOLD, which PostgreSQL materialises whole and which PgBouncer in transaction mode
+    breaks (README, "Connection pooling"). The transactions a test case wraps around each
+    test do not count: production has none of them."""
+    outside = []
+    create_cursor = PostgreSQLWrapper.create_cursor
+
+    def guarded(self, name=None):
+        if (
+            name
+            and not any(not getattr(b, "_from_testcase", False) for b in self.atomic_blocks)
+            and not _reading_form_choices()
+        ):
+            outside.append(name)
+            raise AssertionError(
+                "a server-side cursor outside a transaction: wrap the stream in "
+                "transaction.atomic()"
+            )
+        return create_cursor(self, name)
+
+    monkeypatch.setattr(PostgreSQLWrapper, "create_cursor", guarded)
+    yield
+    # Also when the app caught the error above (a job records it as failed).
+    assert not outside, f"server-side cursors opened outside a transaction: {outside}"
 
 
 @pytest.fixture

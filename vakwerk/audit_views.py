@@ -1,6 +1,7 @@
 """The audit trail for admins and managers of a municipality: search it and export it."""
 
 from django.apps import apps
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -94,6 +95,14 @@ def _csv_lines(entries, labels):
     # an attacker chose: every cell goes through the formula guard.
     writer = spreadsheets.excel_csv_writer(_Echo())
     yield writer.writerow(CSV_HEADER)
+    # The trail may be long: streamed from a server-side cursor, which lives in a
+    # transaction (README, "Connection pooling"); it ends with the last line or when the
+    # response is closed.
+    with transaction.atomic():
+        yield from _entry_lines(entries, labels, writer)
+
+
+def _entry_lines(entries, labels, writer):
     for entry in entries.iterator(chunk_size=1000):
         row = [
             timezone.localtime(entry.at, AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S"),

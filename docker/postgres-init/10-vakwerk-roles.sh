@@ -24,6 +24,9 @@ ALTER ROLE vakwerk_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
     PASSWORD :'owner_password';
 ALTER ROLE vakwerk_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
     PASSWORD :'app_password';
+-- JIT off for the app (vakwerk/settings/base.py, without_jit): through PgBouncer the app
+-- cannot ask for it at connection start (README, "Connection pooling").
+ALTER ROLE vakwerk_app SET jit = off;
 
 -- The owner owns the database and (PostgreSQL 15: as pg_database_owner) its public schema.
 SELECT format('ALTER DATABASE %I OWNER TO vakwerk_owner', current_database()) \gexec

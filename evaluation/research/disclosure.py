@@ -5,6 +5,10 @@ and the list of exports all show this one report."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import transaction
+
+from vakwerk.db_routing import read_connection
+
 from .catalogue import selected_tables
 from .column_privacy import QUASI_IDENTIFIERS
 from .comparison import COMPARISON_GROUP, _comparison_measured
@@ -249,7 +253,10 @@ def disclosure_report(project, table_names):
     """The report the export builder shows for the chosen tables, the comparison group's
     suppression included when it is chosen (measured, its rows not read)."""
     tables = selected_tables(table_names)
-    report = measure(project, tables)[0]
-    if COMPARISON_GROUP in tables:
-        _comparison_measured(project, report)
+    # The measurement streams the participants' rows: in a transaction, as an export does
+    # (evaluation/research/writers.py, write_export).
+    with transaction.atomic(using=read_connection().alias):
+        report = measure(project, tables)[0]
+        if COMPARISON_GROUP in tables:
+            _comparison_measured(project, report)
     return report

@@ -214,7 +214,9 @@ def delete_expired_exports(now=None):
     storage = storages["private"]
     removed = 0
     expired = ResearchExport.objects.filter(expires_at__lte=now).exclude(file_name="")
-    for export in expired.only("pk", "file_name").iterator():
+    # A list, not a server-side cursor: a day's expired exports are few, and each is
+    # updated in its own statement while the list is read.
+    for export in list(expired.only("pk", "file_name")):
         storage.delete(export.file_name)
         ResearchExport.objects.filter(pk=export.pk).update(file_name="")
         removed += 1

@@ -50,8 +50,15 @@ def write_export(project, table_names, fmt, fileobj):
         ExportFormat.SPSS: _write_labelled_zip,
         ExportFormat.STATA: _write_labelled_zip,
     }[ExportFormat(fmt)]
-    context = ExportContext(project, tables)
-    counts = ExportCounts(writer(context, tables, ExportFormat(fmt), fileobj))
+    # One transaction for the measurement and the whole file: the server-side cursors of
+    # `.iterator()` and of the comparison group are then cursors that stream, where outside
+    # one Django declares them WITH HOLD, which PostgreSQL materialises whole at once and
+    # which do not survive PgBouncer's transaction mode (README, "Connection pooling").
+    # On the connection the tables are read from: a transaction on the primary would keep
+    # the reads of a replica scope on the primary (vakwerk/db_routing.py).
+    with transaction.atomic(using=read_connection().alias):
+        context = ExportContext(project, tables)
+        counts = ExportCounts(writer(context, tables, ExportFormat(fmt), fileobj))
     counts.report = context.report
     return counts
 

@@ -22,7 +22,7 @@ import pyreadstat
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -364,7 +364,13 @@ def streamed(project):
     group = register_exports.comparison_group(
         project.municipality_id, AS_OF, consenting_participants(project)
     )
-    return group, group.rows()
+
+    def rows():
+        # As write_export reads them: a server-side cursor lives in a transaction.
+        with transaction.atomic():
+            yield from group.rows()
+
+    return group, rows()
 
 
 def test_a_large_registers_rows_stream_within_the_query_bound_and_match_plain_sql(register):

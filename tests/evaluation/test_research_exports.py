@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -743,8 +744,10 @@ def _python_session_csv(project):
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow([p.column.name for p in prepared])
-    context = ExportContext(project, [COACHING_SESSIONS])
-    count = _python_csv(COACHING_SESSIONS, context, ExportFormat.CSV, prepared, writer)
+    # In a transaction, as write_export reads: its rows come from server-side cursors.
+    with transaction.atomic():
+        context = ExportContext(project, [COACHING_SESSIONS])
+        count = _python_csv(COACHING_SESSIONS, context, ExportFormat.CSV, prepared, writer)
     return count, text.getvalue().encode()
 
 
@@ -773,8 +776,9 @@ def test_the_copy_path_writes_exactly_what_the_python_path_writes(world):
         f"theme_{theme.value}".encode() for theme in Theme
     )
     member.write(header + b"\r\n")
-    context = ExportContext(world.project, [COACHING_SESSIONS])
-    count = _copy_csv(_session_copy(world.project, context), member)
+    with transaction.atomic():
+        context = ExportContext(world.project, [COACHING_SESSIONS])
+        count = _copy_csv(_session_copy(world.project, context), member)
     assert count == expected_count >= 5
     assert member.getvalue() == expected
     assert expected.count(b"\r\n") == count + 1

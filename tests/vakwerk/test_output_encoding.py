@@ -235,7 +235,7 @@ def fill_every_free_text_field():
         ]
         if not fields:
             continue
-        for pk in model.objects.values_list("pk", flat=True).iterator():
+        for pk in list(model.objects.values_list("pk", flat=True)):
             values = {f.attname: _payload(f, pk) for f in fields}
             values = {name: value for name, value in values.items() if value is not None}
             try:

@@ -107,3 +107,30 @@ def test_the_apps_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_what_transaction_pooling_needs_applies_to_any_alias():
+    from vakwerk.settings.base import for_transaction_pooling, without_jit
+
+    # A second alias (a read replica's) as the settings would make it.
+    replica = without_jit(
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "v",
+            "OPTIONS": {"prepare_threshold": 5},
+        }
+    )
+    assert for_transaction_pooling(replica) == {
+        "ENGINE": "vakwerk.pooled_postgresql",
+        "NAME": "v",
+        "OPTIONS": {"prepare_threshold": None},
+    }
+    # A start-up option PgBouncer would refuse (or drop) stops the start instead.
+    timeout = {
+        "ENGINE": "django.db.backends.postgresql",
+        "OPTIONS": {"options": "-c lock_timeout=5s"},
+    }
+    with pytest.raises(ValueError, match="lock_timeout=5s"):
+        for_transaction_pooling(without_jit(timeout))
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+    assert for_transaction_pooling(dict(sqlite)) == sqlite

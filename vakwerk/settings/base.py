@@ -128,7 +128,35 @@ def without_jit(database):
     return database
 
 
+def for_transaction_pooling(database):
+    """What a connection through PgBouncer in transaction mode needs (README, "Connection
+    pooling"); for any alias. Each transaction may run on another server connection, so
+    nothing may live in the session: no prepared statements (Django's cursors bind on the
+    client and never prepare; with OPTIONS server_side_binding psycopg would, after a
+    query's fifth run, unless prepare_threshold is None, as this keeps it), no
+    start-up options (PgBouncer refuses `options`, so JIT is off through the database role:
+    ALTER ROLE ... SET jit = off) and no server-side cursor outside a transaction
+    (vakwerk/pooled_postgresql)."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return database
+    database["ENGINE"] = "vakwerk.pooled_postgresql"
+    options = database.setdefault("OPTIONS", {})
+    options["prepare_threshold"] = None
+    if "options" in options:
+        startup = options.pop("options").replace("-c jit=off", "").strip()
+        if startup:
+            raise ValueError(
+                f"PgBouncer refuses start-up options; set them on the role instead: {startup}"
+            )
+    return database
+
+
 without_jit(DATABASES["default"])
+# Behind PgBouncer in transaction mode (docker-compose.yml): what that needs, for the default
+# alias (and any other the settings add).
+DATABASE_TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+if DATABASE_TRANSACTION_POOLING:
+    for_transaction_pooling(DATABASES["default"])
 
 
 # --- Read replica (issue 23, point 2) -------------------------------------------------
@@ -139,11 +167,13 @@ def with_replica(databases, routers):
     if not env.str("DATABASE_REPLICA_URL", default=""):
         return routers
     replica = without_jit(env.db("DATABASE_REPLICA_URL"))
-    # Whatever the primary's connections were given (a pooler's DISABLE_SERVER_SIDE_CURSORS
-    # too, when both sit behind one in transaction mode).
-    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+    # Connected like the primary: persistent connections, and a pooler's needs when the
+    # replica too is reached through PgBouncer in transaction mode.
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
         if key in databases["default"]:
             replica[key] = databases["default"][key]
+    if env.bool("DATABASE_TRANSACTION_POOLING", default=False):
+        for_transaction_pooling(replica)
     # A test run creates no database on the standby: replication copies the primary's.
     replica["TEST"] = {"MIRROR": "default"}
     databases["replica"] = replica

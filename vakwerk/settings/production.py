@@ -23,6 +23,8 @@ VAKWERK_FIELD_KEY = env.str("VAKWERK_FIELD_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 without_jit(DATABASES["default"])  # noqa: F405
+if DATABASE_TRANSACTION_POOLING:  # noqa: F405
+    for_transaction_pooling(DATABASES["default"])  # noqa: F405
 # Read replica (issue 23, point 2): the same treatment as in base, on production's primary.
 DATABASE_ROUTERS = with_replica(DATABASES, [])  # noqa: F405
 
