@@ -132,14 +132,16 @@ def subjects():
 # --- Pages ---------------------------------------------------------------------------
 
 
-def replay(sqls):
-    """The same SELECTs, run directly on the connection (no ORM, no template)."""
+def replay(sqls_by_alias):
+    """The same SELECTs, each run directly on the connection it ran on during the page (the
+    replica's for the reads a replica scope sent there): no ORM, no template."""
     start = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql in sqls:
-            cursor.execute(sql)
-            if cursor.description is not None:
-                cursor.fetchall()
+    for alias, sqls in sqls_by_alias.items():
+        with connections[alias].cursor() as cursor:
+            for sql in sqls:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
     return time.perf_counter() - start
 
 
@@ -151,17 +153,26 @@ def measure_page(label, user, url, target_queries=20):
         raise SystemExit(f"{label}: GET {url} as {user} answered {response.status_code}")
     times, counts, sql_times = [], [], []
     for _ in range(REPEATS):
-        with CaptureQueriesContext(connection) as captured:
+        # Every connection: with a replica, a dashboard's figures are read there.
+        with contextlib.ExitStack() as stack:
+            captures = {
+                alias: stack.enter_context(CaptureQueriesContext(connections[alias]))
+                for alias in connections
+            }
             start = time.perf_counter()
             response = client.get(url)
             times.append(time.perf_counter() - start)
         assert response.status_code == 200, response.status_code
-        counts.append(len(captured.captured_queries))
-        selects = [
-            q["sql"]
-            for q in captured.captured_queries
-            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
-        ]
+        queries = [q for c in captures.values() for q in c.captured_queries]
+        counts.append(len(queries))
+        selects = {
+            alias: [
+                q["sql"]
+                for q in c.captured_queries
+                if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+            ]
+            for alias, c in captures.items()
+        }
         sql_times.append(replay(selects))
     result = {
         "label": label,
@@ -172,7 +183,7 @@ def measure_page(label, user, url, target_queries=20):
         "replayed_sql_s": summary(sql_times),
         "target_queries": target_queries,
         "slowest_queries": sorted(
-            ({"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in captured.captured_queries),
+            ({"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in queries),
             key=lambda q: -q["ms"],
         )[:3],
     }
