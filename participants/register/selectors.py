@@ -541,14 +541,16 @@ def _pools(municipality_id, as_of, strata):
     """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
     query, with `pool_sql`'s conditions (`_spells_sql`, `_outcome_sql`).
 
-    The work is bounded by the pairs (key, spell) that match, not by strata × spells:
+    The work follows the pairs (key, spell) that match, not strata × spells:
     - strata that differ only in their due date share a key (enrolment date, benefit type,
       group, band) and one pass over its spells, which counts every due date at once;
     - a key meets only the spells of its benefit type, birth years and calendar years of
-      benefit start (equalities the database hashes), the exact window is checked on
-      those alone; a join on the benefit type with range conditions compared every
-      stratum with every spell of its type (minutes at a municipality's real size);
+      benefit start (equality join keys), the exact window is checked on those alone; a
+      join on the benefit type with range conditions compared every stratum with every
+      spell of its type;
     - each spell's end, programme entry and later spells are computed once per spell.
+    The pairs themselves still grow with pool size × keys (both grow with a
+    municipality), so this query is not linear in the register's size.
     """
     if not strata:
         return {}
