@@ -91,11 +91,11 @@ class ComparisonGroup:
             self.municipality_id, self.as_of, [stratum for _months, stratum in units]
         )
         sql = f"""
-            SELECT s.k, pe.id, COUNT(*) OVER (PARTITION BY s.k),
+            SELECT s.k, sp.person_id, COUNT(*) OVER (PARTITION BY s.k),
                    CASE WHEN {off} THEN 1 ELSE 0 END,
                    CASE WHEN {unknown} THEN 1 ELSE 0 END
             {pool}
-            ORDER BY s.k, pe.id
+            ORDER BY s.k, sp.person_id
         """  # noqa: S608 (table names and placeholders only)
         numbers = {key: number for number, key in enumerate(sorted(self.measured), 1)}
         with read_connection().chunked_cursor() as cursor:
@@ -182,7 +182,7 @@ def _cells_sql(group, cell_index, extra):
         values.append("(%s, %s, %s)")
         params += [index, cell_index[cell_of(stratum)], extra(stratum)]
     sql = f"""
-        FROM (SELECT s.k AS k, pe.id AS person {pool}) p
+        FROM (SELECT s.k AS k, sp.person_id AS person {pool}) p
         JOIN (
             WITH c (k, cell, extra) AS (VALUES {", ".join(values)})
             SELECT * FROM c

@@ -416,12 +416,85 @@ def _stratum(unit, first, last):
     return None, (enrolled_on, due_on, unit["participant__benefit_type"], group, band)
 
 
-def pool_sql(municipality_id, as_of, strata):
-    """The comparison pool of every stratum as SQL, the one definition the net effect and
-    the research export's comparison group share: (the FROM … WHERE clause, its params,
-    the CASE condition "off benefit for work at t", its params, the same for "ended
-    without a reason"). Rows: `s` (the stratum; `s.k` its index in `strata`), `sp` (the
-    matching spell) and `pe` (the person)."""
+def _spells_sql(vendor, municipality_id, as_of):
+    """The municipality's spells known by the as-of date, each with what the pool's tests
+    need, computed once per spell rather than once per (stratum, spell) pair:
+
+    - live_until: the end as known on the as-of date (NULL: still on benefit), so that
+      "on benefit on e" is `live_until IS NULL OR live_until >= e`;
+    - known_end: the end when it was recorded by the as-of date;
+    - ended_for: 1 ended for work (OUTFLOW_TO_WORK_REASONS), 2 without a reason, 0 else;
+    - free, joined_on: not linked to a programme participant (or linked to one in the
+      comparison group); else the participant's enrolment date;
+    - back (PostgreSQL): the days a later spell of the person, known by the as-of date,
+      has them on benefit, as a datemultirange, so that "back on benefit at t" is
+      `back @> t`: one index lookup per ended spell instead of one per pair.
+    SQLite has no multiranges; `make run` on SQLite keeps the per-pair NOT EXISTS (the
+    demo is small), PostgreSQL (production, and what the tests run on) takes `back`.
+    """
+    quote = connection.ops.quote_name
+    spell = quote(BenefitSpell._meta.db_table)
+    person = quote(RegisterPerson._meta.db_table)
+    participant = quote(Participant._meta.db_table)
+    reasons = ", ".join(["%s"] * len(OUTFLOW_TO_WORK_REASONS))
+    reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
+    params = [as_of, as_of, *reason_values]
+    back = "NULL"
+    if vendor == "postgresql":
+        # A later spell with an end before its start covers no day (and daterange would
+        # refuse it): left out, as the NOT EXISTS it replaces finds no day in it either.
+        back = f"""CASE WHEN sp.end_recorded_on <= %s AND sp.ended_on IS NOT NULL
+                        AND (sp.end_reason IN ({reasons}) OR sp.end_reason = '') THEN (
+            SELECT range_agg(daterange(later.started_on, later.live_until, '[]'))
+            FROM (
+                SELECT l.started_on,
+                       CASE WHEN l.ended_on IS NULL OR l.end_recorded_on > %s THEN NULL
+                            ELSE l.ended_on END AS live_until
+                FROM {spell} l
+                WHERE l.person_id = sp.person_id AND l.started_on > sp.started_on
+                  AND l.first_seen_on <= %s
+            ) later
+            WHERE later.live_until IS NULL OR later.live_until >= later.started_on
+        ) END"""  # noqa: S608 (table names and placeholders only)
+        params += [as_of, *reason_values, as_of, as_of]
+    sql = f"""
+        SELECT sp.id, sp.person_id, sp.benefit_type, sp.started_on, pe.birth_year,
+               CASE WHEN sp.ended_on IS NULL OR sp.end_recorded_on > %s THEN NULL
+                    ELSE sp.ended_on END AS live_until,
+               CASE WHEN sp.end_recorded_on <= %s THEN sp.ended_on END AS known_end,
+               CASE WHEN sp.end_reason IN ({reasons}) THEN 1
+                    WHEN sp.end_reason = '' THEN 2 ELSE 0 END AS ended_for,
+               CASE WHEN pa.id IS NULL OR pa.in_comparison_group THEN 1 ELSE 0 END AS free,
+               pa.enrolled_on AS joined_on,
+               {back} AS back
+        FROM {spell} sp
+        JOIN {person} pe ON pe.id = sp.person_id
+        LEFT JOIN {participant} pa ON pa.id = pe.participant_id
+        WHERE sp.municipality_id = %s AND sp.first_seen_on <= %s
+    """  # noqa: S608 (table names and placeholders only)
+    return sql, [*params, municipality_id, as_of]
+
+
+def _outcome_sql(vendor, as_of, due):
+    """(off benefit for work at `due`, its params, ended without a reason at `due`, its
+    params) for a row `sp` of `_spells_sql`: ended before t (known by the as-of date) and
+    not back on benefit at t through a later spell."""
+    if vendor == "postgresql":
+        back, params = f"NOT COALESCE(sp.back @> {due}, FALSE)", []
+    else:
+        spell = connection.ops.quote_name(BenefitSpell._meta.db_table)
+        back = f"""NOT EXISTS (
+            SELECT 1 FROM {spell} later
+            WHERE later.person_id = sp.person_id AND later.started_on > sp.started_on
+              AND later.started_on <= {due} AND later.first_seen_on <= %s
+              AND (later.ended_on IS NULL OR later.ended_on >= {due}
+                   OR later.end_recorded_on > %s))"""  # noqa: S608 (table names and placeholders only)
+        params = [as_of, as_of]
+    ended = f"sp.known_end < {due} AND {back}"
+    return f"sp.ended_for = 1 AND {ended}", params, f"sp.ended_for = 2 AND {ended}", params
+
+
+def _strata_values(strata):
     values, params = [], []
     for index, (enrolled_on, due_on, benefit_type, group, band) in enumerate(strata):
         year_from, year_to = birth_years(enrolled_on)[group]
@@ -429,66 +502,156 @@ def pool_sql(municipality_id, as_of, strata):
         after, until = DurationBand.bounds(enrolled_on, low, high)
         values.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
         params += [index, enrolled_on, due_on, benefit_type, year_from, year_to, after, until]
-    quote = connection.ops.quote_name
-    spell = quote(BenefitSpell._meta.db_table)
-    person = quote(RegisterPerson._meta.db_table)
-    participant = quote(Participant._meta.db_table)
-    reasons = ", ".join(["%s"] * len(OUTFLOW_TO_WORK_REASONS))
-    # Off benefit at t: ended before t (known by the as-of date) and not back on benefit
-    # at t through a later spell.
-    off_at_due = f"""
-        sp.ended_on < s.due_on AND sp.end_recorded_on <= %s
-        AND NOT EXISTS (
-            SELECT 1 FROM {spell} later
-            WHERE later.person_id = sp.person_id AND later.started_on > sp.started_on
-              AND later.started_on <= s.due_on AND later.first_seen_on <= %s
-              AND (later.ended_on IS NULL OR later.ended_on >= s.due_on
-                   OR later.end_recorded_on > %s))"""  # noqa: S608 (table names and placeholders only)
+    return values, params
+
+
+def pool_sql(municipality_id, as_of, strata, vendor=None):
+    """The comparison pool of every stratum as SQL, the one definition the net effect and
+    the research export's comparison group share: (the FROM … WHERE clause, its params,
+    the CASE condition "off benefit for work at t", its params, the same for "ended
+    without a reason"). Rows: `s` (the stratum; `s.k` its index in `strata`) and `sp`
+    (the matching spell, with its person in `sp.person_id`; columns: `_spells_sql`).
+    `_pools` counts the same pools with the same conditions, by (enrolment date, benefit
+    type, group, band) at once."""
+    vendor = vendor or read_connection().vendor
+    values, params = _strata_values(strata)
+    spells, spell_params = _spells_sql(vendor, municipality_id, as_of)
+    # MATERIALIZED: computed once, and never pulled into the pair join (where `back`
+    # would be recomputed per pair). Column names through a WITH inside the subquery:
+    # SQLite (make run) takes no column list after a VALUES subquery's alias.
+    materialized = "MATERIALIZED" if vendor == "postgresql" else ""
     pool = f"""
         FROM (
             WITH strata (k, enrolled_on, due_on, benefit_type, year_from, year_to,
                          start_after, start_until) AS (VALUES {", ".join(values)})
             SELECT * FROM strata
         ) s
-        JOIN {spell} sp
-          ON sp.municipality_id = %s AND sp.benefit_type = s.benefit_type
+        JOIN (WITH spells AS {materialized} ({spells}) SELECT * FROM spells) sp
+          ON sp.benefit_type = s.benefit_type
          AND sp.started_on > s.start_after AND sp.started_on <= s.start_until
-         AND sp.first_seen_on <= %s
-         AND (sp.ended_on IS NULL OR sp.ended_on >= s.enrolled_on OR sp.end_recorded_on > %s)
-        JOIN {person} pe
-          ON pe.id = sp.person_id AND pe.birth_year BETWEEN s.year_from AND s.year_to
-        LEFT JOIN {participant} pa ON pa.id = pe.participant_id
-        WHERE pa.id IS NULL OR pa.in_comparison_group OR pa.enrolled_on > s.due_on
+         AND sp.birth_year BETWEEN s.year_from AND s.year_to
+         AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)
+        WHERE sp.free = 1 OR sp.joined_on > s.due_on
     """  # noqa: S608 (table names and placeholders only)
-    # Column names through a WITH inside the subquery: SQLite (make run) takes no column
-    # list after a VALUES subquery's alias, PostgreSQL and SQLite both take this.
-    params += [municipality_id, as_of, as_of]
-    reason_values = [str(reason) for reason in OUTFLOW_TO_WORK_REASONS]
-    off = f"{off_at_due} AND sp.end_reason IN ({reasons})"
-    unknown = f"{off_at_due} AND sp.end_reason = ''"
-    return pool, params, off, [as_of, as_of, as_of, *reason_values], unknown, [as_of] * 3
+    off, off_params, unknown, unknown_params = _outcome_sql(vendor, as_of, "s.due_on")
+    return pool, [*params, *spell_params], off, off_params, unknown, unknown_params
 
 
 def _pools(municipality_id, as_of, strata):
     """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
-    query: the strata as a VALUES list joined to the register's spells."""
+    query, with `pool_sql`'s conditions (`_spells_sql`, `_outcome_sql`).
+
+    The work follows the pairs (key, spell) that match, not strata × spells:
+    - strata that differ only in their due date share a key (enrolment date, benefit type,
+      group, band) and one pass over its spells, which counts every due date at once;
+    - a key meets only the spells of its benefit type, birth years and calendar years of
+      benefit start (equality join keys), the exact window is checked on those alone; a
+      join on the benefit type with range conditions compared every stratum with every
+      spell of its type;
+    - each spell's end, programme entry and later spells are computed once per spell.
+    The pairs themselves still grow with pool size × keys (both grow with a
+    municipality), so this query is not linear in the register's size.
+    """
     if not strata:
         return {}
-    strata = sorted(strata)
-    pool, pool_params, off, off_params, unknown, unknown_params = pool_sql(
-        municipality_id, as_of, strata
+    vendor = read_connection().vendor
+    dues = {}
+    for enrolled_on, due_on, benefit_type, group, band in strata:
+        dues.setdefault((enrolled_on, benefit_type, group, band), set()).add(due_on)
+    keys = sorted(dues)
+    width = max(len(found) for found in dues.values())
+    values, params = [], []
+    for index, (enrolled_on, benefit_type, group, band) in enumerate(keys):
+        year_from, year_to = birth_years(enrolled_on)[group]
+        _code, low, high, _label = DurationBand.by_code(band)
+        after, until = DurationBand.bounds(enrolled_on, low, high)
+        due_dates = sorted(dues[enrolled_on, benefit_type, group, band])
+        due_dates += [due_dates[-1]] * (width - len(due_dates))
+        values.append(f"({', '.join(['%s'] * (9 + width))})")
+        params += [index, enrolled_on, benefit_type, year_from, year_to, after, until,
+                   after.year, until.year, *due_dates]  # fmt: skip
+    due_columns = [f"due_{number}" for number in range(width)]
+    spells, spell_params = _spells_sql(vendor, municipality_id, as_of)
+    # Most pairs are someone who never entered a programme and did not end their spell
+    # for work or without a reason: they count in every due date's pool and nowhere else.
+    # The pairs are counted once; the per-due-date conditions are evaluated only on the
+    # pairs of the other spells ("marked").
+    counts, count_params = [], []
+    for column in due_columns:
+        left_out = f"sp.free = 0 AND NOT COALESCE(sp.joined_on > s.{column}, FALSE)"
+        off, off_params, unknown, unknown_params = _outcome_sql(vendor, as_of, f"s.{column}")
+        in_pool = f"NOT ({left_out})"
+        counts += [
+            f"SUM(CASE WHEN {left_out} THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {in_pool} AND {off} THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {in_pool} AND {unknown} THEN 1 ELSE 0 END)",
+        ]
+        count_params += [*off_params, *unknown_params]
+    start_year = (
+        "CAST(EXTRACT(YEAR FROM started_on) AS integer)"
+        if vendor == "postgresql"
+        else "CAST(strftime('%%Y', started_on) AS integer)"
     )
+    materialized = "MATERIALIZED" if vendor == "postgresql" else ""
     sql = f"""
-        SELECT s.k, COUNT(*),
-               SUM(CASE WHEN {off} THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {unknown} THEN 1 ELSE 0 END)
-        {pool}
+        WITH keys (k, enrolled_on, benefit_type, year_from, year_to, start_after,
+                   start_until, start_year_from, start_year_to, {", ".join(due_columns)})
+             AS (VALUES {", ".join(values)}),
+        spells AS {materialized} (
+            SELECT spells.*, {start_year} AS start_year FROM ({spells}) spells
+        ),
+        born (year) AS (SELECT DISTINCT birth_year FROM spells),
+        started (year) AS (SELECT DISTINCT start_year FROM spells),
+        buckets AS {materialized} (
+            SELECT keys.*, born.year AS birth_year, started.year AS start_year
+            FROM keys
+            JOIN born ON born.year BETWEEN keys.year_from AND keys.year_to
+            JOIN started ON started.year BETWEEN keys.start_year_from AND keys.start_year_to
+        ),
+        marked AS {materialized} (
+            SELECT * FROM spells
+            WHERE free = 0 OR (ended_for > 0 AND known_end IS NOT NULL)
+        )
+        SELECT s.k, COUNT(*), {", ".join(["NULL"] * len(counts))}
+        FROM buckets s
+        JOIN spells sp
+          ON sp.benefit_type = s.benefit_type AND sp.birth_year = s.birth_year
+         AND sp.start_year = s.start_year
+        WHERE sp.started_on > s.start_after AND sp.started_on <= s.start_until
+          AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)
+        GROUP BY s.k
+        UNION ALL
+        SELECT s.k, NULL, {", ".join(counts)}
+        FROM buckets s
+        JOIN marked sp
+          ON sp.benefit_type = s.benefit_type AND sp.birth_year = s.birth_year
+         AND sp.start_year = s.start_year
+        WHERE sp.started_on > s.start_after AND sp.started_on <= s.start_until
+          AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)
         GROUP BY s.k
     """  # noqa: S608 (table names and placeholders only)
     with read_connection().cursor() as cursor:
-        cursor.execute(sql, [*off_params, *unknown_params, *pool_params])
+        cursor.execute(sql, [*params, *spell_params, *count_params])
         found = cursor.fetchall()
-    return {strata[index]: (pool, off or 0, unknown or 0) for index, pool, off, unknown in found}
+    pairs, marked = {}, {}
+    for index, count, *numbers in found:
+        if count is not None:
+            pairs[index] = count
+        else:
+            marked[index] = numbers
+    pools = {}
+    for index, count in pairs.items():
+        enrolled_on, benefit_type, group, band = keys[index]
+        numbers = marked.get(index, [0] * (3 * width))
+        for column, due_on in enumerate(sorted(dues[keys[index]])):
+            left_out, off, unknown = numbers[3 * column : 3 * column + 3]
+            if count - left_out:
+                pools[enrolled_on, due_on, benefit_type, group, band] = (
+                    count - left_out,
+                    off,
+                    unknown,
+                )
+    return pools
 
 
 def _label(effects, units):
