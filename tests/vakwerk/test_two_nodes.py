@@ -28,6 +28,7 @@ import requests
 from django.db import connection
 from django.urls import reverse
 
+from bench.haproxy import config as haproxy_config
 from evaluation.reports.models import Report
 from tests.vakwerk.factories import ProgrammeFactory
 from vakwerk.models import JobStatus
@@ -65,32 +66,6 @@ def answers(url):
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-HAPROXY_CONFIG = """
-global
-    maxconn 200
-    stats socket {folder}/haproxy.sock mode 600 level user
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    option forwardfor
-
-frontend vakwerk
-    bind 127.0.0.1:{port}
-    default_backend nodes
-
-backend nodes
-    balance roundrobin
-    timeout check 10s
-    option httpchk
-    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost
-    http-check expect status 200
-{servers}
-"""
 
 
 @pytest.fixture
@@ -133,12 +108,11 @@ def cluster(transactional_db, settings, tmp_path):
             start(f"{node}.worker", sys.executable, "-m", "celery", "-A", "vakwerk", "worker",
                   "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                   "--without-heartbeat", "--hostname", f"{node}@%h")  # fmt: skip
-            servers.append(f"    server {node} 127.0.0.1:{ports[node]} check inter 1s")
+            servers.append((node, f"127.0.0.1:{ports[node]}"))
         lb_port = free_port()
         config = tmp_path / "haproxy.cfg"
-        config.write_text(
-            HAPROXY_CONFIG.format(folder=tmp_path, port=lb_port, servers="\n".join(servers))
-        )
+        # The bench's configuration (bench/haproxy.py), so this checks what the bench measures.
+        config.write_text(haproxy_config(lb_port, tmp_path / "haproxy.sock", servers))
         start("haproxy", haproxy, "-W", "-db", "-f", str(config))
         for node in NODES:
             wait_until(lambda node=node: answers(f"http://127.0.0.1:{ports[node]}/healthz"), node)
