@@ -1,7 +1,6 @@
 """The audit trail for admins and managers of a municipality: search it and export it."""
 
 from django.apps import apps
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -9,6 +8,7 @@ from django.utils import timezone, translation
 from . import audit, audit_text, spreadsheets
 from .audit import AuditAction
 from .audit_forms import AMSTERDAM, AuditFilterForm
+from .db_routing import read_transaction
 from .downloads import attachment
 from .models import AuditEntry
 from .paging import keyset_page, query_without
@@ -98,7 +98,7 @@ def _csv_lines(entries, labels):
     # The trail may be long: streamed from a server-side cursor, which lives in a
     # transaction (README, "Connection pooling"); it ends with the last line or when the
     # response is closed.
-    with transaction.atomic():
+    with read_transaction():
         yield from _entry_lines(entries, labels, writer)
 
 

@@ -20,14 +20,15 @@ router is strict:
 
 A scope outside a request (a Celery task) starts a unit of its own: the task's own rows
 (the report or export it is making) were written before it and must be read outside the
-scope or with `.using("default")`. Raw SQL picks its connection with `read_connection()`.
+scope or with `.using("default")`. Raw SQL picks its connection with `read_connection()`,
+and a streamed read its transaction with `read_transaction()`.
 """
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA = "replica"
@@ -116,6 +117,17 @@ def read_connection():
     """The connection raw SQL that only reads should use: the replica's inside a scope
     that may use it, else the primary's."""
     return connections[REPLICA if reads_from_replica() else PRIMARY]
+
+
+def read_transaction():
+    """A transaction for a long read (a streamed export or CSV, a disclosure measurement),
+    opened on the connection its reads go to: the replica's inside a scope that may use it,
+    else the primary's. It gives the whole read one consistent snapshot, and the
+    server-side cursors of `.iterator()` and `chunked_cursor()` stream inside it (outside
+    one Django declares them WITH HOLD, which PostgreSQL materialises whole and PgBouncer's
+    transaction mode does not keep). On the primary inside a scope, it would hold the
+    scope's reads there (see `reads_from_replica`)."""
+    return transaction.atomic(using=read_connection().alias)
 
 
 class PrimaryReplicaRouter:

@@ -5,9 +5,7 @@ and the list of exports all show this one report."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
-
-from vakwerk.db_routing import read_connection
+from vakwerk.db_routing import read_transaction
 
 from .catalogue import selected_tables
 from .column_privacy import QUASI_IDENTIFIERS
@@ -255,7 +253,7 @@ def disclosure_report(project, table_names):
     tables = selected_tables(table_names)
     # The measurement streams the participants' rows: in a transaction, as an export does
     # (evaluation/research/writers.py, write_export).
-    with transaction.atomic(using=read_connection().alias):
+    with read_transaction():
         report = measure(project, tables)[0]
         if COMPARISON_GROUP in tables:
             _comparison_measured(project, report)

@@ -10,10 +10,10 @@ import os
 import tempfile
 import zipfile
 
-from django.db import connection, transaction
+from django.db import connection
 
 from vakwerk import spreadsheets
-from vakwerk.db_routing import read_connection
+from vakwerk.db_routing import read_connection, read_transaction
 
 from .catalogue import selected_tables
 from .cells import ExportContext, encoded_rows, prepare
@@ -54,9 +54,8 @@ def write_export(project, table_names, fmt, fileobj):
     # `.iterator()` and of the comparison group are then cursors that stream, where outside
     # one Django declares them WITH HOLD, which PostgreSQL materialises whole at once and
     # which do not survive PgBouncer's transaction mode (README, "Connection pooling").
-    # On the connection the tables are read from: a transaction on the primary would keep
-    # the reads of a replica scope on the primary (vakwerk/db_routing.py).
-    with transaction.atomic(using=read_connection().alias):
+    # On the connection the tables are read from (vakwerk/db_routing.py).
+    with read_transaction():
         context = ExportContext(project, tables)
         counts = ExportCounts(writer(context, tables, ExportFormat(fmt), fileobj))
     counts.report = context.report
@@ -107,8 +106,7 @@ def _copy_csv(statement, member):
     of these tables can contain a line break, so every LF is a line end."""
     count = 0
     # Inside the export's replica scope, the replica's connection (vakwerk/db_routing.py).
-    database = read_connection()
-    with transaction.atomic(using=database.alias), database.cursor() as cursor:
+    with read_transaction(), read_connection().cursor() as cursor:
         # The sort of one project's rows fits in memory (a few tens of MB at most) rather
         # than spilling to disk; only for this transaction.
         cursor.execute("SET LOCAL work_mem = '64MB'")

@@ -4,7 +4,7 @@ POST that wrote puts on the browser's next requests. The test settings keep the 
 these tests switch it on. A real standby: tests/vakwerk/test_replica.py."""
 
 import pytest
-from django.db import router
+from django.db import connections, router
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -20,6 +20,7 @@ from vakwerk.db_routing import (
     REPLICA,
     ReplicaPinMiddleware,
     read_connection,
+    read_transaction,
     reads_from_replica,
     replica_reads,
     unit_of_work,
@@ -209,3 +210,24 @@ def test_settings_add_the_replica_only_when_its_url_is_set(monkeypatch):
     assert replica["OPTIONS"]["options"] == "-c jit=off"
     assert (replica["CONN_MAX_AGE"], replica["CONN_HEALTH_CHECKS"]) == (60, True)
     assert replica["TEST"] == {"MIRROR": "default"}
+
+
+@pytest.mark.django_db(transaction=True, databases=[PRIMARY, REPLICA])
+def test_a_streamed_read_takes_its_transaction_where_its_reads_go(routed):
+    # One snapshot for the whole export, on the server the rows come from: a transaction on
+    # the primary would also pull the scope's reads back there.
+    with replica_reads(), read_transaction():
+        assert connections[REPLICA].in_atomic_block
+        assert not connections[PRIMARY].in_atomic_block
+        assert read() == REPLICA
+        assert read_connection().alias == REPLICA
+    with read_transaction():
+        assert connections[PRIMARY].in_atomic_block
+        assert not connections[REPLICA].in_atomic_block
+        assert read() == PRIMARY
+    # A unit that wrote reads, and so streams, from the primary, also inside a scope.
+    with replica_reads():
+        router.db_for_write(Participant)
+        with read_transaction():
+            assert connections[PRIMARY].in_atomic_block
+            assert not connections[REPLICA].in_atomic_block
