@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vakwerk.db_routing import replica_reads
 from vakwerk.fields import parse_id
 from vakwerk.idempotency import idempotent
 from vakwerk.models import Programme
@@ -94,14 +95,17 @@ def savings_report(request):
     funds = _programme_funds(user)
     programmes = list(Programme.objects.for_user(user).order_by("start_date", "pk"))
     # All programmes in one go: three grouped queries, not three per programme, and the
-    # register's net effects once for both calculations.
-    effects = savings.register_effects(programmes, today)
-    results = savings.compute_savings_of(programmes, assumptions, today, effects=effects)
-    previews = (
-        savings.compute_savings_of(programmes, preview, today, effects=effects)
-        if preview
-        else [None] * len(programmes)
-    )
+    # register's net effects once for both calculations. The figures from the read replica,
+    # if there is one, as on the dashboard (vakwerk/db_routing.py: a manager who just saved
+    # a version is pinned to the primary); the assumptions and funds from the primary.
+    with replica_reads():
+        effects = savings.register_effects(programmes, today)
+        results = savings.compute_savings_of(programmes, assumptions, today, effects=effects)
+        previews = (
+            savings.compute_savings_of(programmes, preview, today, effects=effects)
+            if preview
+            else [None] * len(programmes)
+        )
     reports = [
         {
             "programme": programme,
@@ -171,7 +175,10 @@ def replenishment(request, pk):
     proposal = None
     if fund.programme is not None:
         used = assumptions or savings.default_assumptions(user.municipality)
-        result = savings.compute_savings(fund.programme, used)
+        # The figures from the read replica, if there is one; booking (the POST above)
+        # computes them again on the primary.
+        with replica_reads():
+            result = savings.compute_savings(fund.programme, used)
         proposal = savings.replenishment_proposal(fund, result)
     context = {
         "fund": fund,
@@ -194,7 +201,9 @@ def bond(request, pk):
     assumptions = _current(user) or savings.default_assumptions(user.municipality)
     owed = None
     if terms is not None and fund.programme is not None:
-        owed = savings.bond_owed(terms, fund.programme, assumptions)
+        # The figures from the read replica, if there is one (vakwerk/db_routing.py).
+        with replica_reads():
+            owed = savings.bond_owed(terms, fund.programme, assumptions)
     context = {
         "fund": fund,
         "terms": terms,

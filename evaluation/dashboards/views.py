@@ -84,10 +84,16 @@ def programme_detail(request, pk):
         ),
         pk=pk,
     )
+    # The figures from the read replica, if there is one (vakwerk/db_routing.py), as on the
+    # dashboard; the programme itself and what users write on this page (stakeholders,
+    # evaluation sessions) from the primary.
+    with replica_reads():
+        goals = selectors.goals_with_actuals(programme)
+        network = selectors.network_change(selectors.Scope(programme.municipality_id, programme))
     context = {
         "programme": programme,
-        "goals": selectors.goals_with_actuals(programme),
-        "network": selectors.network_change(selectors.Scope(programme.municipality_id, programme)),
+        "goals": goals,
+        "network": network,
         "stakeholders": Stakeholder.objects.for_user(request.user).filter(programme=programme),
         "phases": Phase.choices,
         "programme_evaluation": programme_evaluation.programme_evaluation(request.user, programme),

@@ -22,7 +22,7 @@ from evaluation.research.catalogue import TABLES
 from evaluation.research.models import ExportFormat, ResearchProject
 from evaluation.research.services import request_export
 from funding import savings
-from funding.models import SavingsAssumptions
+from funding.models import Fund, FundKind, SavingsAssumptions
 from vakwerk.db_routing import PIN_COOKIE, PRIMARY, REPLICA
 from vakwerk.models import JobStatus, Programme, User
 
@@ -74,15 +74,20 @@ def standby(settings, demo):
     _on_server(REPLICA, "SELECT pg_wal_replay_resume()")
 
 
-def _dashboard(client):
-    """The Zwolle manager's dashboard; its response and the queries on each server."""
+def _page(client, url):
+    """A page's response and the queries it made on each server."""
     with (
         CaptureQueriesContext(connections[PRIMARY]) as on_primary,
         CaptureQueriesContext(connections[REPLICA]) as on_replica,
     ):
-        response = client.get(reverse("evaluation:dashboard"))
+        response = client.get(url)
     assert response.status_code == 200
     return response, on_primary, on_replica
+
+
+def _dashboard(client):
+    """The Zwolle manager's dashboard; its response and the queries on each server."""
+    return _page(client, reverse("evaluation:dashboard"))
 
 
 def _touches_domain_tables(queries):
@@ -117,6 +122,41 @@ def test_the_dashboard_is_read_from_the_standby_with_the_primary_s_figures(
     assert _touches_domain_tables(on_primary)
     assert pinned.context["figures"] == response.context["figures"]
     assert pinned.context["status_counts"] == response.context["status_counts"]
+
+
+def _figure_page(page):
+    """A page of VAK Zwolle that shows figures, and the context entries that hold them."""
+    zwolle = Programme.objects.get(name="VAK Zwolle")
+    funds = Fund.objects.filter(programme=zwolle)
+    if page == "programme":
+        return reverse("programme_detail", args=[zwolle.pk]), ("goals", "network")
+    if page == "savings":
+        return reverse("funding:savings"), ("reports",)
+    if page == "replenishment":
+        revolving = funds.get(kind=FundKind.REVOLVING)
+        return reverse("funding:replenishment", args=[revolving.pk]), ("proposal",)
+    bond = funds.get(kind=FundKind.SOCIAL_IMPACT_BOND)
+    return reverse("funding:bond", args=[bond.pk]), ("owed",)
+
+
+@pytest.mark.parametrize("page", ["programme", "savings", "replenishment", "bond"])
+def test_the_programme_and_savings_pages_read_their_figures_from_the_standby(
+    client, standby, page
+):
+    client.force_login(User.objects.get(email="manager@zwolle.example"))
+    url, figures = _figure_page(page)
+    response, on_primary, on_replica = _page(client, url)
+    # The figures' queries (the participants they count) went to the standby.
+    assert _touches_domain_tables(on_replica)
+    assert not _touches_domain_tables(on_primary)
+
+    # Read from the primary alone (a manager who just wrote), the same figures.
+    client.cookies[PIN_COOKIE] = "1"
+    pinned, on_primary, on_replica = _page(client, url)
+    assert not on_replica
+    assert _touches_domain_tables(on_primary)
+    for name in figures:
+        assert pinned.context[name] == response.context[name], name
 
 
 def test_after_a_post_that_wrote_the_manager_reads_the_primary_while_the_standby_lags(
