@@ -1,5 +1,7 @@
-"""The life of a background job that makes a file (a report or a research export). The
-database row is the request; the message on the broker is only a nudge to a worker.
+"""The life of a background job that makes a file (a report, a research export, an SRG
+file) or imports one (the benefit register). The database row is the request; the message
+on the broker is only a nudge to a worker. Each kind's task calls its service, and the
+service runs the job through `run`: claim, heartbeat, failure on the row.
 
 - A request is stored as `queued` and sent to the broker when it is committed. A send that
   fails (Redis down) leaves the row queued with `sent_at` before `queued_at`.
@@ -185,6 +187,32 @@ def fail(model, pk, attempt, error, reason=None):
         error=type(error).__name__,
         finished_at=timezone.now(),
     )
+
+
+def run(model, pk, work, reason=None, reraise=True):
+    """One run of a job's task, the same for every kind: claims the row, runs
+    `work(attempt)` with a heartbeat beside it and returns what that returns. A job that is
+    not queued (done, failed, or another worker has it) is left alone and returned as it
+    is. An exception is logged with its traceback and marks this attempt failed (with
+    `reason(error)`, else `reason_for(error)`, in words for the user and the kind of error
+    for the admin); then it is raised on (Celery counts the task as failed), or with
+    `reraise=False` the failed row is returned. No retry here: a worker that died is
+    retried by `recover_stalled_jobs` up to VAKWERK_JOB_MAX_ATTEMPTS starts; an exception
+    is final until a user asks again (`requeue`)."""
+    name = model._meta.model_name
+    attempt = claim(model, pk)
+    if attempt is None:
+        logger.info("%s %s is not queued: not run again", name, pk)
+        return model.objects.get(pk=pk)
+    try:
+        with heartbeat(model, pk, attempt):
+            return work(attempt)
+    except Exception as error:
+        logger.exception("%s %s (attempt %s) failed", name, pk, attempt)
+        fail(model, pk, attempt, error, reason(error) if reason else None)
+        if reraise:
+            raise
+    return model.objects.get(pk=pk)
 
 
 def store_atomically(storage, name, content):

@@ -139,49 +139,43 @@ def build_report(report_id):
         Report.objects.filter(pk=report_id, status=JobStatus.DONE).update(
             status=JobStatus.QUEUED, queued_at=timezone.now()
         )
-    attempt = jobs.claim(Report, report_id)
-    if attempt is None:
-        logger.info("report %s is %s: not made again", report_id, current.status)
-        return Report.objects.get(pk=report_id)
+    return jobs.run(Report, report_id, partial(_build, report_id, current, storage))
+
+
+def _build(report_id, current, storage, attempt):
     report = Report.objects.select_related("programme__municipality").get(pk=report_id)
     _update(report, progress=5)
-    try:
-        with jobs.heartbeat(Report, report_id, attempt):
-            with translation.override("nl"):
-                # The figures from the read replica, if there is one (vakwerk/db_routing.py):
-                # the report row was read before, from the primary. Two scopes around the
-                # progress write between them: a write keeps a scope's later reads on the
-                # primary (the template still reads, e.g. the charts' querysets).
-                with replica_reads():
-                    context = CONTEXTS[report.kind](report)
-                _update(report, progress=40)
-                with replica_reads():
-                    html = render_to_string(TEMPLATES[report.kind], context)
-                _update(report, progress=60)
-                pdf = render_pdf(html)
-            _update(report, progress=90)
-            with transaction.atomic():
-                if not jobs.owned(Report, report_id, attempt).select_for_update().exists():
-                    # The worker was taken for dead and another attempt owns the report.
-                    logger.warning("report %s attempt %s lost its claim", report_id, attempt)
-                    return Report.objects.get(pk=report_id)
-                name = jobs.store_atomically(storage, file_name_for(report), ContentFile(pdf))
-                _update(
-                    report,
-                    status=JobStatus.DONE,
-                    progress=100,
-                    file_name=name,
-                    finished_at=timezone.now(),
-                )
-                if report.is_monthly and current.status != JobStatus.DONE:
-                    # Once, when the month's report is first done (not when a lost file
-                    # is made again), and only after the commit: a mail about a report
-                    # that was rolled back would link to nothing.
-                    transaction.on_commit(partial(notifications.send_report_ready, report.pk))
-    except Exception as error:
-        logger.exception("report %s (attempt %s) failed", report_id, attempt)
-        jobs.fail(Report, report_id, attempt, error)
-        raise
+    with translation.override("nl"):
+        # The figures from the read replica, if there is one (vakwerk/db_routing.py): the
+        # report row was read before, from the primary. Two scopes around the progress
+        # write between them: a write keeps a scope's later reads on the primary (the
+        # template still reads, e.g. the charts' querysets).
+        with replica_reads():
+            context = CONTEXTS[report.kind](report)
+        _update(report, progress=40)
+        with replica_reads():
+            html = render_to_string(TEMPLATES[report.kind], context)
+        _update(report, progress=60)
+        pdf = render_pdf(html)
+    _update(report, progress=90)
+    with transaction.atomic():
+        if not jobs.owned(Report, report_id, attempt).select_for_update().exists():
+            # The worker was taken for dead and another attempt owns the report.
+            logger.warning("report %s attempt %s lost its claim", report_id, attempt)
+            return Report.objects.get(pk=report_id)
+        name = jobs.store_atomically(storage, file_name_for(report), ContentFile(pdf))
+        _update(
+            report,
+            status=JobStatus.DONE,
+            progress=100,
+            file_name=name,
+            finished_at=timezone.now(),
+        )
+        if report.is_monthly and current.status != JobStatus.DONE:
+            # Once, when the month's report is first done (not when a lost file is made
+            # again), and only after the commit: a mail about a report that was rolled
+            # back would link to nothing.
+            transaction.on_commit(partial(notifications.send_report_ready, report.pk))
     return report
 
 

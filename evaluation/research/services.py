@@ -5,6 +5,7 @@ decides who may do what and keeps the ResearchExport row, the file and the audit
 import datetime
 import logging
 import tempfile
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -94,41 +95,43 @@ def retry_export(user, export):
 def run_export(export_id):
     """Builds the file of one export, once (see vakwerk/jobs.py): an export that is not
     queued is left alone, and of two runs only the attempt that still owns the export
-    stores its file and logs it."""
-    attempt = jobs.claim(ResearchExport, export_id)
-    if attempt is None:
-        return ResearchExport.objects.get(pk=export_id)
+    stores its file and logs it. Returns the export, also a failed one: a refusal (the
+    project ended, the requester is no researcher of it any more) is an outcome, not an
+    error, and every failure is on the row and in the log (jobs.run)."""
+    return jobs.run(
+        ResearchExport, export_id, partial(_build, export_id), _failure_reason, reraise=False
+    )
+
+
+def _failure_reason(error):
+    # The message may quote data from the database: the log has it, the row has only the
+    # kind of error and a reason in words.
+    if isinstance(error, PermissionDenied):
+        return FailureReason.NOT_ALLOWED
+    if isinstance(error, ValidationError):
+        return FailureReason.PROJECT_ENDED
+    return None
+
+
+def _build(export_id, attempt):
     export = ResearchExport.objects.select_related("project", "requested_by").get(pk=export_id)
     project = export.project
-    try:
-        with jobs.heartbeat(ResearchExport, export_id, attempt):
-            if not project_is_valid(project):
-                raise ValidationError("research project has ended")
-            # Checked again when it runs: a researcher taken off the project (or blocked)
-            # between the request and the worker gets no file.
-            requester = export.requested_by
-            if not (requester and requester.is_active and is_researcher_of(requester, project)):
-                raise PermissionDenied("the requester is no longer a researcher of the project")
-            # A scratch file first: no table is held in memory (except for SPSS/Stata), and
-            # the private storage only ever sees the complete file.
-            with tempfile.TemporaryFile(prefix="research-export-") as scratch:
-                # The tables from the read replica, if there is one (vakwerk/db_routing.py);
-                # the export's own row is read and written outside, on the primary.
-                with replica_reads():
-                    counts = writers.write_export(project, export.tables, export.format, scratch)
-                digest = writers.sha256_of(scratch)
-                return _finish(export_id, attempt, scratch, counts, digest)
-    except Exception as error:
-        # The message may quote data from the database: the log has it, the row has only
-        # the kind of error and a reason in words.
-        logger.exception("research export %s (attempt %s) failed", export_id, attempt)
-        reason = None
-        if isinstance(error, PermissionDenied):
-            reason = FailureReason.NOT_ALLOWED
-        elif isinstance(error, ValidationError):
-            reason = FailureReason.PROJECT_ENDED
-        jobs.fail(ResearchExport, export_id, attempt, error, reason)
-        return ResearchExport.objects.get(pk=export_id)
+    if not project_is_valid(project):
+        raise ValidationError("research project has ended")
+    # Checked again when it runs: a researcher taken off the project (or blocked) between
+    # the request and the worker gets no file.
+    requester = export.requested_by
+    if not (requester and requester.is_active and is_researcher_of(requester, project)):
+        raise PermissionDenied("the requester is no longer a researcher of the project")
+    # A scratch file first: no table is held in memory (except for SPSS/Stata), and the
+    # private storage only ever sees the complete file.
+    with tempfile.TemporaryFile(prefix="research-export-") as scratch:
+        # The tables from the read replica, if there is one (vakwerk/db_routing.py); the
+        # export's own row is read and written outside, on the primary.
+        with replica_reads():
+            counts = writers.write_export(project, export.tables, export.format, scratch)
+        digest = writers.sha256_of(scratch)
+        return _finish(export_id, attempt, scratch, counts, digest)
 
 
 def _finish(export_id, attempt, scratch, counts, digest):

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -221,70 +222,63 @@ def run_delivery(delivery_id, today=None):
     is not queued is left alone, and only the attempt that still owns it numbers it, stores
     its file and marks it done. Re-derives the municipality's provisions first.
     Provisions that break a rule are left out of the file and listed with their
-    participant, to be fixed and built again. Returns the delivery."""
-    attempt = jobs.claim(SrgDelivery, delivery_id)
-    if attempt is None:
-        logger.info("SRG delivery %s is not queued: not built again", delivery_id)
-        return SrgDelivery.objects.get(pk=delivery_id)
+    participant, to be fixed and built again. Returns the delivery; on failure the delivery
+    says why in words for the user, and the exception goes on to Celery's log."""
+    today = today or timezone.localdate()
+    return jobs.run(SrgDelivery, delivery_id, partial(_build, delivery_id, today))
+
+
+def _build(delivery_id, today, attempt):
     delivery = SrgDelivery.objects.select_related("municipality", "built_by").get(pk=delivery_id)
     municipality, month, user = delivery.municipality, delivery.month, delivery.built_by
-    today = today or timezone.localdate()
     _update(delivery, progress=5)
-    try:
-        with jobs.heartbeat(SrgDelivery, delivery_id, attempt):
-            sync_municipality(municipality)
-            _update(delivery, progress=50)
-            with transaction.atomic():
-                # The lock serialises two builds of one municipality, so versions never
-                # collide: each takes the next number of the files that exist.
-                Municipality.objects.select_for_update().get(pk=municipality.pk)
-                if not jobs.owned(SrgDelivery, delivery_id, attempt).select_for_update().exists():
-                    # The worker was taken for dead and another attempt owns the delivery.
-                    logger.warning("SRG delivery %s attempt %s lost its claim", delivery_id,
-                                   attempt)  # fmt: skip
-                    return SrgDelivery.objects.get(pk=delivery_id)
-                version = (
-                    SrgDelivery.objects.filter(municipality=municipality, month=month).aggregate(
-                        Max("version")
-                    )["version__max"]
-                    or 0
-                ) + 1
-                rows = selectors.provisions_for_month(municipality, month)
-                errors = validation.delivery_errors(rows, month)
-                faulty = {error["provision_id"] for error in errors}
-                records = [row for row in rows if row.pk not in faulty]
-                content = render_file(municipality, month, records, version, today)
-                file_name = spec.file_name(municipality.cbs_code, month, version)
-                name = f"srg/{municipality.pk}/{file_name}"
-                # An attempt killed after this and before the commit leaves the file under
-                # the same name the next attempt writes: one file either way.
-                name = jobs.store_atomically(
-                    private_storage(), name, ContentFile(content.encode(spec.ENCODING))
-                )
-                now = timezone.now()
-                _update(
-                    delivery,
-                    status=JobStatus.DONE,
-                    progress=100,
-                    version=version,
-                    file_name=name,
-                    record_count=len(records),
-                    errors=errors,
-                    built_at=now,
-                    finished_at=now,
-                )
-                audit.record(
-                    user,
-                    AuditAction.EXPORT,
-                    obj=delivery,
-                    municipality_id=municipality.pk,
-                    detail=f"SRG {month:%Y-%m} v{version}: {len(records)} records, "
-                    f"{len(errors)} errors",
-                )
-    except Exception as error:
-        logger.exception("SRG delivery %s (attempt %s) failed", delivery_id, attempt)
-        jobs.fail(SrgDelivery, delivery_id, attempt, error)
-        raise
+    sync_municipality(municipality)
+    _update(delivery, progress=50)
+    with transaction.atomic():
+        # The lock serialises two builds of one municipality, so versions never collide:
+        # each takes the next number of the files that exist.
+        Municipality.objects.select_for_update().get(pk=municipality.pk)
+        if not jobs.owned(SrgDelivery, delivery_id, attempt).select_for_update().exists():
+            # The worker was taken for dead and another attempt owns the delivery.
+            logger.warning("SRG delivery %s attempt %s lost its claim", delivery_id, attempt)
+            return SrgDelivery.objects.get(pk=delivery_id)
+        version = (
+            SrgDelivery.objects.filter(municipality=municipality, month=month).aggregate(
+                Max("version")
+            )["version__max"]
+            or 0
+        ) + 1
+        rows = selectors.provisions_for_month(municipality, month)
+        errors = validation.delivery_errors(rows, month)
+        faulty = {error["provision_id"] for error in errors}
+        records = [row for row in rows if row.pk not in faulty]
+        content = render_file(municipality, month, records, version, today)
+        file_name = spec.file_name(municipality.cbs_code, month, version)
+        name = f"srg/{municipality.pk}/{file_name}"
+        # An attempt killed after this and before the commit leaves the file under the
+        # same name the next attempt writes: one file either way.
+        name = jobs.store_atomically(
+            private_storage(), name, ContentFile(content.encode(spec.ENCODING))
+        )
+        now = timezone.now()
+        _update(
+            delivery,
+            status=JobStatus.DONE,
+            progress=100,
+            version=version,
+            file_name=name,
+            record_count=len(records),
+            errors=errors,
+            built_at=now,
+            finished_at=now,
+        )
+        audit.record(
+            user,
+            AuditAction.EXPORT,
+            obj=delivery,
+            municipality_id=municipality.pk,
+            detail=f"SRG {month:%Y-%m} v{version}: {len(records)} records, {len(errors)} errors",
+        )
     return delivery
 
 

@@ -4,6 +4,7 @@ durable background job (`SnapshotImport`), and retention."""
 import datetime
 import logging
 import uuid
+from functools import partial
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -281,24 +282,19 @@ def _read(job):
 def run_snapshot_import(job_id):
     """One run of an import job, once in effect (vakwerk/jobs.py): the check or, after
     the confirmation, the store. Safe to run twice: a job that is not queued is left
-    alone, and only the attempt that still owns the row writes its outcome."""
-    attempt = jobs.claim(SnapshotImport, job_id)
-    if attempt is None:
-        return SnapshotImport.objects.get(pk=job_id)
-    job = SnapshotImport.objects.select_related("requested_by").get(pk=job_id)
-    try:
-        with (
-            jobs.heartbeat(SnapshotImport, job_id, attempt),
-            translation.override(settings.LANGUAGE_CODE),
-        ):
-            if job.stage == ImportStage.IMPORT:
-                _store_job(job, attempt)
-            else:
-                _check_job(job, attempt)
-    except Exception as error:
-        logger.exception("benefit register import %s (attempt %s) failed", job_id, attempt)
-        jobs.fail(SnapshotImport, job_id, attempt, error)
+    alone, and only the attempt that still owns the row writes its outcome. Returns the
+    job, also a failed one: the failure is on the row and in the log (jobs.run)."""
+    jobs.run(SnapshotImport, job_id, partial(_run_job, job_id), reraise=False)
     return SnapshotImport.objects.get(pk=job_id)
+
+
+def _run_job(job_id, attempt):
+    job = SnapshotImport.objects.select_related("requested_by").get(pk=job_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        if job.stage == ImportStage.IMPORT:
+            _store_job(job, attempt)
+        else:
+            _check_job(job, attempt)
 
 
 def _check_job(job, attempt):

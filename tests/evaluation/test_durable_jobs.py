@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.urls import reverse
@@ -169,6 +170,56 @@ def test_a_report_whose_worker_stopped_three_times_fails_with_a_reason_and_can_b
         client.post(reverse("evaluation:report_retry", args=[report.pk]))
     report.refresh_from_db()
     assert (report.status, report.attempts, report.failure) == (JobStatus.DONE, 1, "")
+
+
+@pytest.mark.django_db
+def test_every_job_runs_the_same_way_claimed_once_and_failed_in_words(programme, manager, caplog):
+    """jobs.run, which the report, the research export, the SRG file and the register
+    import all run through: one claim per run, a failure on the row in words with the
+    traceback in the log, raised on to Celery or handed back as the failed row."""
+
+    def queued(kind=ReportKind.MONITORING):
+        return Report.objects.create(programme=programme, kind=kind, requested_by=manager)
+
+    report, seen = queued(), []
+
+    def work(attempt):
+        row = Report.objects.get(pk=report.pk)
+        seen.append((attempt, row.status))
+        return "made"
+
+    assert jobs.run(Report, report.pk, work) == "made"
+    assert seen == [(1, JobStatus.RUNNING)]
+    # A second delivery of the message finds it claimed and does not run the work again.
+    assert jobs.run(Report, report.pk, work).pk == report.pk
+    assert len(seen) == 1
+
+    def full_disk(attempt):
+        raise jobs.StorageError(errno.ENOSPC, "/srv/private/reports: no space left")
+
+    broken = queued(ReportKind.SAVINGS)
+    with pytest.raises(jobs.StorageError):
+        jobs.run(Report, broken.pk, full_disk)
+    broken.refresh_from_db()
+    assert (broken.status, broken.failure, broken.error) == (
+        JobStatus.FAILED, FailureReason.STORAGE, "StorageError",
+    )  # fmt: skip
+    assert broken.finished_at is not None
+    failed_line = f"report {broken.pk} (attempt 1) failed"
+    assert [r.exc_info for r in caplog.records if r.getMessage() == failed_line]
+
+    # A refusal is an outcome: its own reason, and the failed row back instead of an error.
+    refused = queued()
+
+    def refuse(attempt):
+        raise PermissionDenied("no longer a researcher")
+
+    back = jobs.run(
+        Report, refused.pk, refuse, lambda error: FailureReason.NOT_ALLOWED, reraise=False
+    )
+    assert (back.pk, back.status, back.failure, back.error) == (
+        refused.pk, JobStatus.FAILED, FailureReason.NOT_ALLOWED, "PermissionDenied",
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
