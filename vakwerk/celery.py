@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
         "task": "vakwerk.tasks.prune_submitted_forms",
         "schedule": crontab(hour=3, minute=29),
     },
+    # The net effect's stored comparison pools, after changes no import announced.
+    "refresh-comparison-pools": {
+        "task": "participants.register.tasks.refresh_all_comparison_pools",
+        "schedule": crontab(minute="*/15"),
+    },
     "anonymise-expired-register-people": {
         "task": "participants.register.tasks.anonymise_expired_register_people",
         "schedule": crontab(hour=3, minute=53),

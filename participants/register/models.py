@@ -114,6 +114,15 @@ class RegisterPerson(models.Model):
                 fields=["municipality", "bsn_hash"], name="unique_register_person"
             )
         ]
+        # The few people linked to a participant, read by every net-effect page (the
+        # stored pools' fingerprint), without visiting the whole register.
+        indexes = [
+            models.Index(
+                fields=["municipality", "id", "participant"],
+                condition=models.Q(participant__isnull=False),
+                name="register_person_linked",
+            )
+        ]
 
     def __str__(self):
         return f"#{self.pk}"
@@ -226,3 +235,58 @@ class SnapshotImport(BackgroundJob):
         return self.stage in (ImportStage.CHECKED, ImportStage.REFUSED) or (
             self.status == JobStatus.FAILED and self.stage != ImportStage.STORED
         )
+
+
+class ComparisonPool(models.Model):
+    """A stored comparison pool of the net effect (`selectors.compute_pools`): its size, how many
+    of it were off benefit for work at the due date, and how many ended without a reason,
+    for one stratum, as the register stood at `known_on` (the latest snapshot when it was
+    computed).
+
+    Computing the pools is the heavy part of the net effect (seconds for a large
+    municipality), so a background job computes them after each snapshot import and when
+    a participant change moved them (`services.refresh_comparison_pools`), and the pages
+    read them. A row is valid only for the `fingerprint` it was computed under: a digest of
+    everything a pool depends on besides the spells of snapshots up to `known_on` (every
+    snapshot of the municipality, and each register person's participant with its
+    enrolment date and comparison-group flag; `selectors.pool_fingerprint_sql`). A page
+    whose fingerprint finds no row for a stratum computes that stratum itself, so a figure
+    never comes from a stale pool. `size` 0: computed, and nobody in the register shares
+    the stratum."""
+
+    municipality = models.ForeignKey(
+        "vakwerk.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    fingerprint = models.CharField(max_length=32)
+    known_on = models.DateField()
+    enrolled_on = models.DateField()
+    due_on = models.DateField()
+    benefit_type = models.CharField(max_length=20, choices=BenefitType.choices)
+    target_group = models.CharField(max_length=20)
+    band = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    off_for_work = models.PositiveIntegerField()
+    ended_unknown = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comparison pool")
+        verbose_name_plural = _("comparison pools")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "municipality",
+                    "fingerprint",
+                    "known_on",
+                    "enrolled_on",
+                    "due_on",
+                    "benefit_type",
+                    "target_group",
+                    "band",
+                ],
+                name="unique_comparison_pool",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.known_on} {self.enrolled_on}→{self.due_on}"

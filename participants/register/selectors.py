@@ -88,6 +88,7 @@ from vakwerk.db_routing import read_connection
 
 from .models import (
     BenefitSpell,
+    ComparisonPool,
     ImportStage,
     RegisterPerson,
     RegisterSnapshot,
@@ -120,8 +121,7 @@ class DurationBand:
     def of(cls, started_on, on_date):
         """The band of a benefit that started on `started_on`, on `on_date`; None when it
         had not started yet. Both arms use the same bounds (`bounds`)."""
-        for code, low, high, _label in cls.BANDS:
-            after, until = cls.bounds(on_date, low, high)
+        for code, after, until in _band_bounds(on_date):
             if after < started_on <= until:
                 return code
         return None
@@ -129,6 +129,18 @@ class DurationBand:
     @classmethod
     def by_code(cls, code):
         return next(band for band in cls.BANDS if band[0] == code)
+
+
+# Thousands of follow-ups share a few hundred enrolment dates: the date arithmetic once each.
+@functools.lru_cache(maxsize=4096)
+def _band_bounds(on_date):
+    return tuple(
+        (code, *DurationBand.bounds(on_date, low, high))
+        for code, low, high, _label in DurationBand.BANDS
+    )
+
+
+TARGET_GROUPS = frozenset(TargetGroup.values)
 
 
 @functools.cache
@@ -342,7 +354,8 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             continue
         candidates.append((unit, stratum, targets))
 
-    pools = _pools(municipality_id, as_of, {stratum for _unit, stratum, _targets in candidates})
+    strata = {stratum for _unit, stratum, _targets in candidates}
+    pools = comparison_pools(municipality_id, as_of, last, strata)
     for unit, stratum, targets in candidates:
         pool = pools.get(stratum)
         for target in targets:
@@ -411,7 +424,7 @@ def _stratum(unit, first, last):
     started_on = unit["participant__benefit_start"]
     group = unit["participant__target_group"]
     band = DurationBand.of(started_on, enrolled_on) if started_on else None
-    if band is None or group not in TargetGroup.values:
+    if band is None or group not in TARGET_GROUPS:
         return "incomplete", None
     return None, (enrolled_on, due_on, unit["participant__benefit_type"], group, band)
 
@@ -511,7 +524,7 @@ def pool_sql(municipality_id, as_of, strata, vendor=None):
     the CASE condition "off benefit for work at t", its params, the same for "ended
     without a reason"). Rows: `s` (the stratum; `s.k` its index in `strata`) and `sp`
     (the matching spell, with its person in `sp.person_id`; columns: `_spells_sql`).
-    `_pools` counts the same pools with the same conditions, by (enrolment date, benefit
+    `compute_pools` counts the same pools with the same conditions, by (enrolment date, benefit
     type, group, band) at once."""
     vendor = vendor or read_connection().vendor
     values, params = _strata_values(strata)
@@ -537,7 +550,7 @@ def pool_sql(municipality_id, as_of, strata, vendor=None):
     return pool, [*params, *spell_params], off, off_params, unknown, unknown_params
 
 
-def _pools(municipality_id, as_of, strata):
+def compute_pools(municipality_id, as_of, strata):
     """{stratum: (m_s, c_s, ended without reason)} for every stratum with a pool, in one
     query, with `pool_sql`'s conditions (`_spells_sql`, `_outcome_sql`).
 
@@ -652,6 +665,114 @@ def _pools(municipality_id, as_of, strata):
                     unknown,
                 )
     return pools
+
+
+# Part of every stored pool's fingerprint: raise it when the pools' definition changes
+# (`pool_sql`, `compute_pools`), so that no pool computed by the old one is read again.
+POOL_DEFINITION = "1"
+
+
+def pool_fingerprint_sql(municipality_id):
+    """(SQL expression, params): a digest of everything a comparison pool depends on
+    besides the spells recorded by its snapshot date: every snapshot of the municipality
+    (an import may change what earlier snapshots' spells say, e.g. a gap closed) and every
+    register person's participant with the enrolment date and comparison-group flag that
+    decide who is in the pool (`_spells_sql`: free, joined_on). Whatever path changes one of
+    them (a form, an import, an erasure, a bulk update), the digest changes with it.
+    PostgreSQL only (md5, string_agg)."""
+    quote = connection.ops.quote_name
+    snapshot = quote(RegisterSnapshot._meta.db_table)
+    person = quote(RegisterPerson._meta.db_table)
+    participant = quote(Participant._meta.db_table)
+    sql = f"""md5(%s
+        || '|' || COALESCE((SELECT string_agg(sn.id || ':' || sn.taken_on, ',' ORDER BY sn.id)
+                            FROM {snapshot} sn WHERE sn.municipality_id = %s), '')
+        || '|' || COALESCE((SELECT string_agg(pe.id || ':' || pa.id || ':' || pa.enrolled_on
+                                              || ':' || pa.in_comparison_group, ','
+                                              ORDER BY pe.id)
+                            FROM {person} pe JOIN {participant} pa ON pa.id = pe.participant_id
+                            WHERE pe.municipality_id = %s AND pa.municipality_id = %s), ''))"""  # noqa: S608 (table names and placeholders only)
+    # A person is linked only to a participant of their own municipality (the import
+    # recognises the BSN there): the second condition lets an index find the participants.
+    return sql, [POOL_DEFINITION, municipality_id, municipality_id, municipality_id]
+
+
+def stores_pools():
+    # SQLite (`make run`'s small demo) has no md5: its pages compute the pools.
+    return read_connection().vendor == "postgresql"
+
+
+def stored_pools(municipality_id, known_on):
+    """({stratum: (m_s, c_s, ended without reason) or None for "no pool"}, fingerprint):
+    the pools stored for the register as it stands now and as known on `known_on`, and the
+    fingerprint they were looked up by; one query."""
+    fingerprint, params = pool_fingerprint_sql(municipality_id)
+    table = connection.ops.quote_name(ComparisonPool._meta.db_table)
+    sql = f"""
+        WITH current (fingerprint) AS MATERIALIZED (SELECT {fingerprint})
+        SELECT current.fingerprint, p.enrolled_on, p.due_on, p.benefit_type, p.target_group,
+               p.band, p.size, p.off_for_work, p.ended_unknown
+        FROM current
+        LEFT JOIN {table} p ON p.fingerprint = current.fingerprint
+         AND p.municipality_id = %s AND p.known_on = %s
+    """  # noqa: S608 (table names and placeholders only)
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, [*params, municipality_id, known_on])
+        found = cursor.fetchall()
+    pools = {}
+    for _fingerprint, enrolled_on, due_on, benefit_type, group, band, *numbers in found:
+        if enrolled_on is not None:
+            pools[enrolled_on, due_on, benefit_type, group, band] = (
+                tuple(numbers) if numbers[0] else None
+            )
+    return pools, found[0][0]
+
+
+def comparison_pools(municipality_id, as_of, known_on, strata):
+    """{stratum: (m_s, c_s, ended without reason)} for every stratum of `strata` with a
+    pool: read from the stored pools (`ComparisonPool`) where the background job has
+    computed them for the register as it stands, computed here (`compute_pools`, the same
+    numbers) for the strata it has not. `known_on`: the latest snapshot taken by
+    `as_of`, the only date the pools depend on (a spell's dates are snapshot dates)."""
+    if not strata:
+        return {}
+    stored = {}
+    if stores_pools():
+        stored, _fingerprint = stored_pools(municipality_id, known_on)
+    pools = {stratum: stored[stratum] for stratum in strata if stored.get(stratum)}
+    missing = {stratum for stratum in strata if stratum not in stored}
+    if missing:
+        pools.update(compute_pools(municipality_id, as_of, missing))
+    return pools
+
+
+def pool_strata(municipality_id, first, last):
+    """Every stratum the municipality's participants' follow-ups can need on any date from
+    `last` (the latest snapshot) on: the follow-ups due by `last`, measured or not yet (a
+    measurement may come in later), that `_stratum` can match."""
+    rows = (
+        OutcomeMeasurement.objects.filter(
+            cohort__programme__municipality_id=municipality_id,
+            participant__in_comparison_group=False,
+            follow_up__in=FOLLOW_UPS,
+            due_on__lte=last,
+        )
+        .values(
+            "due_on",
+            "participant__enrolled_on",
+            "participant__benefit_type",
+            "participant__target_group",
+            "participant__benefit_start",
+        )
+        .distinct()
+        .order_by()
+    )
+    strata = set()
+    for unit in rows:
+        reason, stratum = _stratum(unit, first, last)
+        if reason is None:
+            strata.add(stratum)
+    return strata
 
 
 def _label(effects, units):

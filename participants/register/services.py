@@ -11,8 +11,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,10 +22,11 @@ from vakwerk import audit, jobs
 from vakwerk.audit import AuditAction
 from vakwerk.models import JobStatus, Municipality
 
-from . import imports
+from . import imports, selectors
 from .imports import require_importer, validate_rows
 from .models import (
     BenefitSpell,
+    ComparisonPool,
     ImportStage,
     RegisterPerson,
     RegisterSnapshot,
@@ -157,6 +158,9 @@ def _store(user, taken_on, preview):
         left_unseen=left,
     )
     audit.record(user, AuditAction.CREATE, obj=snapshot)
+    # The new snapshot changes every pool's fingerprint: compute them again at once, so
+    # that the net-effect pages need not.
+    transaction.on_commit(lambda: _send_pool_refresh(municipality_id), robust=True)
     return SnapshotResult(snapshot, len(rows), left)
 
 
@@ -375,6 +379,98 @@ def delete_stale_snapshot_uploads(older_than=datetime.timedelta(days=2)):
             _delete_upload(job)
         count += 1
     return count
+
+
+# --- stored comparison pools ---------------------------------------------------------------
+
+# pg_try_advisory_xact_lock's first key: one refresh per municipality at a time.
+POOL_REFRESH_LOCK = 23_0001
+
+
+def _send_pool_refresh(municipality_id):
+    from .tasks import refresh_comparison_pools
+
+    refresh_comparison_pools.delay(municipality_id)
+
+
+def refresh_comparison_pools(municipality_id):
+    """Stores the comparison pool of every stratum the municipality's follow-ups can need
+    (`selectors.pool_strata`), for the register as it stands and as known on its latest
+    snapshot, and drops the pools of earlier states. Only the strata not stored yet are
+    computed, so a run after a small change costs little and a run with nothing changed
+    one look-up. Returns the number of pools computed, or None when another refresh of the
+    municipality was running (it does the same work).
+
+    One REPEATABLE READ transaction: the fingerprint and the pools stored under it read
+    the same register, however many imports or edits commit meanwhile."""
+    if not selectors.stores_pools():
+        return 0
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Only a transaction's first statement may set it; a caller's transaction (a
+            # test's) keeps its own.
+            if outermost:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [POOL_REFRESH_LOCK, municipality_id]
+            )
+            if not cursor.fetchone()[0]:
+                return None
+        bounds = RegisterSnapshot.objects.filter(municipality_id=municipality_id).aggregate(
+            first=Min("taken_on"), last=Max("taken_on")
+        )
+        first, last = bounds["first"], bounds["last"]
+        if last is None:
+            ComparisonPool.objects.filter(municipality_id=municipality_id).delete()
+            return 0
+        stored, fingerprint = selectors.stored_pools(municipality_id, last)
+        missing = selectors.pool_strata(municipality_id, first, last) - stored.keys()
+        computed = selectors.compute_pools(municipality_id, last, missing)
+        now = timezone.now()
+        ComparisonPool.objects.bulk_create(
+            [
+                ComparisonPool(
+                    municipality_id=municipality_id,
+                    fingerprint=fingerprint,
+                    known_on=last,
+                    enrolled_on=enrolled_on,
+                    due_on=due_on,
+                    benefit_type=benefit_type,
+                    target_group=group,
+                    band=band,
+                    size=size,
+                    off_for_work=off,
+                    ended_unknown=unknown,
+                    computed_at=now,
+                )
+                for (enrolled_on, due_on, benefit_type, group, band) in missing
+                for size, off, unknown in [
+                    computed.get((enrolled_on, due_on, benefit_type, group, band), (0, 0, 0))
+                ]
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        ComparisonPool.objects.filter(municipality_id=municipality_id).exclude(
+            fingerprint=fingerprint, known_on=last
+        ).delete()
+    return len(missing)
+
+
+def refresh_all_comparison_pools():
+    """The periodic run: every municipality with a register. It catches what no import
+    announced (an enrolment date or comparison-group flag changed, a participant erased);
+    a municipality whose pools are current costs two queries."""
+    computed = 0
+    municipalities = (
+        RegisterSnapshot.objects.order_by("municipality_id")
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )
+    for municipality_id in municipalities:
+        computed += refresh_comparison_pools(municipality_id) or 0
+    return computed
 
 
 # --- retention ------------------------------------------------------------------------------

@@ -16,3 +16,15 @@ def anonymise_expired_register_people():
 @shared_task(soft_time_limit=20 * 60, time_limit=25 * 60, ignore_result=True)
 def run_snapshot_import(job_id):
     return services.run_snapshot_import(job_id).status
+
+
+# Idempotent and repeated every quarter of an hour: a lost run costs nothing but time, so
+# no durable job row. A large municipality takes seconds to minutes.
+@shared_task(soft_time_limit=20 * 60, time_limit=25 * 60, ignore_result=True)
+def refresh_comparison_pools(municipality_id):
+    return services.refresh_comparison_pools(municipality_id)
+
+
+@shared_task(soft_time_limit=50 * 60, time_limit=55 * 60, ignore_result=True)
+def refresh_all_comparison_pools():
+    return services.refresh_all_comparison_pools()

@@ -149,7 +149,7 @@ def test_every_strata_pool_equals_a_plain_sql_count(seed):
     generate(MunicipalityFactory(), random.Random(seed + 100), people=100)
     chosen = strata(rng, 300)
 
-    pools = selectors._pools(municipality.pk, AS_OF, set(chosen))
+    pools = selectors.compute_pools(municipality.pk, AS_OF, set(chosen))
 
     expected, back_at_due = {}, 0
     for stratum in chosen:
@@ -221,7 +221,7 @@ def test_the_pools_query_runs_no_subquery_per_stratum_and_spell():
 
     selectors.read_connection = lambda: Explaining(real())
     try:
-        selectors._pools(municipality.pk, AS_OF, set(chosen))
+        selectors.compute_pools(municipality.pk, AS_OF, set(chosen))
     finally:
         selectors.read_connection = real
     [plan] = plans
