@@ -331,42 +331,67 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             rows[index] = NetEffect(follow_up=months, dimension=dimension, key=str(key))
         return rows[index]
 
-    candidates = []  # (unit, stratum)
+    # First the follow-ups by what decides their rows and stratum (many participants
+    # share a group, dates, target group and band), then each such group into its rows.
+    groups = {}
+    for unit in units:
+        reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
+        key = (
+            unit["follow_up"],
+            unit["cohort__programme_id"],
+            unit["cohort_id"],
+            unit["participant__target_group"],
+            unit["participant__benefit_type"],
+            reason,
+            stratum,
+        )
+        counts = groups.get(key)
+        if counts is None:
+            groups[key] = [unit["eligible"], unit["measured"], unit["successes"]]
+        else:
+            counts[0] += unit["eligible"]
+            counts[1] += unit["measured"]
+            counts[2] += unit["successes"]
+
+    candidates = []  # (measured, successes, stratum, rows)
     for months in FOLLOW_UPS:
         row(months, "total", "")
-    for unit in units:
-        targets = [
-            row(unit["follow_up"], "total", ""),
-            row(unit["follow_up"], "programme", unit["cohort__programme_id"]),
-            row(unit["follow_up"], "cohort", unit["cohort_id"]),
-            row(unit["follow_up"], "target_group", unit["participant__target_group"]),
-            row(unit["follow_up"], "benefit_type", unit["participant__benefit_type"]),
-        ]
+    for (months, programme_id, cohort_id, group, benefit_type, reason, stratum), (
+        eligible,
+        measured,
+        successes,
+    ) in groups.items():
+        targets = (
+            row(months, "total", ""),
+            row(months, "programme", programme_id),
+            row(months, "cohort", cohort_id),
+            row(months, "target_group", group),
+            row(months, "benefit_type", benefit_type),
+        )
         for target in targets:
-            target.eligible += unit["eligible"]
-            target.measured += unit["measured"]
-        if not unit["measured"]:
+            target.eligible += eligible
+            target.measured += measured
+        if not measured:
             continue
-        reason, stratum = _stratum(unit, first, last)
         if reason:
             for target in targets:
-                target.unmatched[reason] = target.unmatched.get(reason, 0) + unit["measured"]
+                target.unmatched[reason] = target.unmatched.get(reason, 0) + measured
             continue
-        candidates.append((unit, stratum, targets))
+        candidates.append((measured, successes, stratum, targets))
 
-    strata = {stratum for _unit, stratum, _targets in candidates}
+    strata = {stratum for _measured, _successes, stratum, _targets in candidates}
     pools = comparison_pools(municipality_id, as_of, last, strata)
-    for unit, stratum, targets in candidates:
+    for measured, successes, stratum, targets in candidates:
         pool = pools.get(stratum)
         for target in targets:
             if pool is None:
-                target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + unit["measured"]
+                target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
                 continue
-            target.matched += unit["measured"]
-            target.successes += unit["successes"]
+            target.matched += measured
+            target.successes += successes
             entry = target.strata.setdefault(stratum, [0, 0, *pool])
-            entry[0] += unit["measured"]
-            entry[1] += unit["successes"]
+            entry[0] += measured
+            entry[1] += successes
 
     _label(rows.values(), units)
     ordered = sorted(
