@@ -1,6 +1,7 @@
 # ruff: noqa: E501, S607  (long result-table lines; git from PATH)
 """VAKwerk benchmark: in-process measurements against whatever data is in DATABASE_URL.
 
+    python bench/measure.py pools      # the comparison pools job for the measured municipality
     python bench/measure.py pages      # page server time + query count vs. replayed SQL
     python bench/measure.py export     # research export (coaching sessions) vs. COPY
     python bench/measure.py pdf        # monitoring PDF vs. bare WeasyPrint
@@ -194,6 +195,20 @@ def measure_page(label, user, url, target_queries=20):
         flush=True,
     )
     return result
+
+
+def cmd_pools():
+    """The net effect's comparison pools of the measured municipality, computed and stored
+    as the job does after a snapshot import (the seed loads the register directly, without
+    an import): the pages read them, as in a running system."""
+    from participants.register import services
+
+    m = largest_municipality()
+    start = time.perf_counter()
+    computed = services.refresh_comparison_pools(m.pk)
+    seconds = time.perf_counter() - start
+    print(f"comparison pools of {m.name}: {computed} in {seconds:.1f} s", flush=True)
+    save("pools", {"municipality": m.name, "computed": computed or 0, "seconds": seconds})
 
 
 def cmd_pages():
@@ -723,17 +738,29 @@ def cmd_report():
             is_dashboard = p["label"].startswith("dashboard")
             ratio = t["median"] / sql["median"] if sql["median"] else float("inf")
             q_ok = q["p95"] <= p["target_queries"]
+            # Issue 23: every main page at most 2.5x its own SQL (the dashboard kept its
+            # earlier 2x), the opportunity board also under 150 ms.
+            limit = 2 if is_dashboard else 2.5
+            target, met = f"≤ {limit:g}× its SQL", ratio <= limit
+            if p["label"].startswith("opportunity board"):
+                target, met = target + ", < 150 ms", met and t["median"] < 0.150
             lines.append(
                 f"| {p['label']}: server time | {ms(t['median'])} | {ms(t['p95'])} | "
                 f"{ms(sql['median'])} (its SQL run directly) | {ratio:.1f}× | "
-                + ("≤ 2× raw SQL | " + yes(ratio <= 2) if is_dashboard else "— | —")
-                + " |"
+                f"{target} | {yes(met)} |"
             )
             lines.append(
                 f"| {p['label']}: queries | {q['median']:.0f} | {q['p95']:.0f} | "
                 f"{p['target_queries']} | {q['median'] / p['target_queries']:.2f} | "
                 f"≤ {p['target_queries']} | {yes(q_ok)} |"
             )
+    pools = _load("pools")
+    if pools:
+        lines.append(
+            f"| comparison pools job (background, after a snapshot import), "
+            f"{pools['municipality']}: {pools['computed']:,} pools | "
+            f"{ms(pools['seconds'])} | — | — | — | (none; the pages above read its result) | — |"
+        )
     export = _load("export")
     if export:
         e, c = export["export_rows_per_s"], export["copy_rows_per_s"]
@@ -867,6 +894,7 @@ def cmd_explain():
 
 COMMANDS = {
     "explain": cmd_explain,
+    "pools": cmd_pools,
     "pages": cmd_pages,
     "export": cmd_export,
     "pdf": cmd_pdf,
