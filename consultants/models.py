@@ -25,6 +25,11 @@ class Theme(models.TextChoices):
     CV = "cv", _("CV / talent profile")
 
 
+# Built once, not for each session on a participant's timeline (`Theme.choices` makes a new
+# list on every access); the labels stay lazy, so each request words them in its language.
+_THEME_LABELS = dict(Theme.choices)
+
+
 class CoachingSessionQuerySet(models.QuerySet):
     def for_user(self, user):
         """Sessions of participants the user may see; notes are for consultants and
@@ -83,8 +88,7 @@ class CoachingSession(models.Model):
         return f"{self.participant} · {self.held_on}"
 
     def get_themes_display(self):
-        labels = dict(Theme.choices)
-        return [labels.get(theme, theme) for theme in self.themes]
+        return [_THEME_LABELS.get(theme, theme) for theme in self.themes]
 
 
 # --- Professional development: training, intervision and competencies -----------------
