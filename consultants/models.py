@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
+from vakwerk.choice_labels import ChoiceLabels
 from vakwerk.roles import Role
 
 
@@ -39,7 +40,7 @@ class CoachingSessionQuerySet(models.QuerySet):
         return self.filter(participant__in=Participant.objects.for_user(user))
 
 
-class CoachingSession(models.Model):
+class CoachingSession(ChoiceLabels, models.Model):
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("consultant"),
