@@ -4,6 +4,7 @@ help texts, errors and aria attributes as crispy drew, empty and after a refused
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
+from django import forms
 from django.db import connection
 from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
@@ -77,11 +78,25 @@ def test_whole_form_as_crispy_drew_it(municipality, make_user):
         assert parse_html(as_fields(form)) == parse_html(as_crispy_form(other))
 
 
-def test_a_field_crispy_draws_differently_still_goes_through_crispy(municipality, make_user):
-    # The coaching session's themes are a checkbox list: crispy's own template.
-    form, other = CoachingSessionForm(minutes=45), CoachingSessionForm(minutes=45)
-    assert parse_html(as_field(form["themes"])) == parse_html(as_crispy_field(other["themes"]))
-    assert 'type="checkbox"' in as_field(form["themes"])
+def test_a_field_crispy_draws_differently_still_goes_through_crispy():
+    class Form(forms.Form):
+        agreed = forms.BooleanField(label="Akkoord <b>", help_text="Lees <i>dit</i>")
+
+    form = Form({})
+    assert not form.is_valid()
+    ours, crispy = as_field(form["agreed"]), as_crispy_field(Form({})["agreed"])
+    assert parse_html(ours) == parse_html(crispy)
+    assert 'type="checkbox"' in ours and "form-check-input is-invalid" in ours
+
+
+def test_a_checkbox_list_keeps_its_fieldset_legend_and_errors():
+    form = CoachingSessionForm({"themes": ["nonsense"]}, minutes=45)
+    assert not form.is_valid()
+    html = as_field(form["themes"])
+    assert parse_html(html) == parse_html(
+        as_crispy_field(CoachingSessionForm({"themes": ["nonsense"]}, minutes=45)["themes"])
+    )
+    assert "<fieldset" in html and "<legend" in html and 'class="invalid-feedback"' in html
 
 
 def test_caseload_group_filter_reads_its_options_in_one_plain_query(

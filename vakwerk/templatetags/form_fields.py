@@ -7,11 +7,13 @@ and a select's every option through two more (the option and its attributes); on
 caseload, whose filter has six selects with fifty options, and on the participant's page
 with its three forms, that template work was a fifth of the page's time. Fields the pack
 draws differently (checkboxes, radio and checkbox lists, files, several widgets in one)
-and forms with a crispy helper still go through crispy.
+and forms with a crispy helper still go through crispy; radio and checkbox lists are
+written here too.
 """
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms, template
+from django.templatetags.l10n import unlocalize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -118,16 +120,96 @@ def _control(field, css):
 
 def _drawn_by_crispy(field):
     widget = field.field.widget
+    if isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple too
+        return _has_helper(field) or not field.use_fieldset
     return (
-        getattr(field.form, "helper", None) is not None
-        # RadioSelect: CheckboxSelectMultiple too.
-        or isinstance(
-            widget, (forms.CheckboxInput, forms.FileInput, forms.MultiWidget, forms.RadioSelect)
-        )
+        _has_helper(field)
+        or isinstance(widget, (forms.CheckboxInput, forms.FileInput, forms.MultiWidget))
         or field.use_fieldset
         or hasattr(widget, "widget")
         or field.field.show_hidden_initial
     )
+
+
+def _has_helper(field):
+    return getattr(field.form, "helper", None) is not None
+
+
+def _label_html(field, tag, css):
+    """crispy's label (or legend) of a field: the required ones get an asterisk."""
+    required = field.field.required
+    label_id = field.id_for_label
+    for_attr = f'for="{conditional_escape(label_id)}" ' if label_id else ""
+    return (
+        f'<{tag} {for_attr}class="{css}{" requiredField" if required else ""}'
+        f'{" fs-6" if tag == "legend" else ""}">'
+        f"{conditional_escape(field.label)}{_ASTERISK if required else ''}</{tag}>"
+    )
+
+
+def _errors_html(field):
+    """bootstrap5/layout/field_errors_block.html."""
+    errors = field.errors
+    if not errors:
+        return ""
+    parts = [format_html('<div id="{}_error" class="invalid-feedback">', errors.field_id)]
+    for number, error in enumerate(errors, 1):
+        parts.append(
+            format_html(
+                '<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, error
+            )
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _help_html(field):
+    """templates/bootstrap5/layout/help_text.html (escaped, unlike crispy's own)."""
+    if not field.help_text:
+        return ""
+    help_id = f'id="{conditional_escape(field.auto_id)}_helptext" ' if field.auto_id else ""
+    return f'<div {help_id}class="form-text">{conditional_escape(field.help_text)}</div>'
+
+
+def _choice_list_html(field):
+    """A radio or checkbox list: crispy's field.html with a fieldset and legend around
+    bootstrap5/layout/radio_checkbox_select.html."""
+    widget = field.field.widget
+    parts = []
+    if field.label:
+        described = field.aria_describedby
+        described = f' aria-describedby="{conditional_escape(described)}"' if described else ""
+        parts.append(f"<fieldset{described}>")
+        parts.append(_label_html(field, "legend", "form-label"))
+    parts.append("<div >")
+    # crispy's `optgroups` filter.
+    id_ = widget.attrs.get("id") or field.auto_id
+    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+    groups = widget.optgroups(field.html_name, widget.format_value(field.value()), attrs)
+    invalid = " is-invalid" if field.errors else ""
+    name = conditional_escape(field.html_name)
+    for group_number, (group, options, _index) in enumerate(groups, 1):
+        if group:
+            parts.append(f"<strong>{conditional_escape(group)}</strong>")
+        for option_number, option in enumerate(options, 1):
+            option_attrs = option["attrs"]
+            parts.append(
+                f'<div class="form-check"><input type="{conditional_escape(option["type"])}"'
+                f' class="form-check-input{invalid}" name="{name}"'
+                f' value="{conditional_escape(unlocalize(option["value"]))}"'
+                f" {_attrs(option_attrs)}>"
+                f'<label for="{conditional_escape(option_attrs.get("id", ""))}"'
+                f' class="form-check-label">{conditional_escape(unlocalize(option["label"]))}'
+                "</label>"
+            )
+            if option_number == len(options) and group_number == len(groups):
+                parts.append(_errors_html(field))
+            parts.append("</div>")
+    parts.append("</div>")
+    parts.append(_help_html(field))
+    if field.label:
+        parts.append("</fieldset>")
+    return "".join(parts)
 
 
 def _field_html(field):
@@ -135,40 +217,23 @@ def _field_html(field):
         return str(field)
     if _drawn_by_crispy(field):
         return as_crispy_field(field)
-    required = field.field.required
-    parts = []
     css_classes = field.css_classes()
     auto_id = conditional_escape(field.auto_id)
     extra = f" {conditional_escape(css_classes)}" if css_classes else ""
-    parts.append(f'<div id="div_{auto_id}" class="mb-3{extra}">')
-    if field.label:
-        label_id = field.id_for_label
-        for_attr = f'for="{conditional_escape(label_id)}" ' if label_id else ""
-        parts.append(
-            f'<label {for_attr}class="form-label{" requiredField" if required else ""}">'
-            f"{conditional_escape(field.label)}"
-            f"{_ASTERISK if required else ''}</label>"
-        )
-    errors = field.errors
-    if isinstance(field.field.widget, forms.Select):
-        css = "form-select is-invalid" if errors else "form-select"
+    parts = [f'<div id="div_{auto_id}" class="mb-3{extra}">']
+    if isinstance(field.field.widget, forms.RadioSelect):
+        parts.append(_choice_list_html(field))
     else:
-        css = "form-control is-invalid" if errors else "form-control"
-    parts.append(_control(field, css))
-    if errors:
-        parts.append(format_html('<div id="{}_error" class="invalid-feedback">', errors.field_id))
-        for number, error in enumerate(errors, 1):
-            parts.append(
-                format_html(
-                    '<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, error
-                )
-            )
-        parts.append("</div>")
-    if field.help_text:
-        help_id = f'id="{auto_id}_helptext" ' if field.auto_id else ""
-        parts.append(
-            f'<div {help_id}class="form-text">{conditional_escape(field.help_text)}</div>'
-        )
+        if field.label:
+            parts.append(_label_html(field, "label", "form-label"))
+        errors = field.errors
+        if isinstance(field.field.widget, forms.Select):
+            css = "form-select is-invalid" if errors else "form-select"
+        else:
+            css = "form-control is-invalid" if errors else "form-control"
+        parts.append(_control(field, css))
+        parts.append(_errors_html(field))
+        parts.append(_help_html(field))
     parts.append("</div>")
     return "".join(parts)
 
