@@ -76,6 +76,12 @@ def test_whole_form_as_crispy_drew_it(municipality, make_user):
     for make in forms_of(municipality, make_user, {"status": "nonsense", "rung": "9"})[2:4]:
         form, other = make(), make()
         assert parse_html(as_fields(form)) == parse_html(as_crispy_form(other))
+        # An error of the whole form, above its fields.
+        for each in (form, other):
+            each.add_error(None, "Niet <b>tegelijk</b>")
+        ours = as_fields(form)
+        assert parse_html(ours) == parse_html(as_crispy_form(other))
+        assert "Niet &lt;b&gt;tegelijk&lt;/b&gt;" in ours
 
 
 def test_a_field_crispy_draws_differently_still_goes_through_crispy():

@@ -13,6 +13,7 @@ written here too.
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms, template
+from django.template.defaultfilters import unordered_list
 from django.templatetags.l10n import unlocalize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -255,7 +256,7 @@ def as_fields(form):
             format_html(
                 '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
                 mark_safe(  # noqa: S308 (unordered_list escapes)
-                    template.defaultfilters.unordered_list(form.non_field_errors())
+                    unordered_list(form.non_field_errors())
                 ),
             )
         )
