@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import BenefitType, Cohort, DevelopmentPotential, Status, TargetGroup
-from vakwerk.fields import DateInput, PlausibleInput, parse_id
+from vakwerk.fields import DateInput, ListedModelChoiceField, PlausibleInput, parse_id
 from vakwerk.roles import Role
 
 from .caseload_selectors import GROUPS, NO_INTAKE, OWN
@@ -132,7 +132,7 @@ class CaseloadFilterForm(PlausibleInput, forms.Form):
     benefit_type = forms.ChoiceField(
         label=_("Benefit"), required=False, choices=[("", _("All"))] + BenefitType.choices
     )
-    cohort = forms.ModelChoiceField(
+    cohort = ListedModelChoiceField(
         label=_("Group"), required=False, queryset=Cohort.objects.none(), empty_label=_("All")
     )
     potential = forms.ChoiceField(

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
+from vakwerk.choice_labels import ChoiceLabels
 from vakwerk.roles import Role
 
 
@@ -25,6 +26,11 @@ class Theme(models.TextChoices):
     CV = "cv", _("CV / talent profile")
 
 
+# Built once, not for each session on a participant's timeline (`Theme.choices` makes a new
+# list on every access); the labels stay lazy, so each request words them in its language.
+_THEME_LABELS = dict(Theme.choices)
+
+
 class CoachingSessionQuerySet(models.QuerySet):
     def for_user(self, user):
         """Sessions of participants the user may see; notes are for consultants and
@@ -34,7 +40,7 @@ class CoachingSessionQuerySet(models.QuerySet):
         return self.filter(participant__in=Participant.objects.for_user(user))
 
 
-class CoachingSession(models.Model):
+class CoachingSession(ChoiceLabels, models.Model):
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("consultant"),
@@ -83,8 +89,7 @@ class CoachingSession(models.Model):
         return f"{self.participant} · {self.held_on}"
 
     def get_themes_display(self):
-        labels = dict(Theme.choices)
-        return [labels.get(theme, theme) for theme in self.themes]
+        return [_THEME_LABELS.get(theme, theme) for theme in self.themes]
 
 
 # --- Professional development: training, intervision and competencies -----------------

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Certificate, Contract, Participant, TargetGroup
+from vakwerk.choice_labels import ChoiceLabels
 from vakwerk.roles import Role
 
 kvk_validator = RegexValidator(
@@ -316,7 +317,7 @@ class MatchQuerySet(models.QuerySet):
         return self.none()
 
 
-class Match(models.Model):
+class Match(ChoiceLabels, models.Model):
     participant = models.ForeignKey(
         "participants.Participant",
         verbose_name=_("participant"),
@@ -361,7 +362,7 @@ class Match(models.Model):
         return _("Candidate %(number)s") % {"number": self.pk}
 
 
-class Placement(models.Model):
+class Placement(ChoiceLabels, models.Model):
     match = models.OneToOneField(Match, on_delete=models.CASCADE, related_name="placement")
     start_date = models.DateField(_("start date"))
     contract = models.CharField(_("contract"), max_length=20, choices=Contract.choices)

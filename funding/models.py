@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import BenefitType, Participant, TargetGroup
+from vakwerk.choice_labels import ChoiceLabels
 from vakwerk.roles import Role
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -152,7 +153,7 @@ class LedgerEntryQuerySet(models.QuerySet):
         return self.annotate(effective_kind=effective_kind())
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(ChoiceLabels, models.Model):
     """Append-only: the database refuses UPDATE and DELETE (migration 0002). A mistake is
     undone with a correction entry. Amounts are positive except corrections, which carry
     their own sign."""
@@ -262,7 +263,7 @@ class CommitmentQuerySet(models.QuerySet):
         return self.none()
 
 
-class Commitment(models.Model):
+class Commitment(ChoiceLabels, models.Model):
     fund = models.ForeignKey(
         Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="commitments"
     )

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.bsn import mask_bsn
+from vakwerk.choice_labels import ChoiceLabels
 from vakwerk.roles import Role
 
 from .validators import BSNValidator
@@ -125,7 +126,7 @@ class ParticipantQuerySet(models.QuerySet):
         return self.for_user(user)
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     municipality = models.ForeignKey(
         "vakwerk.Municipality",
         verbose_name=_("municipality"),
@@ -228,7 +229,7 @@ class Participant(models.Model):
         return benefit_label(self.benefit_type, self.benefit_start)
 
 
-class StatusChange(models.Model):
+class StatusChange(ChoiceLabels, models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="status_changes"
     )
@@ -255,7 +256,7 @@ class DevelopmentPotential(models.TextChoices):
     HIGH = "high", _("High")
 
 
-class Intake(models.Model):
+class Intake(ChoiceLabels, models.Model):
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="intake"
     )
@@ -304,7 +305,7 @@ class LadderMoment(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
 
 
-class LadderRung(models.Model):
+class LadderRung(ChoiceLabels, models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="ladder")
     recorded_on = models.DateField(_("recorded on"))
     moment = models.CharField(_("moment"), max_length=10, choices=LadderMoment.choices)
@@ -530,7 +531,7 @@ class OutcomeMeasurementQuerySet(models.QuerySet):
         return self.filter(OUTFLOW_TO_WORK)
 
 
-class OutcomeMeasurement(models.Model):
+class OutcomeMeasurement(ChoiceLabels, models.Model):
     """One follow-up (nameting) of one participant after their group ended. Scheduled rows
     (measured_on empty) make the consultant's task list; the due date follows from the
     group's end date."""
@@ -802,7 +803,7 @@ class TrainingQuerySet(models.QuerySet):
         return self.completed().exclude(certificate="")
 
 
-class Training(models.Model):
+class Training(ChoiceLabels, models.Model):
     """A course or vocational training one participant follows: at an employer, at an ROC,
     online or a workshop. A completed one with a certificate counts as that certificate."""
 

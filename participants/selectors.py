@@ -50,11 +50,31 @@ def find_by_bsn(user, bsn):
     return Participant.objects.for_user(user).filter(bsn=normalise_bsn(bsn)).first()
 
 
+# What the timeline calls each kind of entry (the apps above participants add "session",
+# "match" and "commitment"): one look-up per entry instead of a chain of comparisons in
+# the template.
+TIMELINE_KIND_LABELS = {
+    "status": _("Status"),
+    "intake": _("Intake"),
+    "session": _("Coaching session"),
+    "rung": _("Participation ladder"),
+    "outcome": _("Follow-up"),
+    "change": _("Change"),
+    "match": _("Match"),
+    "commitment": _("Commitment"),
+    "training": _("Course or training"),
+}
+
+
 @dataclass
 class TimelineEntry:
     when: datetime.date
     kind: str
     obj: object
+
+    @property
+    def label(self):
+        return TIMELINE_KIND_LABELS.get(self.kind, "")
 
 
 def timeline(user, participant):

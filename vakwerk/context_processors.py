@@ -1,3 +1,5 @@
+import functools
+
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -94,6 +96,15 @@ NAVIGATION = {
 START_PAGES = {role: items[0][1] for role, items in NAVIGATION.items()}
 
 
+@functools.lru_cache(maxsize=256)
+def _themed(colour):
+    """The header theme and the page's CSS for a municipality's colour: a pure function of
+    the colour (its WCAG contrast arithmetic), so worked out once per colour, not on every
+    page."""
+    theme = header_theme(colour)
+    return theme, header_css(theme) + button_css(button_theme(colour))
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -101,12 +112,12 @@ def navigation(request):
         return {"nav_items": [], "header_css": button_css(button_theme(DEFAULT_COLOUR))}
     municipality = user.municipality
     colour = municipality.colour if municipality else DEFAULT_COLOUR
-    theme = header_theme(colour)
+    theme, css = _themed(colour)
     return {
         "nav_items": NAVIGATION.get(user.role, []),
         "municipality": municipality,
         "header_theme": theme,
         # The page's one <style> block: the header and the buttons (vakwerk/theme.py).
-        "header_css": header_css(theme) + button_css(button_theme(colour)),
+        "header_css": css,
         "can_use_two_factor": user.may_use_two_factor,
     }
