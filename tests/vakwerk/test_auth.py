@@ -149,3 +149,18 @@ def test_employers_are_not_forced_into_two_factor(client, make_user, municipalit
     municipality.save()
     client.force_login(make_user(Role.EMPLOYER))
     assert client.get(reverse("employers:opportunity_list")).status_code == 200
+
+
+def test_a_signed_in_page_reads_the_municipality_with_the_user(client, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user(Role.CONSULTANT, email="consulent@example.nl")
+    log_in(client, "consulent@example.nl")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("participants:caseload"))
+    assert page.status_code == 200
+    assert user.municipality.name in page.content.decode()
+    # One query for the user and their municipality, none of the municipality alone.
+    alone = [q for q in queries.captured_queries if 'FROM "vakwerk_municipality"' in q["sql"]]
+    assert alone == []

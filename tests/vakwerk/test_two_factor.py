@@ -293,7 +293,7 @@ class IdentityProviderBackend:
 
 
 SSO_BACKEND = f"{__name__}.IdentityProviderBackend"
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORD_BACKEND = "vakwerk.auth_backends.AccountBackend"
 
 
 @pytest.fixture

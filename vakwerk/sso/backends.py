@@ -147,4 +147,8 @@ class MunicipalityOIDCBackend(OIDCAuthenticationBackend):
         return user
 
     def get_user(self, user_id):
-        return self.UserModel.objects.filter(pk=user_id, is_active=True).first()
+        return (
+            self.UserModel.objects.filter(pk=user_id, is_active=True)
+            .select_related("municipality")
+            .first()
+        )
