@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, load_backend
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -63,9 +63,27 @@ CONFIRMED = "confirmed"
 ENROL_AGAIN = "enrol again"
 
 
+def with_authenticator_state(users):
+    """The users with what `authenticator_state` asks, read in their own query: the
+    sign-in backend loads every request's user this way (vakwerk/auth_backends.py), so the
+    TwoFactorMiddleware's check costs no query of its own and still sees an admin's reset
+    at the very next request."""
+    devices = TOTPDevice.objects.filter(user=OuterRef("pk"))
+    return users.annotate(
+        authenticator_confirmed=Exists(devices.filter(confirmed=True)),
+        authenticator_reset=Exists(devices.filter(confirmed=False, name=RESET_DEVICE_NAME)),
+    )
+
+
 def authenticator_state(user):
-    """One query. A user with backup codes always has a confirmed authenticator too (the
-    codes are made at its enrolment and deleted with it), so the authenticator decides."""
+    """One query, none for a user loaded `with_authenticator_state` (only the request's
+    user as this request loaded it: a device confirmed later in the request is not in it).
+    A user with backup codes always has a confirmed authenticator too (the codes are made
+    at its enrolment and deleted with it), so the authenticator decides."""
+    if hasattr(user, "authenticator_confirmed"):
+        if user.authenticator_confirmed:
+            return CONFIRMED
+        return ENROL_AGAIN if user.authenticator_reset else None
     confirmed = TOTPDevice.objects.filter(
         Q(confirmed=True) | Q(name=RESET_DEVICE_NAME), user=user
     ).values_list("confirmed", flat=True)

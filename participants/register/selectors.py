@@ -73,6 +73,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import (
@@ -201,6 +202,15 @@ class NetEffect:
     @property
     def unmatched_total(self):
         return sum(self.unmatched.values())
+
+    # The tables show hundreds of rows: their words here, not by a template tag per row.
+    @property
+    def follow_up_label(self):
+        return gettext("%(months)s months") % {"months": self.follow_up}
+
+    @property
+    def unmatched_label(self):
+        return gettext("%(count)s unmatched") % {"count": self.unmatched_total}
 
     @property
     def unmatched_rows(self):

@@ -151,7 +151,9 @@ def test_employers_are_not_forced_into_two_factor(client, make_user, municipalit
     assert client.get(reverse("employers:opportunity_list")).status_code == 200
 
 
-def test_a_signed_in_page_reads_the_municipality_with_the_user(client, make_user):
+def test_a_signed_in_page_reads_the_municipality_and_authenticator_with_the_user(
+    client, make_user
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -161,6 +163,11 @@ def test_a_signed_in_page_reads_the_municipality_with_the_user(client, make_user
         page = client.get(reverse("participants:caseload"))
     assert page.status_code == 200
     assert user.municipality.name in page.content.decode()
-    # One query for the user and their municipality, none of the municipality alone.
-    alone = [q for q in queries.captured_queries if 'FROM "vakwerk_municipality"' in q["sql"]]
+    # One query for the user, their municipality and their authenticator; none of the
+    # municipality or the authenticators alone.
+    alone = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(('SELECT "vakwerk_municipality"', 'SELECT "otp_totp_totpdevice"'))
+    ]
     assert alone == []
