@@ -183,7 +183,7 @@ def test_the_dashboards_queries_do_not_grow_with_the_register(client, make_user)
     # With a register its one statement also brings the snapshots' dates the net effect
     # would read; without one the participants take a query of their own.
     assert [count + 1 for count in with_200] == without
-    assert max(without) <= 23
+    assert max(without) <= 21
 
 
 # The demo: Demo Zwolle has a register, Demo Kampen has none.

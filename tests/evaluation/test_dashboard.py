@@ -491,7 +491,7 @@ def test_dashboard_needs_at_most_23_queries_for_one_programme_or_five(
     for index in range(1, 5):
         add_programme(index)
     with_5 = [_queries(client, each) for each in urls]
-    assert max(with_1) <= 23, with_1
+    assert max(with_1) <= 21, with_1
     assert with_5 == with_1
 
 
