@@ -407,7 +407,10 @@ def register_effects(programmes, on_date, entered=None):
     if not programmes:
         return None
     entered_from = entered[0] if entered is not None else None
-    return register.net_effects(programmes[0].municipality_id, on_date, entered_from=entered_from)
+    return register.net_effects(
+        programmes[0].municipality_id, on_date, entered_from=entered_from,
+        dimensions=("total", "programme"),
+    )  # fmt: skip
 
 
 def _register_rows(effects, follow_up):

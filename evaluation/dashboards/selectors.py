@@ -852,7 +852,7 @@ def net_effect(scope, period=Period(), on_date=None, bench=None):
         snapshots = (bench.first_snapshot, bench.latest_snapshot, bench.snapshots)
     return register.net_effects(
         scope.municipality, on_date, scope.programme, entered_from=period.start,
-        snapshots=snapshots,
+        snapshots=snapshots, dimensions=("total", "programme"),
     )  # fmt: skip
 
 

@@ -314,7 +314,8 @@ DIMENSIONS = ("total", "programme", "cohort", "target_group", "benefit_type")
 # --- the computation ----------------------------------------------------------------------
 
 
-def net_effects(municipality, as_of, programme=None, entered_from=None, snapshots=None):
+def net_effects(municipality, as_of, programme=None, entered_from=None, snapshots=None,
+                dimensions=DIMENSIONS):  # fmt: skip
     """The net effect at every follow-up moment, for the municipality (or one programme of
     it), by programme, group (cohort), target group and benefit type, as of `as_of`. The
     caller scopes: `municipality` is the user's own (the views pass
@@ -322,7 +323,9 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     participants who entered on or after this date (a period's cohort, as the dashboard
     counts its gross figures). `snapshots`: the (first, latest, number) of the
     municipality's snapshots taken by `as_of` when the caller has them already (the
-    dashboard, from the benchmark figures' statement): one query less."""
+    dashboard, from the benchmark figures' statement): one query less. `dimensions`: the
+    splits wanted besides "total" (the dashboard and the savings model show the totals
+    and the programmes only; a municipality has hundreds of groups)."""
     municipality_id = getattr(municipality, "pk", municipality)
     if snapshots is not None:
         bounds = dict(zip(("first", "last", "count"), snapshots, strict=True))
@@ -341,67 +344,77 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             rows[index] = NetEffect(follow_up=months, dimension=dimension, key=str(key))
         return rows[index]
 
-    # First the follow-ups by what decides their rows and stratum (many participants
-    # share a group, dates, target group and band), then each such group into its rows.
-    groups = {}
+    # The follow-ups by the rows they count in (follow-up, programme, group, target group,
+    # benefit type), and within those by stratum: each row is looked up once per such
+    # combination, not once per participant (a stratum is nearly one participant's, as it
+    # holds the enrolment date).
+    combinations = {}
     for unit in units:
         reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
-        key = (
-            unit["follow_up"],
-            unit["cohort__programme_id"],
-            unit["cohort_id"],
-            unit["participant__target_group"],
-            unit["participant__benefit_type"],
-            reason,
-            stratum,
+        by_stratum = combinations.setdefault(
+            (
+                unit["follow_up"],
+                unit["cohort__programme_id"],
+                unit["cohort_id"],
+                unit["participant__target_group"],
+                unit["participant__benefit_type"],
+            ),
+            {},
         )
-        counts = groups.get(key)
+        counts = by_stratum.get((reason, stratum))
         if counts is None:
-            groups[key] = [unit["eligible"], unit["measured"], unit["successes"]]
+            by_stratum[reason, stratum] = [unit["eligible"], unit["measured"], unit["successes"]]
         else:
             counts[0] += unit["eligible"]
             counts[1] += unit["measured"]
             counts[2] += unit["successes"]
 
-    candidates = []  # (measured, successes, stratum, rows)
+    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
+    candidates = []  # (rows, [(measured, successes, stratum)])
     for months in FOLLOW_UPS:
         row(months, "total", "")
-    for (months, programme_id, cohort_id, group, benefit_type, reason, stratum), (
-        eligible,
-        measured,
-        successes,
-    ) in groups.items():
-        targets = (
-            row(months, "total", ""),
-            row(months, "programme", programme_id),
-            row(months, "cohort", cohort_id),
-            row(months, "target_group", group),
-            row(months, "benefit_type", benefit_type),
-        )
+    for (months, programme_id, cohort_id, group, benefit_type), by_stratum in combinations.items():
+        keys = {"programme": programme_id, "cohort": cohort_id, "target_group": group,
+                "benefit_type": benefit_type}  # fmt: skip
+        targets = [row(months, "total", "")]
+        targets += [row(months, split, keys[split]) for split in splits]
+        eligible = measured = 0
+        unmatched = {}
+        matchable = []
+        for (reason, stratum), (count, measured_here, successes) in by_stratum.items():
+            eligible += count
+            measured += measured_here
+            if not measured_here:
+                continue
+            if reason:
+                unmatched[reason] = unmatched.get(reason, 0) + measured_here
+            else:
+                matchable.append((measured_here, successes, stratum))
         for target in targets:
             target.eligible += eligible
             target.measured += measured
-        if not measured:
-            continue
-        if reason:
-            for target in targets:
-                target.unmatched[reason] = target.unmatched.get(reason, 0) + measured
-            continue
-        candidates.append((measured, successes, stratum, targets))
+            for reason, count in unmatched.items():
+                target.unmatched[reason] = target.unmatched.get(reason, 0) + count
+        if matchable:
+            candidates.append((targets, matchable))
 
-    strata = {stratum for _measured, _successes, stratum, _targets in candidates}
+    strata = {stratum for _targets, matchable in candidates for *_counts, stratum in matchable}
     pools = comparison_pools(municipality_id, as_of, last, strata)
-    for measured, successes, stratum, targets in candidates:
-        pool = pools.get(stratum)
+    for targets, matchable in candidates:
         for target in targets:
-            if pool is None:
-                target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
-                continue
-            target.matched += measured
-            target.successes += successes
-            entry = target.strata.setdefault(stratum, [0, 0, *pool])
-            entry[0] += measured
-            entry[1] += successes
+            target_strata = target.strata
+            for measured, successes, stratum in matchable:
+                pool = pools.get(stratum)
+                if pool is None:
+                    target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
+                    continue
+                target.matched += measured
+                target.successes += successes
+                entry = target_strata.get(stratum)
+                if entry is None:
+                    entry = target_strata[stratum] = [0, 0, *pool]
+                entry[0] += measured
+                entry[1] += successes
 
     _label(rows.values(), units)
     ordered = sorted(
