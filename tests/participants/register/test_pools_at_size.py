@@ -20,6 +20,7 @@ from django.db import connection
 from participants.register import exports, selectors
 from participants.register.models import BenefitSpell, RegisterPerson
 from tests.participants.factories import ParticipantFactory
+from tests.participants.register.test_net_effect import analyze_register
 from tests.vakwerk.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,7 @@ def generate(municipality, rng, people=1000):
             # The next spell: after a gap, the day after, the same day or within this one.
             start = (ended_on or start) + datetime.timedelta(days=rng.randrange(-60, 400))
     BenefitSpell.objects.bulk_create(spells)
+    analyze_register()
     return len(spells)
 
 
