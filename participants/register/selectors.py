@@ -425,16 +425,22 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
                       snapshots=bounds["count"], rows=ordered)  # fmt: skip
 
 
+def _follow_ups(municipality_id):
+    """The follow-ups the net effect counts: the municipality's cohorts, not the manual
+    comparison group, at the follow-up moments it reports."""
+    return OutcomeMeasurement.objects.filter(
+        cohort__programme__municipality_id=municipality_id,
+        participant__in_comparison_group=False,
+        follow_up__in=FOLLOW_UPS,
+    )
+
+
 def _participant_units(municipality_id, as_of, programme, entered_from=None):
     """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and a
     split need: one grouped query, however many participants."""
     measured = Q(measured_on__lte=as_of)
-    queryset = OutcomeMeasurement.objects.filter(
-        cohort__programme__municipality_id=municipality_id,
-        participant__in_comparison_group=False,
-        participant__enrolled_on__lte=as_of,
-        follow_up__in=FOLLOW_UPS,
-        due_on__lte=as_of,
+    queryset = _follow_ups(municipality_id).filter(
+        participant__enrolled_on__lte=as_of, due_on__lte=as_of
     )
     if programme is not None:
         queryset = queryset.filter(cohort__programme=programme)
@@ -654,6 +660,12 @@ def compute_pools(municipality_id, as_of, strata):
         else "CAST(strftime('%%Y', started_on) AS integer)"
     )
     materialized = "MATERIALIZED" if vendor == "postgresql" else ""
+    # A key and a spell of its pool: the same test for all pairs and for the marked ones.
+    pair = """
+          ON sp.benefit_type = s.benefit_type AND sp.birth_year = s.birth_year
+         AND sp.start_year = s.start_year
+        WHERE sp.started_on > s.start_after AND sp.started_on <= s.start_until
+          AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)"""
     sql = f"""
         WITH keys (k, enrolled_on, benefit_type, year_from, year_to, start_after,
                    start_until, start_year_from, start_year_to, {", ".join(due_columns)})
@@ -675,20 +687,12 @@ def compute_pools(municipality_id, as_of, strata):
         )
         SELECT s.k, COUNT(*), {", ".join(["NULL"] * len(counts))}
         FROM buckets s
-        JOIN spells sp
-          ON sp.benefit_type = s.benefit_type AND sp.birth_year = s.birth_year
-         AND sp.start_year = s.start_year
-        WHERE sp.started_on > s.start_after AND sp.started_on <= s.start_until
-          AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)
+        JOIN spells sp {pair}
         GROUP BY s.k
         UNION ALL
         SELECT s.k, NULL, {", ".join(counts)}
         FROM buckets s
-        JOIN marked sp
-          ON sp.benefit_type = s.benefit_type AND sp.birth_year = s.birth_year
-         AND sp.start_year = s.start_year
-        WHERE sp.started_on > s.start_after AND sp.started_on <= s.start_until
-          AND (sp.live_until IS NULL OR sp.live_until >= s.enrolled_on)
+        JOIN marked sp {pair}
         GROUP BY s.k
     """  # noqa: S608 (table names and placeholders only)
     with read_connection().cursor() as cursor:
@@ -799,12 +803,8 @@ def pool_strata(municipality_id, first, last):
     `last` (the latest snapshot) on: the follow-ups due by `last`, measured or not yet (a
     measurement may come in later), that `_stratum` can match."""
     rows = (
-        OutcomeMeasurement.objects.filter(
-            cohort__programme__municipality_id=municipality_id,
-            participant__in_comparison_group=False,
-            follow_up__in=FOLLOW_UPS,
-            due_on__lte=last,
-        )
+        _follow_ups(municipality_id)
+        .filter(due_on__lte=last)
         .values(
             "due_on",
             "participant__enrolled_on",
