@@ -27,11 +27,10 @@ rows (one streamed query, only when they are read).
 from collections import Counter
 from dataclasses import dataclass, field
 
-from participants.models import OutcomeMeasurement
 from vakwerk.db_routing import read_connection
 
 from .models import RegisterSnapshot
-from .selectors import FOLLOW_UPS, _stratum, pool_sql
+from .selectors import _stratum, counted_follow_ups, pool_sql
 
 # Rows fetched from the server-side cursor at a time, as the participant tables do.
 CHUNK = 2000
@@ -132,12 +131,10 @@ def comparison_group(municipality_id, as_of, participants, threshold=1):
         return group
     first, last = dates[0], dates[-1]
     units = (
-        OutcomeMeasurement.objects.filter(
+        counted_follow_ups(municipality_id)
+        .filter(
             participant__in=participants,
-            participant__municipality_id=municipality_id,
-            participant__in_comparison_group=False,
             participant__enrolled_on__lte=as_of,
-            follow_up__in=FOLLOW_UPS,
             due_on__lte=as_of,
             measured_on__lte=as_of,
         )

@@ -425,9 +425,10 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
                       snapshots=bounds["count"], rows=ordered)  # fmt: skip
 
 
-def _follow_ups(municipality_id):
-    """The follow-ups the net effect counts: the municipality's cohorts, not the manual
-    comparison group, at the follow-up moments it reports."""
+def counted_follow_ups(municipality_id):
+    """THE follow-ups the net effect counts: the municipality's cohorts, not the manual
+    comparison group, at the follow-up moments it reports. The page, the pools job and the
+    research export of the comparison group (exports.py) all start from these."""
     return OutcomeMeasurement.objects.filter(
         cohort__programme__municipality_id=municipality_id,
         participant__in_comparison_group=False,
@@ -439,7 +440,7 @@ def _participant_units(municipality_id, as_of, programme, entered_from=None):
     """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and a
     split need: one grouped query, however many participants."""
     measured = Q(measured_on__lte=as_of)
-    queryset = _follow_ups(municipality_id).filter(
+    queryset = counted_follow_ups(municipality_id).filter(
         participant__enrolled_on__lte=as_of, due_on__lte=as_of
     )
     if programme is not None:
@@ -803,7 +804,7 @@ def pool_strata(municipality_id, first, last):
     `last` (the latest snapshot) on: the follow-ups due by `last`, measured or not yet (a
     measurement may come in later), that `_stratum` can match."""
     rows = (
-        _follow_ups(municipality_id)
+        counted_follow_ups(municipality_id)
         .filter(due_on__lte=last)
         .values(
             "due_on",
