@@ -309,6 +309,9 @@ class NetEffects:
 
 
 DIMENSIONS = ("total", "programme", "cohort", "target_group", "benefit_type")
+# A municipality has hundreds of groups: its page splits by programme, and a programme's
+# page by that programme's groups (a table of every group was 2,000 rows at national size).
+MUNICIPALITY_DIMENSIONS = tuple(dimension for dimension in DIMENSIONS if dimension != "cohort")
 
 
 # --- the computation ----------------------------------------------------------------------

@@ -77,7 +77,17 @@ def net_effect(request):
     elif "programme" in form.errors:
         # A programme of another municipality (or none at all) is not a page of theirs.
         raise Http404
-    effects = selectors.net_effects(request.user.municipality, as_of, programme)
+    dimensions = selectors.DIMENSIONS if programme else selectors.MUNICIPALITY_DIMENSIONS
+    effects = selectors.net_effects(
+        request.user.municipality, as_of, programme, dimensions=dimensions
+    )
+    tables = [(_("By programme"), _("Programme"), effects.table("programme"))]
+    if programme:
+        tables.append((_("By group"), _("Group"), effects.table("cohort")))
+    tables += [
+        (_("By target group"), _("Target group"), effects.table("target_group")),
+        (_("By benefit type"), _("Benefit"), effects.table("benefit_type")),
+    ]
     context = {
         "form": form,
         "effects": effects,
@@ -85,12 +95,7 @@ def net_effect(request):
         "is_today": as_of == today,
         "programme": programme,
         "follow_ups": selectors.FOLLOW_UPS,
-        "tables": [
-            (_("By programme"), _("Programme"), effects.table("programme")),
-            (_("By group"), _("Group"), effects.table("cohort")),
-            (_("By target group"), _("Target group"), effects.table("target_group")),
-            (_("By benefit type"), _("Benefit"), effects.table("benefit_type")),
-        ],
+        "tables": tables,
         "unmatched_reasons": selectors.UNMATCHED_REASONS,
     }
     return render(request, "benefit_register/net_effect.html", context)

@@ -414,10 +414,25 @@ def test_the_monitoring_report_has_the_net_effect_and_its_limit(world):
 # The net-effect page and the navigation
 
 
-def test_the_net_effect_page_splits_per_group(login, world):
+def test_the_municipality_page_leads_to_each_programme_split_per_group(login, world):
+    # Hundreds of groups in one table were unreadable (2,000 rows at national size): the
+    # whole municipality is split by programme, and a programme's row opens its groups.
+    response = login(world["manager"]).get(NET_EFFECT_URL, {"as_of": "2025-11-30"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Per groep" not in words(html)
+    assert "Het netto-effect per groep staat op de pagina van het programma" in words(html)
+    programme = world["programme"]
+    link = f'href="?as_of=2025-11-30&amp;programme={programme.pk}">{programme.name}</a>'
+    assert link in html
+
+
+def test_a_programme_page_splits_per_group(login, world):
     expected = world["expected"]
     later = CohortFactory(programme=world["programme"], name="Groep leeg")
-    response = login(world["manager"]).get(NET_EFFECT_URL, {"as_of": "2025-11-30"})
+    response = login(world["manager"]).get(
+        NET_EFFECT_URL, {"as_of": "2025-11-30", "programme": world["programme"].pk}
+    )
     assert response.status_code == 200
     page = words(response.content.decode())
     (cohort_row,) = [
