@@ -352,8 +352,13 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     # combination, not once per participant (a stratum is nearly one participant's, as it
     # holds the enrolment date).
     combinations = {}
+    # Each stratum (five fields) as a small number: the loops below look strata up
+    # 100,000 times at national size, and an int hashes and compares at once.
+    stratum_ids = {}
     for unit in units:
         reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
+        if stratum is not None:
+            stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
         by_stratum = combinations.setdefault(
             (
                 unit["follow_up"],
@@ -401,23 +406,38 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
         if matchable:
             candidates.append((targets, matchable))
 
-    strata = {stratum for _targets, matchable in candidates for *_counts, stratum in matchable}
-    pools = comparison_pools(municipality_id, as_of, last, strata)
+    keys = list(stratum_ids)  # by id
+    found = comparison_pools(
+        municipality_id,
+        as_of,
+        last,
+        {keys[stratum] for _targets, matchable in candidates for *_n, stratum in matchable},
+    )
+    pools = [found.get(key) for key in keys]
     for targets, matchable in candidates:
+        # Each entry's pool once, then the same sums into every row it counts in.
+        pooled, matched, successes_here, no_pool = [], 0, 0, 0
+        for measured, successes, stratum in matchable:
+            pool = pools[stratum]
+            if pool is None:
+                no_pool += measured
+            else:
+                pooled.append((measured, successes, stratum, pool))
+                matched += measured
+                successes_here += successes
         for target in targets:
+            if no_pool:
+                target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + no_pool
+            target.matched += matched
+            target.successes += successes_here
             target_strata = target.strata
-            for measured, successes, stratum in matchable:
-                pool = pools.get(stratum)
-                if pool is None:
-                    target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
-                    continue
-                target.matched += measured
-                target.successes += successes
+            for measured, successes, stratum, pool in pooled:
                 entry = target_strata.get(stratum)
                 if entry is None:
-                    entry = target_strata[stratum] = [0, 0, *pool]
-                entry[0] += measured
-                entry[1] += successes
+                    target_strata[stratum] = [measured, successes, *pool]
+                else:
+                    entry[0] += measured
+                    entry[1] += successes
 
     _label(rows.values(), units)
     ordered = sorted(
@@ -784,6 +804,9 @@ def stored_pools(municipality_id, known_on):
     return pools, found[0][0]
 
 
+_NOT_STORED = object()
+
+
 def comparison_pools(municipality_id, as_of, known_on, strata):
     """{stratum: (m_s, c_s, ended without reason)} for every stratum of `strata` with a
     pool: read from the stored pools (`ComparisonPool`) where the background job has
@@ -795,8 +818,13 @@ def comparison_pools(municipality_id, as_of, known_on, strata):
     stored = {}
     if stores_pools():
         stored, _fingerprint = stored_pools(municipality_id, known_on)
-    pools = {stratum: stored[stratum] for stratum in strata if stored.get(stratum)}
-    missing = {stratum for stratum in strata if stratum not in stored}
+    pools, missing = {}, set()
+    for stratum in strata:  # one lookup each: there is nearly a stratum per participant
+        pool = stored.get(stratum, _NOT_STORED)
+        if pool is _NOT_STORED:
+            missing.add(stratum)
+        elif pool:
+            pools[stratum] = pool
     if missing:
         pools.update(compute_pools(municipality_id, as_of, missing))
     return pools
