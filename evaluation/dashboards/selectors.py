@@ -270,16 +270,21 @@ def reached_rank(on_date):
     return Subquery(changes.values("rank")[:1], output_field=IntegerField())
 
 
-def _furthest(status_then, rank):
-    """The furthest step reached: the status then, or the history's furthest step."""
-    then = MAIN_FLOW.index(status_then) if status_then in MAIN_FLOW else -1
-    return max(then, -1 if rank is None else rank)
+_FLOW_INDEX = {status.value: index for index, status in enumerate(MAIN_FLOW)}
 
 
-def _reached_stage(stage, status_then, rank):
+def furthest_step(status_then, rank):
+    """The furthest step of MAIN_FLOW a participant reached (its index; -1 for none): the
+    status then, or the history's furthest step. `reached_stage` takes it, so a row of
+    the grouped counts works it out once for all the stages it is asked about."""
+    then = _FLOW_INDEX.get(status_then, -1)
+    return then if rank is None or rank < then else rank
+
+
+def reached_stage(stage, furthest):
     if stage == Status.REGISTERED:
         return True  # everyone who entered registered
-    return _furthest(status_then, rank) >= MAIN_FLOW.index(stage)
+    return furthest >= _FLOW_INDEX[stage]
 
 
 def _funnel_stages(counts, selected_by_potential=None):
@@ -345,12 +350,13 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
     counts = ParticipantCounts(per_programme={pk: {"people": 0, "placed": 0} for pk in ids})
     for row in rows:
         total = row["total"]
+        furthest = furthest_step(row["status_then"], row["rank"])
         if row["municipality_id"] == scope.municipality.pk and row["in_period"]:
             _add(counts.statuses, row["status_then"], total)
             for stage in FUNNEL_STAGES:
-                if _reached_stage(stage, row["status_then"], row["rank"]):
+                if reached_stage(stage, furthest):
                     _add(counts.stages, stage.value, total)
-            if _reached_stage(Status.SELECTED, row["status_then"], row["rank"]):
+            if reached_stage(Status.SELECTED, furthest):
                 potential = row["intake__development_potential"] or ""
                 _add(counts.selected_by_potential, potential, total)
             _add(counts.per_group, row["target_group"], total)
@@ -361,7 +367,7 @@ def participant_counts(scope, period=Period(), programme_ids=(), on_date=None):
         if row["programme_id"] in ids:
             figures = counts.per_programme[row["programme_id"]]
             figures["people"] += total
-            if _reached_stage(Status.PLACED, row["status_then"], row["rank"]):
+            if reached_stage(Status.PLACED, furthest):
                 figures["placed"] += total
     for stage in FUNNEL_STAGES:
         counts.stages.setdefault(stage.value, 0)
@@ -647,7 +653,7 @@ def programme_actuals(programmes, period=Period(), metrics=None, *, people=None,
             for row in rows:
                 figures = people.setdefault(row["programme_id"], {"people": 0, "placed": 0})
                 figures["people"] += row["total"]
-                if _reached_stage(Status.PLACED, row["status_then"], row["rank"]):
+                if reached_stage(Status.PLACED, furthest_step(row["status_then"], row["rank"])):
                     figures["placed"] += row["total"]
         for pk, row in people.items():
             if pk in actuals:
