@@ -355,6 +355,11 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     # Each stratum (five fields) as a small number: the loops below look strata up
     # 100,000 times at national size, and an int hashes and compares at once.
     stratum_ids = {}
+    # Only the splits asked for tell combinations apart (the dashboard's totals and
+    # programmes: a few dozen instead of 10,000 with the groups).
+    programmes, cohorts, groups, benefits = (
+        split in dimensions for split in ("programme", "cohort", "target_group", "benefit_type")
+    )
     for unit in units:
         reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
         if stratum is not None:
@@ -362,10 +367,10 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
         by_stratum = combinations.setdefault(
             (
                 unit["follow_up"],
-                unit["cohort__programme_id"],
-                unit["cohort_id"],
-                unit["participant__target_group"],
-                unit["participant__benefit_type"],
+                unit["cohort__programme_id"] if programmes else None,
+                unit["cohort_id"] if cohorts else None,
+                unit["participant__target_group"] if groups else None,
+                unit["participant__benefit_type"] if benefits else None,
             ),
             {},
         )

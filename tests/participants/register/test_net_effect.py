@@ -268,3 +268,37 @@ def test_the_net_effect_equals_an_independent_computation_and_covers_the_truth(c
         )
     assert covered >= 19
     assert sum(weighted_errors) < sum(naive_errors)
+
+
+def test_asking_for_fewer_splits_gives_the_same_rows():
+    # The dashboard and the savings model ask for the totals and the programmes, the
+    # municipality's page leaves the groups out: their rows must be the full computation's.
+    people = generate(0)
+    municipality = load(0, people)
+    other = ProgrammeFactory(municipality=municipality, start_date=ENROLLED_ON)
+    second = CohortFactory(programme=other, start_date=ENROLLED_ON, end_date=GROUP_END)
+    third = CohortFactory(programme=other, start_date=ENROLLED_ON, end_date=GROUP_END)
+    outcomes = list(OutcomeMeasurement.objects.order_by("pk").values_list("pk", flat=True))
+    OutcomeMeasurement.objects.filter(pk__in=outcomes[::3]).update(cohort=second)
+    OutcomeMeasurement.objects.filter(pk__in=outcomes[1::3]).update(cohort=third)
+
+    def figures(row):
+        return (row.eligible, row.measured, row.matched, row.successes, row.unmatched,
+                row.comparison_people, row.label)  # fmt: skip
+
+    full = {
+        (r.follow_up, r.dimension, r.key): r
+        for r in selectors.net_effects(municipality, AS_OF).rows
+    }
+    assert {dimension for _months, dimension, _key in full} == set(selectors.DIMENSIONS)
+    assert len([key for key in full if key[1] == "programme"]) == 2
+    for dimensions in (("total", "programme"), selectors.MUNICIPALITY_DIMENSIONS, ("total",)):
+        rows = selectors.net_effects(municipality, AS_OF, dimensions=dimensions).rows
+        assert {row.dimension for row in rows} == set(dimensions)
+        for row in rows:
+            expected = full[row.follow_up, row.dimension, row.key]
+            assert figures(row) == figures(expected)
+            assert row.difference == pytest.approx(expected.difference, abs=1e-12)
+            assert row.low == pytest.approx(expected.low, abs=1e-12)
+            assert row.high == pytest.approx(expected.high, abs=1e-12)
+            assert row.comparison_rate == pytest.approx(expected.comparison_rate, abs=1e-12)
