@@ -233,9 +233,8 @@ class NetEffect:
             weight = n_s / n
             p_c += weight * c_s / m_s
             unknown += weight * u_s / m_s
-            comparison_variance += (
-                weight**2 * _plus_two(c_s, m_s) * (1 - _plus_two(c_s, m_s)) / m_s
-            )
+            q_s = _plus_two(c_s, m_s)
+            comparison_variance += weight**2 * q_s * (1 - q_s) / m_s
             self.comparison_people += m_s
         variance = _plus_two(x, n) * (1 - _plus_two(x, n)) / n + comparison_variance
         half = Z_95 * math.sqrt(variance)
