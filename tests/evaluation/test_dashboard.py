@@ -245,6 +245,14 @@ def test_a_period_that_ends_before_it_starts_is_refused(client, make_user, progr
     assert figures.period == selectors.Period()
 
 
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_an_odd_date_gives_a_dutch_error_on_the_dashboard(client, make_user, programme, field):
+    response, figures = _figures(client, make_user(Role.MANAGER), **{field: "31-02-2026"})
+    assert response.status_code == 200
+    assert "Voer een geldige datum in." in response.content.decode()
+    assert figures.period == selectors.Period()
+
+
 def test_consultant_activity(client, make_user, programme, municipality):
     consultant = programme.consultant
     today = datetime.date.today()

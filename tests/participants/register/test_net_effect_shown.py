@@ -414,6 +414,16 @@ def test_the_monitoring_report_has_the_net_effect_and_its_limit(world):
 # The net-effect page and the navigation
 
 
+@pytest.mark.parametrize("as_of", ["morgen", "2025-13-45", "31-11-2025"])
+def test_an_odd_date_gives_a_dutch_error_and_todays_figures(login, world, as_of):
+    response = login(world["manager"]).get(NET_EFFECT_URL, {"as_of": as_of})
+    assert response.status_code == 200
+    page = words(response.content.decode())
+    assert "Peildatum: Voer een geldige datum in." in page
+    # The figures the page does show are today's, and it says so.
+    assert "Per vandaag" in page
+
+
 def test_the_municipality_page_leads_to_each_programme_split_per_group(login, world):
     # Hundreds of groups in one table were unreadable (2,000 rows at national size): the
     # whole municipality is split by programme, and a programme's row opens its groups.
