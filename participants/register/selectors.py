@@ -308,6 +308,13 @@ class NetEffects:
 
 
 DIMENSIONS = ("total", "programme", "cohort", "target_group", "benefit_type")
+# The follow-up's field each split (besides "total") is keyed by.
+_SPLIT_FIELDS = {
+    "programme": "cohort__programme_id",
+    "cohort": "cohort_id",
+    "target_group": "participant__target_group",
+    "benefit_type": "participant__benefit_type",
+}
 # A municipality has hundreds of groups: its page splits by programme, and a programme's
 # page by that programme's groups (a table of every group was 2,000 rows at national size).
 MUNICIPALITY_DIMENSIONS = tuple(dimension for dimension in DIMENSIONS if dimension != "cohort")
@@ -356,22 +363,14 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     stratum_ids = {}
     # Only the splits asked for tell combinations apart (the dashboard's totals and
     # programmes: a few dozen instead of 10,000 with the groups).
-    programmes, cohorts, groups, benefits = (
-        split in dimensions for split in ("programme", "cohort", "target_group", "benefit_type")
-    )
+    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
+    fields = [_SPLIT_FIELDS[split] for split in splits]
     for unit in units:
         reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
         if stratum is not None:
             stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
         by_stratum = combinations.setdefault(
-            (
-                unit["follow_up"],
-                unit["cohort__programme_id"] if programmes else None,
-                unit["cohort_id"] if cohorts else None,
-                unit["participant__target_group"] if groups else None,
-                unit["participant__benefit_type"] if benefits else None,
-            ),
-            {},
+            (unit["follow_up"], *[unit[name] for name in fields]), {}
         )
         counts = by_stratum.get((reason, stratum))
         if counts is None:
@@ -381,15 +380,12 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             counts[1] += unit["measured"]
             counts[2] += unit["successes"]
 
-    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
     candidates = []  # (rows, [(measured, successes, stratum)])
     for months in FOLLOW_UPS:
         row(months, "total", "")
-    for (months, programme_id, cohort_id, group, benefit_type), by_stratum in combinations.items():
-        keys = {"programme": programme_id, "cohort": cohort_id, "target_group": group,
-                "benefit_type": benefit_type}  # fmt: skip
+    for (months, *values), by_stratum in combinations.items():
         targets = [row(months, "total", "")]
-        targets += [row(months, split, keys[split]) for split in splits]
+        targets += [row(months, split, value) for split, value in zip(splits, values, strict=True)]
         eligible = measured = 0
         unmatched = {}
         matchable = []
@@ -410,14 +406,14 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
         if matchable:
             candidates.append((targets, matchable))
 
-    keys = list(stratum_ids)  # by id
+    strata = list(stratum_ids)  # by id
     found = comparison_pools(
         municipality_id,
         as_of,
         last,
-        {keys[stratum] for _targets, matchable in candidates for *_n, stratum in matchable},
+        {strata[stratum] for _targets, matchable in candidates for *_n, stratum in matchable},
     )
-    pools = [found.get(key) for key in keys]
+    pools = [found.get(stratum) for stratum in strata]
     for targets, matchable in candidates:
         # Each entry's pool once, then the same sums into every row it counts in.
         pooled, matched, successes_here, no_pool = [], 0, 0, 0
