@@ -249,7 +249,10 @@ def test_a_period_that_ends_before_it_starts_is_refused(client, make_user, progr
 def test_an_odd_date_gives_a_dutch_error_on_the_dashboard(client, make_user, programme, field):
     response, figures = _figures(client, make_user(Role.MANAGER), **{field: "31-02-2026"})
     assert response.status_code == 200
-    assert "Voer een geldige datum in." in response.content.decode()
+    html = response.content.decode()
+    assert "Voer een geldige datum in." in html
+    # Django points the input at its error (aria-describedby): that element exists.
+    assert f'aria-describedby="id_{field}_error"' in html and f'id="id_{field}_error"' in html
     assert figures.period == selectors.Period()
 
 

@@ -420,6 +420,9 @@ def test_an_odd_date_gives_a_dutch_error_and_todays_figures(login, world, as_of)
     assert response.status_code == 200
     page = words(response.content.decode())
     assert "Peildatum: Voer een geldige datum in." in page
+    # Django points the input at its error (aria-describedby): that element exists.
+    html = response.content.decode()
+    assert 'aria-describedby="id_as_of_error"' in html and 'id="id_as_of_error"' in html
     # The figures the page does show are today's, and it says so.
     assert "Per vandaag" in page
 
