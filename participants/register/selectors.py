@@ -181,9 +181,12 @@ class NetEffect:
     successes: int = 0
     unmatched: dict = field(default_factory=dict)
     comparison_people: int = 0
-    # Per stratum: [participants n_s, participants off benefit, pool m_s, pool off c_s,
-    # pool ended without reason].
-    strata: dict = field(default_factory=dict, repr=False)
+    # Over the row's strata s with a pool (n_s participants matched to m_s people, of whom
+    # c_s went off for work and u_s ended without a reason): the sums of n_s·c_s/m_s,
+    # n_s·u_s/m_s and n_s²·q_s(1−q_s)/m_s; `finish` divides them by the row's n.
+    pool_off: float = field(default=0.0, repr=False)
+    pool_unknown: float = field(default=0.0, repr=False)
+    pool_variance: float = field(default=0.0, repr=False)
     participants_rate: float | None = None
     comparison_rate: float | None = None
     difference: float | None = None
@@ -226,16 +229,10 @@ class NetEffect:
             return self
         x = self.successes
         p_t = x / n
-        p_c = 0.0
-        unknown = 0.0
-        comparison_variance = 0.0
-        for n_s, _x_s, m_s, c_s, u_s in self.strata.values():
-            weight = n_s / n
-            p_c += weight * c_s / m_s
-            unknown += weight * u_s / m_s
-            q_s = _plus_two(c_s, m_s)
-            comparison_variance += weight**2 * q_s * (1 - q_s) / m_s
-            self.comparison_people += m_s
+        # Weighted by each stratum's share of the row's participants, n_s / n.
+        p_c = self.pool_off / n
+        unknown = self.pool_unknown / n
+        comparison_variance = self.pool_variance / (n * n)
         variance = _plus_two(x, n) * (1 - _plus_two(x, n)) / n + comparison_variance
         half = Z_95 * math.sqrt(variance)
         self.participants_rate, self.comparison_rate = p_t, p_c
@@ -272,6 +269,23 @@ class NetEffect:
     @property
     def unknown_reason_percent(self):
         return _percent(self.unknown_reason_share, 0)
+
+
+def _add_up(sums, key, measured, successes):
+    found = sums.get(key)
+    if found is None:
+        sums[key] = [measured, successes]
+    else:
+        found[0] += measured
+        found[1] += successes
+
+
+def _pool_terms(pool):
+    if pool is None:
+        return None
+    m_s, c_s, u_s = pool
+    q_s = _plus_two(c_s, m_s)
+    return m_s, c_s / m_s, u_s / m_s, q_s * (1 - q_s) / m_s
 
 
 def _plus_two(successes, count):
@@ -315,6 +329,8 @@ _SPLIT_FIELDS = {
     "target_group": "participant__target_group",
     "benefit_type": "participant__benefit_type",
 }
+# The splits a stratum holds: their place in the stratum's tuple (`_stratum`).
+_STRATUM_SPLITS = {"benefit_type": 2, "target_group": 3}
 # A municipality has hundreds of groups: its page splits by programme, and a programme's
 # page by that programme's groups (a table of every group was 2,000 rows at national size).
 MUNICIPALITY_DIMENSIONS = tuple(dimension for dimension in DIMENSIONS if dimension != "cohort")
@@ -353,91 +369,85 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             rows[index] = NetEffect(follow_up=months, dimension=dimension, key=str(key))
         return rows[index]
 
-    # The follow-ups by the rows they count in (follow-up, programme, group, target group,
-    # benefit type), and within those by stratum: each row is looked up once per such
-    # combination, not once per participant (a stratum is nearly one participant's, as it
-    # holds the enrolment date).
+    for months in FOLLOW_UPS:
+        row(months, "total", "")
+    # Only the splits asked for tell the follow-ups apart (the dashboard's totals and
+    # programmes: a few dozen combinations instead of 10,000 with the groups).
+    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
+    fields = [_SPLIT_FIELDS[split] for split in splits]
+    # A stratum holds the benefit type and the target group: within a follow-up moment, the
+    # rows of everyone, of a target group and of a benefit type see the same participants
+    # of a stratum. Those are counted once per (follow-up, stratum); only the programme's
+    # and the group's rows need their own count per stratum.
+    shared = [split for split in splits if split in _STRATUM_SPLITS]
+    own = [(split, _SPLIT_FIELDS[split]) for split in splits if split not in _STRATUM_SPLITS]
+
+    # Counted per combination of the rows a follow-up counts in: eligible, measured and
+    # measured but not matchable (by reason). Then per (follow-up, stratum) and per (split,
+    # follow-up, value, stratum): [measured, off for work], matchable ones only.
     combinations = {}
+    by_stratum = {}
+    by_split = {}
     # Each stratum (five fields) as a small number: the loops below look strata up
     # 100,000 times at national size, and an int hashes and compares at once.
     stratum_ids = {}
-    # Only the splits asked for tell combinations apart (the dashboard's totals and
-    # programmes: a few dozen instead of 10,000 with the groups).
-    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
-    fields = [_SPLIT_FIELDS[split] for split in splits]
     for unit in units:
-        reason, stratum = _stratum(unit, first, last) if unit["measured"] else (None, None)
-        if stratum is not None:
-            stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
-        by_stratum = combinations.setdefault(
-            (unit["follow_up"], *[unit[name] for name in fields]), {}
-        )
-        counts = by_stratum.get((reason, stratum))
+        months, measured = unit["follow_up"], unit["measured"]
+        key = (months, *[unit[name] for name in fields])
+        counts = combinations.get(key)
         if counts is None:
-            by_stratum[reason, stratum] = [unit["eligible"], unit["measured"], unit["successes"]]
-        else:
-            counts[0] += unit["eligible"]
-            counts[1] += unit["measured"]
-            counts[2] += unit["successes"]
+            counts = combinations[key] = [0, 0, {}]
+        counts[0] += unit["eligible"]
+        counts[1] += measured
+        if not measured:
+            continue
+        reason, stratum = _stratum(unit, first, last)
+        if reason:
+            counts[2][reason] = counts[2].get(reason, 0) + measured
+            continue
+        stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
+        successes = unit["successes"]
+        _add_up(by_stratum, (months, stratum), measured, successes)
+        for split, name in own:
+            _add_up(by_split, (split, months, unit[name], stratum), measured, successes)
 
-    candidates = []  # (rows, [(measured, successes, stratum)])
-    for months in FOLLOW_UPS:
-        row(months, "total", "")
-    for (months, *values), by_stratum in combinations.items():
+    for (months, *values), (eligible, measured, unmatched) in combinations.items():
         targets = [row(months, "total", "")]
         targets += [row(months, split, value) for split, value in zip(splits, values, strict=True)]
-        eligible = measured = 0
-        unmatched = {}
-        matchable = []
-        for (reason, stratum), (count, measured_here, successes) in by_stratum.items():
-            eligible += count
-            measured += measured_here
-            if not measured_here:
-                continue
-            if reason:
-                unmatched[reason] = unmatched.get(reason, 0) + measured_here
-            else:
-                matchable.append((measured_here, successes, stratum))
         for target in targets:
             target.eligible += eligible
             target.measured += measured
             for reason, count in unmatched.items():
                 target.unmatched[reason] = target.unmatched.get(reason, 0) + count
-        if matchable:
-            candidates.append((targets, matchable))
 
     strata = list(stratum_ids)  # by id
-    found = comparison_pools(
-        municipality_id,
-        as_of,
-        last,
-        {strata[stratum] for _targets, matchable in candidates for *_n, stratum in matchable},
-    )
-    pools = [found.get(stratum) for stratum in strata]
-    for targets, matchable in candidates:
-        # Each entry's pool once, then the same sums into every row it counts in.
-        pooled, matched, successes_here, no_pool = [], 0, 0, 0
-        for measured, successes, stratum in matchable:
-            pool = pools[stratum]
-            if pool is None:
-                no_pool += measured
-            else:
-                pooled.append((measured, successes, stratum, pool))
-                matched += measured
-                successes_here += successes
-        for target in targets:
-            if no_pool:
-                target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + no_pool
-            target.matched += matched
-            target.successes += successes_here
-            target_strata = target.strata
-            for measured, successes, stratum, pool in pooled:
-                entry = target_strata.get(stratum)
-                if entry is None:
-                    target_strata[stratum] = [measured, successes, *pool]
-                else:
-                    entry[0] += measured
-                    entry[1] += successes
+    found = comparison_pools(municipality_id, as_of, last, set(strata))
+    # Each stratum's pool terms once: (m_s, c_s/m_s, u_s/m_s, q_s(1−q_s)/m_s), q_s with
+    # plus-two smoothing for the interval; None: nobody comparable.
+    terms = [_pool_terms(found.get(stratum)) for stratum in strata]
+
+    def add(target, stratum, measured, successes):
+        term = terms[stratum]
+        if term is None:
+            target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
+            return
+        people, off, unknown, variance = term
+        target.matched += measured
+        target.successes += successes
+        target.pool_off += measured * off
+        target.pool_unknown += measured * unknown
+        target.pool_variance += measured * measured * variance
+        target.comparison_people += people
+
+    for (months, stratum), (measured, successes) in by_stratum.items():
+        add(row(months, "total", ""), stratum, measured, successes)
+        if shared:
+            values = strata[stratum]
+            for split in shared:
+                target = row(months, split, values[_STRATUM_SPLITS[split]])
+                add(target, stratum, measured, successes)
+    for (split, months, value, stratum), (measured, successes) in by_split.items():
+        add(row(months, split, value), stratum, measured, successes)
 
     _label(rows.values(), units)
     ordered = sorted(
