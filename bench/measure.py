@@ -49,6 +49,11 @@ import django  # noqa: E402
 
 django.setup()
 
+# As a gunicorn worker does on loading vakwerk/wsgi.py: the pages below stand in for one.
+from vakwerk import process  # noqa: E402
+
+process.settle()
+
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402

@@ -153,3 +153,24 @@ def test_slow_clients_do_not_hold_up_gunicorn(gunicorn, evidence):
         for conn in slow:
             conn.close()
     evidence.append(f"serving: gunicorn answered /healthz in {took:.2f} s beside 3 slow clients")
+
+
+def test_a_server_process_keeps_the_apps_objects_out_of_the_garbage_collectors_walks():
+    # What gunicorn's workers load: vakwerk/wsgi.py. Afterwards the views are imported and
+    # everything so far is frozen, so a full collection during a request (the net-effect
+    # page sets them off) no longer walks Django's and the app's modules.
+    script = (
+        "import gc, sys, vakwerk.wsgi;"
+        "print(gc.get_freeze_count(), 'participants.views' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "vakwerk.settings.test",
+           "DATABASE_URL": _database_url()}  # fmt: skip
+    output = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True, timeout=60,
+    ).stdout.split()  # fmt: skip
+    frozen, views_loaded = int(output[0]), output[1]
+    assert views_loaded == "True"
+    # A bare interpreter has a few thousand objects; Django with the app's modules has
+    # hundreds of thousands.
+    assert frozen > 100_000, frozen
