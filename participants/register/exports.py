@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from vakwerk.db_routing import read_connection
 
 from .models import RegisterSnapshot
-from .selectors import _stratum, counted_follow_ups, pool_sql
+from .selectors import STRATUM_FIELDS, counted_follow_ups, pool_sql, stratum_of
 
 # Rows fetched from the server-side cursor at a time, as the participant tables do.
 CHUNK = 2000
@@ -138,20 +138,13 @@ def comparison_group(municipality_id, as_of, participants, threshold=1):
             due_on__lte=as_of,
             measured_on__lte=as_of,
         )
-        .values(
-            "follow_up",
-            "due_on",
-            "participant__enrolled_on",
-            "participant__benefit_type",
-            "participant__target_group",
-            "participant__benefit_start",
-        )
+        .values_list("follow_up", *STRATUM_FIELDS)
         .order_by()
     )
-    for unit in units:
-        reason, stratum = _stratum(unit, first, last)
+    for months, *fields in units:
+        reason, stratum = stratum_of(*fields, first, last)
         if not reason:
-            group.measured[unit["follow_up"], stratum] += 1
+            group.measured[months, stratum] += 1
     if not group.measured:
         return group
     group.strata = sorted({stratum for _months, stratum in group.measured})

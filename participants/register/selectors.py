@@ -280,6 +280,37 @@ def _add_up(sums, key, measured, successes):
         found[1] += successes
 
 
+def _contribute(sums, key, term, measured, successes):
+    """Adds a stratum's participants in a row (`measured`, of whom `successes` went off for
+    work) to `sums[key]`: [matched, off for work, and the pool's three sums (NetEffect),
+    comparison people, not matched for want of a pool]."""
+    found = sums.get(key)
+    if found is None:
+        found = sums[key] = [0, 0, 0.0, 0.0, 0.0, 0, 0]
+    if term is None:
+        found[6] += measured
+        return
+    people, off, unknown, variance = term
+    found[0] += measured
+    found[1] += successes
+    found[2] += measured * off
+    found[3] += measured * unknown
+    found[4] += measured * measured * variance
+    found[5] += people
+
+
+def _add_to(effect, sums):
+    matched, successes, off, unknown, variance, people, no_pool = sums
+    effect.matched += matched
+    effect.successes += successes
+    effect.pool_off += off
+    effect.pool_unknown += unknown
+    effect.pool_variance += variance
+    effect.comparison_people += people
+    if no_pool:
+        effect.unmatched["no_pool"] = effect.unmatched.get("no_pool", 0) + no_pool
+
+
 def _pool_terms(pool):
     if pool is None:
         return None
@@ -329,8 +360,8 @@ _SPLIT_FIELDS = {
     "target_group": "participant__target_group",
     "benefit_type": "participant__benefit_type",
 }
-# The splits a stratum holds: their place in the stratum's tuple (`_stratum`).
-_STRATUM_SPLITS = {"benefit_type": 2, "target_group": 3}
+# The splits a stratum holds (`stratum_of`): a stratum's participants are in one row of each.
+_STRATUM_SPLITS = frozenset({"benefit_type", "target_group"})
 # A municipality has hundreds of groups: its page splits by programme, and a programme's
 # page by that programme's groups (a table of every group was 2,000 rows at national size).
 MUNICIPALITY_DIMENSIONS = tuple(dimension for dimension in DIMENSIONS if dimension != "cohort")
@@ -359,7 +390,10 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             municipality_id=municipality_id, taken_on__lte=as_of
         ).aggregate(first=Min("taken_on"), last=Max("taken_on"), count=Count("pk"))
     first, last = bounds["first"], bounds["last"]
-    units = _participant_units(municipality_id, as_of, programme, entered_from)
+    # Only the splits asked for tell the follow-ups apart (the dashboard's totals and
+    # programmes: a few dozen combinations instead of 10,000 with the groups).
+    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
+    units = _participant_units(municipality_id, as_of, programme, entered_from, splits)
 
     rows = {}
 
@@ -371,16 +405,16 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
 
     for months in FOLLOW_UPS:
         row(months, "total", "")
-    # Only the splits asked for tell the follow-ups apart (the dashboard's totals and
-    # programmes: a few dozen combinations instead of 10,000 with the groups).
-    splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
-    fields = [_SPLIT_FIELDS[split] for split in splits]
+    # A unit: (follow-up, the splits' values, the stratum's fields (STRATUM_FIELDS), names,
+    # eligible, measured, off for work).
+    split_end = 1 + len(splits)
+    stratum_end = split_end + len(STRATUM_FIELDS)
     # A stratum holds the benefit type and the target group: within a follow-up moment, the
     # rows of everyone, of a target group and of a benefit type see the same participants
     # of a stratum. Those are counted once per (follow-up, stratum); only the programme's
     # and the group's rows need their own count per stratum.
     shared = [split for split in splits if split in _STRATUM_SPLITS]
-    own = [(split, _SPLIT_FIELDS[split]) for split in splits if split not in _STRATUM_SPLITS]
+    own = [(split, 1 + splits.index(split)) for split in splits if split not in _STRATUM_SPLITS]
 
     # Counted per combination of the rows a follow-up counts in: eligible, measured and
     # measured but not matchable (by reason). Then per (follow-up, stratum) and per (split,
@@ -392,24 +426,24 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     # 100,000 times at national size, and an int hashes and compares at once.
     stratum_ids = {}
     for unit in units:
-        months, measured = unit["follow_up"], unit["measured"]
-        key = (months, *[unit[name] for name in fields])
+        eligible, measured, successes = unit[-3:]
+        key = unit[:split_end]
         counts = combinations.get(key)
         if counts is None:
             counts = combinations[key] = [0, 0, {}]
-        counts[0] += unit["eligible"]
+        counts[0] += eligible
         counts[1] += measured
         if not measured:
             continue
-        reason, stratum = _stratum(unit, first, last)
+        reason, stratum = stratum_of(*unit[split_end:stratum_end], first, last)
         if reason:
             counts[2][reason] = counts[2].get(reason, 0) + measured
             continue
         stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
-        successes = unit["successes"]
+        months = unit[0]
         _add_up(by_stratum, (months, stratum), measured, successes)
-        for split, name in own:
-            _add_up(by_split, (split, months, unit[name], stratum), measured, successes)
+        for split, index in own:
+            _add_up(by_split, (split, months, unit[index], stratum), measured, successes)
 
     for (months, *values), (eligible, measured, unmatched) in combinations.items():
         targets = [row(months, "total", "")]
@@ -426,30 +460,25 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     # plus-two smoothing for the interval; None: nobody comparable.
     terms = [_pool_terms(found.get(stratum)) for stratum in strata]
 
-    def add(target, stratum, measured, successes):
-        term = terms[stratum]
-        if term is None:
-            target.unmatched["no_pool"] = target.unmatched.get("no_pool", 0) + measured
-            return
-        people, off, unknown, variance = term
-        target.matched += measured
-        target.successes += successes
-        target.pool_off += measured * off
-        target.pool_unknown += measured * unknown
-        target.pool_variance += measured * measured * variance
-        target.comparison_people += people
-
+    # A stratum's participants within a follow-up moment are counted whole before their
+    # term is squared; then summed per cell of (follow-up, benefit type, target group), a
+    # hundred or so, and each cell into the rows it is part of.
+    cells, own_rows = {}, {}
     for (months, stratum), (measured, successes) in by_stratum.items():
-        add(row(months, "total", ""), stratum, measured, successes)
-        if shared:
-            values = strata[stratum]
-            for split in shared:
-                target = row(months, split, values[_STRATUM_SPLITS[split]])
-                add(target, stratum, measured, successes)
+        _, _, benefit_type, group, _ = strata[stratum]
+        _contribute(cells, (months, benefit_type, group), terms[stratum], measured, successes)
     for (split, months, value, stratum), (measured, successes) in by_split.items():
-        add(row(months, split, value), stratum, measured, successes)
+        _contribute(own_rows, (months, split, value), terms[stratum], measured, successes)
+    for (months, benefit_type, group), sums in cells.items():
+        _add_to(row(months, "total", ""), sums)
+        if "benefit_type" in shared:
+            _add_to(row(months, "benefit_type", benefit_type), sums)
+        if "target_group" in shared:
+            _add_to(row(months, "target_group", group), sums)
+    for key, sums in own_rows.items():
+        _add_to(row(*key), sums)
 
-    _label(rows.values(), units)
+    _label(rows.values(), units, splits, stratum_end)
     ordered = sorted(
         (effect.finish() for effect in rows.values()),
         key=lambda effect: (effect.follow_up, DIMENSIONS.index(effect.dimension), effect.label),
@@ -469,9 +498,11 @@ def counted_follow_ups(municipality_id):
     )
 
 
-def _participant_units(municipality_id, as_of, programme, entered_from=None):
-    """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and a
-    split need: one grouped query, however many participants."""
+def _participant_units(municipality_id, as_of, programme, entered_from=None, splits=()):
+    """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and the
+    `splits` need: one grouped query, however many participants. Each a tuple: (follow-up,
+    the splits' values, the stratum's fields (STRATUM_FIELDS), the programme's and the
+    group's names for the splits by them, eligible, measured, off for work)."""
     measured = Q(measured_on__lte=as_of)
     queryset = counted_follow_ups(municipality_id).filter(
         participant__enrolled_on__lte=as_of, due_on__lte=as_of
@@ -480,41 +511,43 @@ def _participant_units(municipality_id, as_of, programme, entered_from=None):
         queryset = queryset.filter(cohort__programme=programme)
     if entered_from is not None:
         queryset = queryset.filter(participant__enrolled_on__gte=entered_from)
+    # A group's rows are labelled with its programme's name and its own.
+    names = ["cohort__programme__name"] if {"programme", "cohort"} & set(splits) else []
+    names += ["cohort__name"] if "cohort" in splits else []
+    fields = ["follow_up", *[_SPLIT_FIELDS[split] for split in splits], *STRATUM_FIELDS, *names]
+    # Tuples, not dicts: 20,000 of them at national size.
     return list(
-        queryset.values(
-            "follow_up",
-            "cohort__programme_id",
-            "cohort_id",
-            "cohort__name",
-            "cohort__programme__name",
-            "due_on",
-            "participant__enrolled_on",
-            "participant__benefit_type",
-            "participant__target_group",
-            "participant__benefit_start",
-        )
+        queryset.values(*fields)
         .annotate(
             eligible=Count("pk"),
             measured=Count("pk", filter=measured),
             successes=Count("pk", filter=measured & OUTFLOW_TO_WORK),
         )
         .order_by()
+        .values_list(*fields, "eligible", "measured", "successes")
     )
 
 
-def _stratum(unit, first, last):
-    """(reason it cannot be matched, None) or (None, stratum)."""
-    enrolled_on, due_on = unit["participant__enrolled_on"], unit["due_on"]
+STRATUM_FIELDS = (
+    "participant__enrolled_on",
+    "due_on",
+    "participant__benefit_type",
+    "participant__target_group",
+    "participant__benefit_start",
+)
+
+
+def stratum_of(enrolled_on, due_on, benefit_type, group, started_on, first, last):
+    """(reason it cannot be matched, None) or (None, stratum), from a follow-up's
+    STRATUM_FIELDS and the first and latest snapshot's dates."""
     if first is None or enrolled_on < first:
         return "before_register", None
     if due_on > last:
         return "after_register", None
-    started_on = unit["participant__benefit_start"]
-    group = unit["participant__target_group"]
     band = DurationBand.of(started_on, enrolled_on) if started_on else None
     if band is None or group not in TARGET_GROUPS:
         return "incomplete", None
-    return None, (enrolled_on, due_on, unit["participant__benefit_type"], group, band)
+    return None, (enrolled_on, due_on, benefit_type, group, band)
 
 
 def _spells_sql(vendor, municipality_id, as_of):
@@ -805,36 +838,25 @@ def stored_pools(municipality_id, known_on):
     with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, municipality_id, known_on])
         found = cursor.fetchall()
-    pools = {}
-    for _fingerprint, enrolled_on, due_on, benefit_type, group, band, *numbers in found:
-        if enrolled_on is not None:
-            pools[enrolled_on, due_on, benefit_type, group, band] = (
-                tuple(numbers) if numbers[0] else None
-            )
+    # A row: fingerprint, the stratum's five fields, then m_s, c_s and u_s (m_s 0: no pool).
+    pools = {row[1:6]: row[6:] if row[6] else None for row in found if row[1] is not None}
     return pools, found[0][0]
 
 
-_NOT_STORED = object()
-
-
 def comparison_pools(municipality_id, as_of, known_on, strata):
-    """{stratum: (m_s, c_s, ended without reason)} for every stratum of `strata` with a
-    pool: read from the stored pools (`ComparisonPool`) where the background job has
-    computed them for the register as it stands, computed here (`compute_pools`, the same
-    numbers) for the strata it has not. `known_on`: the latest snapshot taken by
-    `as_of`, the only date the pools depend on (a spell's dates are snapshot dates)."""
+    """{stratum: (m_s, c_s, ended without reason), or None: nobody comparable}; a stratum
+    of `strata` that is not a key has no pool either (other strata may be keys). Read from
+    the stored pools (`ComparisonPool`) where the background job has computed them for the
+    register as it stands, computed here (`compute_pools`, the same numbers) for the
+    strata it has not. `known_on`: the latest snapshot taken by `as_of`, the only date the
+    pools depend on (a spell's dates are snapshot dates)."""
     if not strata:
         return {}
-    stored = {}
+    pools = {}
     if stores_pools():
-        stored, _fingerprint = stored_pools(municipality_id, known_on)
-    pools, missing = {}, set()
-    for stratum in strata:  # one lookup each: there is nearly a stratum per participant
-        pool = stored.get(stratum, _NOT_STORED)
-        if pool is _NOT_STORED:
-            missing.add(stratum)
-        elif pool:
-            pools[stratum] = pool
+        pools, _fingerprint = stored_pools(municipality_id, known_on)
+    # A set difference, not a lookup per stratum: there is nearly a stratum per participant.
+    missing = strata - pools.keys()
     if missing:
         pools.update(compute_pools(municipality_id, as_of, missing))
     return pools
@@ -843,42 +865,40 @@ def comparison_pools(municipality_id, as_of, known_on, strata):
 def pool_strata(municipality_id, first, last):
     """Every stratum the municipality's participants' follow-ups can need on any date from
     `last` (the latest snapshot) on: the follow-ups due by `last`, measured or not yet (a
-    measurement may come in later), that `_stratum` can match."""
+    measurement may come in later), that `stratum_of` can match."""
     rows = (
         counted_follow_ups(municipality_id)
         .filter(due_on__lte=last)
-        .values(
-            "due_on",
-            "participant__enrolled_on",
-            "participant__benefit_type",
-            "participant__target_group",
-            "participant__benefit_start",
-        )
+        .values_list(*STRATUM_FIELDS)
         .distinct()
         .order_by()
     )
     strata = set()
     for unit in rows:
-        reason, stratum = _stratum(unit, first, last)
+        reason, stratum = stratum_of(*unit, first, last)
         if reason is None:
             strata.add(stratum)
     return strata
 
 
-def _label(effects, units):
+def _label(effects, units, splits, names_at):
     # The names came with the follow-ups (they depend on the group alone, so grouping by
     # them changes nothing): no query of their own.
-    names, cohorts = {}, {}
-    for unit in units:
-        names[unit["cohort__programme_id"]] = unit["cohort__programme__name"]
-        cohorts[unit["cohort_id"]] = f"{unit['cohort__programme__name']} · {unit['cohort__name']}"
+    programmes, cohorts = {}, {}
+    if "programme" in splits:
+        at = 1 + splits.index("programme")
+        programmes = {unit[at]: unit[names_at] for unit in units}
+    if "cohort" in splits:
+        at = 1 + splits.index("cohort")
+        cohorts = {unit[at]: unit[names_at : names_at + 2] for unit in units}
     groups = dict(TargetGroup.choices)
     benefits = dict(BenefitType.choices)
     for effect in effects:
         if effect.dimension == "programme":
-            effect.label = names.get(int(effect.key), "")
+            effect.label = programmes.get(int(effect.key), "")
         elif effect.dimension == "cohort":
-            effect.label = cohorts.get(int(effect.key), "")
+            names = cohorts.get(int(effect.key))
+            effect.label = f"{names[0]} · {names[1]}" if names else ""
         elif effect.dimension == "target_group":
             effect.label = str(groups.get(effect.key, effect.key))
         elif effect.dimension == "benefit_type":

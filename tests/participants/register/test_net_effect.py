@@ -302,3 +302,45 @@ def test_asking_for_fewer_splits_gives_the_same_rows():
             assert row.low == pytest.approx(expected.low, abs=1e-12)
             assert row.high == pytest.approx(expected.high, abs=1e-12)
             assert row.comparison_rate == pytest.approx(expected.comparison_rate, abs=1e-12)
+
+
+def test_each_split_row_is_the_estimate_of_its_own_participants():
+    # A row of a programme, a target group or a benefit type: the independent estimate over
+    # that row's participants against the whole register. Two programmes share the strata,
+    # so the programme rows and the total count a stratum's participants differently.
+    people = generate(1)
+    municipality = load(1, people)
+    other = ProgrammeFactory(municipality=municipality, start_date=ENROLLED_ON)
+    cohort = CohortFactory(programme=other, start_date=ENROLLED_ON, end_date=GROUP_END)
+    outcomes = list(OutcomeMeasurement.objects.order_by("pk").values_list("pk", flat=True))
+    OutcomeMeasurement.objects.filter(pk__in=outcomes[::3]).update(cohort=cohort)
+    participants = [person for person in people if person["participant"]]
+    for index, person in enumerate(participants):  # in the order their outcomes were made
+        person["programme"] = str(other.pk) if index % 3 == 0 else "first"
+    register = [person for person in people if not person["participant"]]
+
+    def own_participants(row):
+        if row.dimension == "programme":
+            mine = row.key if row.key == str(other.pk) else "first"
+            return [person for person in participants if person["programme"] == mine]
+        position = 1 if row.dimension == "target_group" else 0  # in the test's stratum
+        return [person for person in participants if person["stratum"][position] == row.key]
+
+    checked = set()
+    for row in selectors.net_effects(municipality, AS_OF).rows:
+        if row.follow_up != 6 or row.dimension in {"total", "cohort"}:
+            continue
+        own = own_participants(row)
+        expected = independent_estimate(register + own)
+        assert row.measured == len(own)
+        assert row.matched == expected["matched"]
+        assert row.unmatched_total == expected["unmatched"]
+        assert row.participants_rate == pytest.approx(expected["p_t"], abs=1e-12)
+        assert row.comparison_rate == pytest.approx(expected["p_c"], abs=1e-12)
+        assert row.low == pytest.approx(expected["low"], abs=1e-12)
+        assert row.high == pytest.approx(expected["high"], abs=1e-12)
+        checked.add((row.dimension, row.key))
+    assert {dimension for dimension, _key in checked} == {
+        "programme", "target_group", "benefit_type"
+    }  # fmt: skip
+    assert len(checked) == 7  # two programmes, three target groups, two benefit types
