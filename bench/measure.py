@@ -57,7 +57,7 @@ process.settle()
 from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from consultants.models import CoachingSession  # noqa: E402
 from employers.models import Match, Opportunity  # noqa: E402
@@ -217,7 +217,9 @@ def cmd_pools():
 
 
 def cmd_pages():
-    setup_test_environment()
+    # Not Django's setup_test_environment(): it swaps in the instrumented template renderer,
+    # which copies the context at every template and include for the test client, a cost
+    # no production request has (run.sh allows the host "testserver").
     m, consultant, manager, participant, opportunity, fund = subjects()
     sizes = {
         "municipality": m.name,

@@ -72,7 +72,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Field, Max, Min, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -515,13 +515,14 @@ def _participant_units(municipality_id, as_of, programme, entered_from=None, spl
     names = ["cohort__programme__name"] if {"programme", "cohort"} & set(splits) else []
     names += ["cohort__name"] if "cohort" in splits else []
     fields = ["follow_up", *[_SPLIT_FIELDS[split] for split in splits], *STRATUM_FIELDS, *names]
-    # Tuples, not dicts: 20,000 of them at national size.
+    # Tuples, not dicts: 20,000 of them at national size. The counts arrive as integers from
+    # both databases; a plain Field as their output spares the ORM's int() of each.
     return list(
         queryset.values(*fields)
         .annotate(
-            eligible=Count("pk"),
-            measured=Count("pk", filter=measured),
-            successes=Count("pk", filter=measured & OUTFLOW_TO_WORK),
+            eligible=Count("pk", output_field=Field()),
+            measured=Count("pk", filter=measured, output_field=Field()),
+            successes=Count("pk", filter=measured & OUTFLOW_TO_WORK, output_field=Field()),
         )
         .order_by()
         .values_list(*fields, "eligible", "measured", "successes")
