@@ -35,7 +35,7 @@ from evaluation.research.writers import write_export
 from participants.models import Participant
 from participants.register import exports as register_exports
 from participants.register.models import BenefitSpell, RegisterPerson, bsn_hash
-from tests.participants.register.test_net_effect import AS_OF, ENROLLED_ON, generate, load
+from tests.participants.register.generated_register import AS_OF, ENROLLED_ON, generate, load
 from tests.vakwerk.factories import MunicipalityFactory, ProgrammeFactory, UserFactory
 from vakwerk.models import Programme
 from vakwerk.roles import Role

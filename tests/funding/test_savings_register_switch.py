@@ -16,7 +16,7 @@ from funding.templatetags.money import euro
 from participants.models import BenefitStatus, Employment, OutcomeMeasurement
 from tests.participants.factories import CohortFactory, ParticipantFactory
 from tests.participants.register import test_net_effect_shown as shown
-from tests.participants.register.test_net_effect import DUE_ON, GROUP_END
+from tests.participants.register.generated_register import DUE_ON, GROUP_END
 from tests.participants.register.test_net_effect_shown import (
     comparison_interval,
     expected_net,

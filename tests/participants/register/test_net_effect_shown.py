@@ -29,7 +29,7 @@ from participants.models import BenefitStatus, Employment, OutcomeMeasurement
 from participants.register import selectors
 from participants.register import services as register_services
 from tests.participants.factories import CohortFactory, ParticipantFactory
-from tests.participants.register.test_net_effect import (
+from tests.participants.register.generated_register import (
     DUE_ON,
     ENROLLED_ON,
     GROUP_END,

@@ -20,7 +20,7 @@ from django.db import connection
 from participants.register import exports, selectors
 from participants.register.models import BenefitSpell, RegisterPerson
 from tests.participants.factories import ParticipantFactory
-from tests.participants.register.test_net_effect import analyze_register
+from tests.participants.register.generated_register import analyze_register
 from tests.vakwerk.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from participants.models import Participant
 from participants.register import selectors, services
 from participants.register.models import ComparisonPool, RegisterSnapshot
-from tests.participants.register.test_net_effect import (
+from tests.participants.register.generated_register import (
     AS_OF,
     SECOND_SNAPSHOT,
     generate,
