@@ -197,8 +197,9 @@ def analyze_register():
         )
 
 
-def independent_estimate(people):
-    """Coarsened exact matching and the interval, from the generated lists alone."""
+def arms(people):
+    """({stratum: (participants, of whom off for work)}, the same for the register's
+    people): the two sides of the matching, from the generated lists alone."""
     treated, pool = {}, {}
     for person in people:
         if person["stratum"] is None:
@@ -206,6 +207,12 @@ def independent_estimate(people):
         arm = treated if person["participant"] else pool
         n, x = arm.get(person["stratum"], (0, 0))
         arm[person["stratum"]] = (n + 1, x + person["off"])
+    return treated, pool
+
+
+def independent_estimate(people):
+    """Coarsened exact matching and the interval, from the generated lists alone."""
+    treated, pool = arms(people)
     matched = {s: t for s, t in treated.items() if s in pool}
     n = sum(count for count, _x in matched.values())
     x = sum(successes for _n, successes in matched.values())

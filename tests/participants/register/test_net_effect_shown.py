@@ -33,6 +33,7 @@ from tests.participants.register.generated_register import (
     DUE_ON,
     ENROLLED_ON,
     GROUP_END,
+    arms,
     generate,
     independent_estimate,
     load,
@@ -128,13 +129,7 @@ def whole_percent(fraction):
 
 def comparison_interval(people):
     """The comparison rate's 95 % interval from the generated lists alone."""
-    treated, pool = {}, {}
-    for person in people:
-        if person["stratum"] is None:
-            continue
-        arm = treated if person["participant"] else pool
-        n, x = arm.get(person["stratum"], (0, 0))
-        arm[person["stratum"]] = (n + 1, x + person["off"])
+    treated, pool = arms(people)
     matched = {s: n for s, (n, _x) in treated.items() if s in pool}
     total = sum(matched.values())
     p_c = sum(n / total * pool[s][1] / pool[s][0] for s, n in matched.items())
