@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from participants.models import Certificate, Participant, Status, TalentProfile, TargetGroup
 from participants.selectors import (
     HELD_CERTIFICATE_ANNOTATIONS,
+    held_certificate_codes,
     held_certificates,
     with_held_certificates,
 )
@@ -76,9 +77,13 @@ def score_candidate(opportunity, participant, explain=True, held=None):
     the caller has it already."""
     suggestion = Suggestion(participant)
     profile = getattr(participant, "talent_profile", None)
-    if held is None:
-        held = held_certificates(participant)
-    held = {item.code: item for item in held}
+    if held is not None:
+        held = {item.code: item for item in held}
+    elif explain:
+        held = {item.code: item for item in held_certificates(participant)}
+    else:
+        # Without reasons only whether a condition is held counts: the codes will do.
+        held = held_certificate_codes(participant)
     reasons = []
 
     if opportunity.conditions:
@@ -218,12 +223,13 @@ class _Row:
     def __init__(self, row, n_own, n_profile):
         self.row, self.n_own = row, n_own
         self.pk, self.last_name, self.target_group = row[0], row[2], row[6]
-        profile = row[n_own : n_own + n_profile]
+        # The profile's JSON columns stay text until a row is shown (`instance`); the
+        # ranking reads the certificates' codes only.
+        self.profile_values = profile = row[n_own : n_own + n_profile]
         if profile[0] is None:
-            self.profile_values, self.talent_profile = profile, None
+            self.talent_profile = None
         else:
-            self.profile_values = (*profile[:-2], _json(profile[-2]), _json(profile[-1]))
-            self.talent_profile = _ProfileRow(*self.profile_values[1:])
+            self.talent_profile = _ProfileRow(*profile[1:-2], _json(profile[-2]))
         for name, value in zip(
             HELD_CERTIFICATE_ANNOTATIONS, row[n_own + n_profile :], strict=True
         ):
@@ -235,6 +241,8 @@ class _Row:
             Participant, db, ["id", *_SUGGESTION_FIELDS], self.row[: self.n_own]
         )
         profile_values = self.profile_values
+        if profile_values[0] is not None:
+            profile_values = (*profile_values[:-2], *map(_json, profile_values[-2:]))
         if profile_values[0] is None:
             # Known to have none: reading it must not query.
             Participant.talent_profile.related.set_cached_value(participant, None)
@@ -276,7 +284,6 @@ class _ProfileRow:
     experience: str
     hours_available: int | None
     certificates: list
-    certificate_dates: dict
 
 
 def board(user, opportunity):

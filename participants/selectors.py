@@ -374,6 +374,25 @@ def held_certificates(participant):
         held[code] = HeldCertificate(
             code, labels.get(code, code), datetime.date.fromisoformat(day) if day else None
         )
+    for code, day in _training_certificates(participant):
+        if code not in held:
+            held[code] = HeldCertificate(code, labels.get(code, code), day, from_training=True)
+    return list(held.values())
+
+
+def held_certificate_codes(participant):
+    """The codes of `held_certificates(participant)`, as a set: all the board's ranking
+    asks of thousands of candidates (the labels and dates are for the few it shows)."""
+    profile = getattr(participant, "talent_profile", None)
+    codes = set(profile.certificates) if profile else set()
+    codes.update(code for code, _day in _training_certificates(participant))
+    return codes
+
+
+def _training_certificates(participant):
+    """(code, the date of the earliest completed training that gave it) for each
+    certificate a completed training gave: from `with_held_certificates`' annotations when
+    the participant has them, else one query."""
     if hasattr(participant, _TRAINING_CERTIFICATES[0][1]):
         from_trainings = [
             (code, getattr(participant, name)) for code, name in _TRAINING_CERTIFICATES
@@ -388,10 +407,7 @@ def held_certificates(participant):
         ):
             earliest.setdefault(code, day)
         from_trainings = [(code, earliest.get(code)) for code in _CERTIFICATE_CODES]
-    for code, day in from_trainings:
-        if day is not None and code not in held:
-            held[code] = HeldCertificate(code, labels.get(code, code), day, from_training=True)
-    return list(held.values())
+    return [(code, day) for code, day in from_trainings if day is not None]
 
 
 def profile_trainings(participant):

@@ -25,7 +25,14 @@ from evaluation.research.catalogue import table_choices
 from evaluation.research.models import ResearchProject
 from evaluation.research.writers import write_export
 from participants import selectors, services
-from participants.models import Certificate, Status, Training, TrainingKind, TrainingResult
+from participants.models import (
+    Certificate,
+    Participant,
+    Status,
+    Training,
+    TrainingKind,
+    TrainingResult,
+)
 from tests.employers.factories import OpportunityFactory
 from tests.participants.factories import ParticipantFactory
 from tests.vakwerk.factories import ProgrammeFactory
@@ -263,6 +270,11 @@ def test_the_talent_profile_card_shows_the_certificate_of_a_completed_training(
         ("goed_werknemer", False),
         ("vca", True),
     ]
+    # What the board's ranking reads: the same certificates, by code, with or without the
+    # trainings' annotations.
+    assert selectors.held_certificate_codes(participant) == {"goed_werknemer", "vca"}
+    annotated = selectors.with_held_certificates(Participant.objects.filter(pk=participant.pk))
+    assert selectors.held_certificate_codes(annotated.get()) == {"goed_werknemer", "vca"}
 
 
 # --- Who may --------------------------------------------------------------------------------
@@ -415,6 +427,7 @@ def test_a_completed_trainings_certificate_counts_for_the_matching(
 def test_a_stopped_training_gives_no_certificate(consultant, participant, opportunity):
     add(consultant, participant, result=TrainingResult.STOPPED, certificate="")
     assert selectors.held_certificates(participant) == []
+    assert selectors.held_certificate_codes(participant) == set()
     assert matching.score_candidate(opportunity, participant).score < 100
 
 
@@ -434,6 +447,11 @@ def test_the_board_ranks_with_training_certificates_in_a_bounded_number_of_queri
     assert len(ranked) == 16
     assert all("vca" in {c.code for c in selectors.held_certificates(s.participant)}
                for s in ranked[:15])  # fmt: skip
+    # Ranked on the certificates' codes alone, shown with their reasons: the same score.
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    for suggestion in ranked:
+        ranking = matching.score_candidate(opportunity, suggestion.participant, explain=False)
+        assert ranking.score == suggestion.score
 
 
 # --- The dashboard --------------------------------------------------------------------------
