@@ -240,15 +240,14 @@ class _Row:
         participant = _from_values(
             Participant, db, ["id", *_SUGGESTION_FIELDS], self.row[: self.n_own]
         )
-        profile_values = self.profile_values
-        if profile_values[0] is not None:
-            profile_values = (*profile_values[:-2], *map(_json, profile_values[-2:]))
-        if profile_values[0] is None:
+        values = self.profile_values
+        if values[0] is None:
             # Known to have none: reading it must not query.
             Participant.talent_profile.related.set_cached_value(participant, None)
         else:
+            decoded = (*values[:-2], *map(_json, values[-2:]))  # the two JSON columns
             participant.talent_profile = _from_values(
-                TalentProfile, db, ["id", *_PROFILE_FIELDS], profile_values
+                TalentProfile, db, ["id", *_PROFILE_FIELDS], decoded
             )
         for name in HELD_CERTIFICATE_ANNOTATIONS:
             setattr(participant, name, getattr(self, name))

@@ -12,7 +12,7 @@ def settle():
     models and URL patterns live as long as the process; without this, every full
     collection walks them again. The net-effect page allocates some 100,000 small objects
     per request, enough to set off a full collection every few requests: its median went
-    from 320 to 230 ms at national size (stop 32). Called by wsgi.py, in every gunicorn
+    from 320 to 230 ms at national size. Called by wsgi.py, in every gunicorn
     worker, and by the bench's in-process page measurements, which stand in for one."""
     importlib.import_module(settings.ROOT_URLCONF)
     gc.freeze()

@@ -498,6 +498,16 @@ def counted_follow_ups(municipality_id):
     )
 
 
+# A follow-up's fields a stratum is made of (`stratum_of` takes them in this order).
+STRATUM_FIELDS = (
+    "participant__enrolled_on",
+    "due_on",
+    "participant__benefit_type",
+    "participant__target_group",
+    "participant__benefit_start",
+)
+
+
 def _participant_units(municipality_id, as_of, programme, entered_from=None, splits=()):
     """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and the
     `splits` need: one grouped query, however many participants. Each a tuple: (follow-up,
@@ -527,15 +537,6 @@ def _participant_units(municipality_id, as_of, programme, entered_from=None, spl
         .order_by()
         .values_list(*fields, "eligible", "measured", "successes")
     )
-
-
-STRATUM_FIELDS = (
-    "participant__enrolled_on",
-    "due_on",
-    "participant__benefit_type",
-    "participant__target_group",
-    "participant__benefit_start",
-)
 
 
 def stratum_of(enrolled_on, due_on, benefit_type, group, started_on, first, last):
