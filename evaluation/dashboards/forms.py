@@ -21,6 +21,7 @@ class PeriodForm(PlausibleInput, forms.Form):
         queryset=Programme.objects.none(),
         required=False,
         empty_label=_("Whole municipality"),
+        widget=forms.Select(attrs={"class": "form-select-sm"}),
     )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=DATE_WIDGET, input_formats=["%Y-%m-%d"]

@@ -414,10 +414,12 @@ def test_an_odd_date_gives_a_dutch_error_and_todays_figures(login, world, as_of)
     response = login(world["manager"]).get(NET_EFFECT_URL, {"as_of": as_of})
     assert response.status_code == 200
     page = words(response.content.decode())
-    assert "Peildatum: Voer een geldige datum in." in page
-    # Django points the input at its error (aria-describedby): that element exists.
+    # Under the field, as on every form: the input marked invalid and pointing at it.
     html = response.content.decode()
-    assert 'aria-describedby="id_as_of_error"' in html and 'id="id_as_of_error"' in html
+    error = re.search(r'<div id="id_as_of_error" class="invalid-feedback">(.*?)</div>', html)
+    assert error and words(error[1]) == "Voer een geldige datum in."
+    date_input = re.search(r'<input type="date" name="as_of"[^>]*>', html)[0]
+    assert 'aria-describedby="id_as_of_error"' in date_input and "is-invalid" in date_input
     # The figures the page does show are today's, and it says so.
     assert "Per vandaag" in page
 
