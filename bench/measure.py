@@ -875,9 +875,10 @@ def cmd_report():
         "",
         '"limit (median)" for a page is the same statements the page issued, re-run '
         "directly on the connection and fetched (no ORM, no template; its writes in a "
-        "transaction that is rolled back): what PostgreSQL itself needs. Issue 23 asks each page for at most 2.5x it (the dashboard keeps issue "
-        "8's 2x); the pages are measured with the net effect's comparison pools stored by "
-        "their job (the `pools` row). See bench/README.md for the method and the findings.",
+        "transaction that is rolled back): what PostgreSQL itself needs. Issue 23 asks each "
+        "page for at most 2.5x it (the dashboard keeps issue 8's 2x); the pages are measured "
+        "with the net effect's comparison pools stored by their job (the `pools` row). See "
+        "bench/README.md for the method and the findings.",
         "",
     ]
     (BENCH / "RESULTS.md").write_text("\n".join(lines))
