@@ -28,12 +28,13 @@ def _ranking(page, board, participant):
 @pytest.mark.e2e
 def test_the_vak_route_from_registration_to_the_top_of_the_board(live_server, browser, log_in):
     from django.urls import reverse
+    from django.utils import timezone
 
     def url(name, *args):
         return f"{live_server.url}{reverse(name, args=args)}"
 
     # Relative to the day the demo was seeded: every form's date bounds are relative too.
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     # An employer's job intention asks VCA and two skills; the WSP confirms it.
     employer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

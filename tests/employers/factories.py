@@ -1,6 +1,5 @@
-import datetime
-
 import factory
+from django.utils import timezone
 
 from employers.models import (
     ContactKind,
@@ -47,6 +46,6 @@ class ContactLogEntryFactory(factory.django.DjangoModelFactory):
         model = ContactLogEntry
 
     employer = factory.SubFactory(EmployerFactory)
-    held_on = factory.LazyFunction(datetime.date.today)
+    held_on = factory.LazyFunction(timezone.localdate)
     kind = ContactKind.PHONE
     summary = factory.Sequence(lambda n: f"Gesprek {n} over leerwerkplaatsen")

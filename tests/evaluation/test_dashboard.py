@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from consultants.models import CoachingSession
 from evaluation.dashboards import selectors
@@ -258,7 +259,7 @@ def test_an_odd_date_gives_a_dutch_error_on_the_dashboard(client, make_user, pro
 
 def test_consultant_activity(client, make_user, programme, municipality):
     consultant = programme.consultant
-    today = datetime.date.today()
+    today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())
     for weeks_ago, count in ((0, 2), (1, 3), (20, 5)):
         for _ in range(count):
@@ -370,7 +371,7 @@ def _populate(programme, cohort, consultant, first, count):
     )  # fmt: skip
     CoachingSession.objects.bulk_create(
         CoachingSession(consultant=consultant, participant=p, minutes=30,
-                        held_on=datetime.date.today() - datetime.timedelta(days=index % 60))
+                        held_on=timezone.localdate() - datetime.timedelta(days=index % 60))
         for index, p in enumerate(people)
     )  # fmt: skip
     OutcomeMeasurement.objects.bulk_create(

@@ -13,6 +13,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from participants import imports, services
 from participants.import_views import SESSION_KEY
@@ -298,7 +299,7 @@ def test_error_sample_reports_each_error_on_its_row(manager):
 def test_more_row_errors(manager, make_user, other_municipality):
     elsewhere = make_user(Role.CONSULTANT, municipality=other_municipality, email="x@b.example")
     make_user(Role.CONSULTANT, email="gone@a.example", is_active=False)
-    next_year = datetime.date.today().year + 1
+    next_year = timezone.localdate().year + 1
     preview = imports.validate_rows(
         manager,
         rows_of(
