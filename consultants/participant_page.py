@@ -2,7 +2,7 @@
 sessions on the timeline and the form to log one."""
 
 from participants import page
-from participants.selectors import TimelineEntry
+from participants.selectors import TimelineEntry, participant_rows
 
 from .forms import CoachingSessionForm
 from .models import CoachingSession
@@ -12,9 +12,16 @@ from .services import usual_session_minutes
 def session_entries(user, participant):
     return [
         TimelineEntry(session.held_on, "session", session)
-        for session in CoachingSession.objects.for_user(user)
-        .filter(participant=participant)
-        .select_related("consultant")
+        for session in participant_rows(
+            "timeline.sessions",
+            user,
+            participant,
+            lambda participant_id: (
+                CoachingSession.objects.for_user(user)
+                .filter(participant_id=participant_id)
+                .select_related("consultant")
+            ),
+        )
     ]
 
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vakwerk import audit
+from vakwerk import audit, prepared
 from vakwerk.audit import AuditAction
 from vakwerk.roles import Role
 
@@ -40,16 +40,20 @@ def log_coaching_session(user, participant, **fields):
 def usual_session_minutes(user, default=45):
     """The duration a consultant most often logs, to pre-fill the form; of durations
     logged equally often, the one logged last."""
-    usual = (
-        CoachingSession.objects.filter(consultant=user)
-        .order_by()
-        .values("minutes")
-        .annotate(times=Count("pk"), last_logged=Max("created_at"), last_pk=Max("pk"))
-        .order_by("-times", "-last_logged", "-last_pk")
-        .values_list("minutes", flat=True)
-        .first()
+    # On every view of a participant's page: compiled once (`vakwerk.prepared`).
+    usual = prepared.rows(
+        "usual_session_minutes",
+        lambda consultant_id: (
+            CoachingSession.objects.filter(consultant_id=consultant_id)
+            .order_by()
+            .values("minutes")
+            .annotate(times=Count("pk"), last_logged=Max("created_at"), last_pk=Max("pk"))
+            .order_by("-times", "-last_logged", "-last_pk")
+            .values_list("minutes", flat=True)[:1]
+        ),
+        consultant_id=user.pk,
     )
-    return usual or default
+    return (usual[0] if usual else None) or default
 
 
 # --- Professional development ----------------------------------------------------------

@@ -4,7 +4,7 @@ the timeline."""
 from django.utils import timezone
 
 from participants import page
-from participants.selectors import TimelineEntry
+from participants.selectors import TimelineEntry, participant_rows
 
 from .models import Match
 
@@ -12,8 +12,13 @@ from .models import Match
 def match_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(match.created_at), "match", match)
-        for match in Match.objects.filter(participant=participant).select_related(
-            "opportunity__employer", "placement"
+        for match in participant_rows(
+            "timeline.matches",
+            user,
+            participant,
+            lambda participant_id: Match.objects.filter(
+                participant_id=participant_id
+            ).select_related("opportunity__employer", "placement"),
         )
     ]
 

@@ -4,7 +4,7 @@ commitments on the timeline."""
 from django.utils import timezone
 
 from participants import page
-from participants.selectors import TimelineEntry
+from participants.selectors import TimelineEntry, participant_rows
 
 from .models import Commitment
 
@@ -12,9 +12,16 @@ from .models import Commitment
 def commitment_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
-        for commitment in Commitment.objects.for_user(user)
-        .filter(participant=participant)
-        .select_related("fund")
+        for commitment in participant_rows(
+            "timeline.commitments",
+            user,
+            participant,
+            lambda participant_id: (
+                Commitment.objects.for_user(user)
+                .filter(participant_id=participant_id)
+                .select_related("fund")
+            ),
+        )
     ]
 
 

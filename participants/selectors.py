@@ -19,6 +19,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk import prepared
 from vakwerk.bsn import normalise_bsn
 from vakwerk.models import FieldChange
 
@@ -89,11 +90,26 @@ def timeline(user, participant):
     return entries
 
 
+def participant_rows(name, user, participant, build):
+    """The rows of one participant's part of a page, `build(participant_id)`'s queryset,
+    compiled once per user (`vakwerk.prepared`): the timeline's sources and the cards run
+    one query each on every view of a participant's page, and building and compiling them
+    cost more than running them. `user`'s scope is part of the key, so `build` may scope
+    with `for_user(user)`."""
+    key = (name, *prepared.user_scope(user))
+    return prepared.rows(key, build, participant_id=participant.pk)
+
+
 def status_entries(user, participant):
     return [
         TimelineEntry(change.changed_at.date(), "status", change)
-        for change in StatusChange.objects.filter(participant=participant).select_related(
-            "changed_by"
+        for change in participant_rows(
+            "timeline.status",
+            user,
+            participant,
+            lambda participant_id: StatusChange.objects.filter(
+                participant_id=participant_id
+            ).select_related("changed_by"),
         )
     ]
 
@@ -106,31 +122,67 @@ def intake_entries(user, participant):
 def rung_entries(user, participant):
     return [
         TimelineEntry(rung.recorded_on, "rung", rung)
-        for rung in LadderRung.objects.filter(participant=participant)
+        for rung in participant_rows(
+            "timeline.rungs",
+            user,
+            participant,
+            lambda participant_id: LadderRung.objects.filter(participant_id=participant_id),
+        )
     ]
 
 
 def outcome_entries(user, participant):
     return [
         TimelineEntry(outcome.measured_on, "outcome", outcome)
-        for outcome in OutcomeMeasurement.objects.measured()
-        .filter(participant=participant)
-        .select_related("cohort")
+        for outcome in participant_rows(
+            "timeline.outcomes",
+            user,
+            participant,
+            lambda participant_id: (
+                OutcomeMeasurement.objects.measured()
+                .filter(participant_id=participant_id)
+                .select_related("cohort")
+            ),
+        )
     ]
+
+
+def pending_outcomes(user, participant, limit=4):
+    """The first follow-ups still to be measured, for the participant page's card."""
+    return participant_rows(
+        ("pending_outcomes", limit),
+        user,
+        participant,
+        lambda participant_id: (
+            OutcomeMeasurement.objects.pending()
+            .filter(participant_id=participant_id)
+            .select_related("cohort")[:limit]
+        ),
+    )
 
 
 def training_entries(user, participant):
     return [
         TimelineEntry(training.start_date, "training", training)
-        for training in Training.objects.filter(participant=participant)
+        for training in participant_rows(
+            "timeline.trainings",
+            user,
+            participant,
+            lambda participant_id: Training.objects.filter(participant_id=participant_id),
+        )
     ]
 
 
 def change_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
-        for change in FieldChange.objects.filter(participant_id=participant.pk).select_related(
-            "changed_by"
+        for change in participant_rows(
+            "timeline.changes",
+            user,
+            participant,
+            lambda participant_id: FieldChange.objects.filter(
+                participant_id=participant_id
+            ).select_related("changed_by"),
         )
     ]
 
@@ -148,14 +200,22 @@ def register_timeline_sources():
 def participant_for_page(user, pk, network=False, certificates=False):
     """`network`: with the network change's annotations (`with_network_change`) too;
     `certificates`: with those of `with_held_certificates`."""
-    participants = Participant.objects.for_user(user).select_related(
-        "consultant", "programme", "intake", "talent_profile"
-    )
-    if network:
-        participants = with_network_change(participants)
-    if certificates:
-        participants = with_held_certificates(participants)
-    return participants.get(pk=pk)
+
+    def build(pk):
+        participants = Participant.objects.for_user(user).select_related(
+            "consultant", "programme", "intake", "talent_profile"
+        )
+        if network:
+            participants = with_network_change(participants)
+        if certificates:
+            participants = with_held_certificates(participants)
+        return participants.filter(pk=pk)
+
+    key = ("participant_for_page", network, certificates, *prepared.user_scope(user))
+    found = prepared.rows(key, build, pk=int(pk))
+    if not found:
+        raise Participant.DoesNotExist
+    return found[0]
 
 
 def cohorts_for(user):
@@ -283,7 +343,14 @@ def network_summary(user, participant):
     value, the latest follow-up value and the change (`with_network_change`). One query
     when the participant was fetched with `participant_for_page(network=True)`, two
     otherwise, however many measurements there are."""
-    measurements = list(NetworkMeasurement.objects.for_user(user).filter(participant=participant))
+    measurements = participant_rows(
+        "network.measurements",
+        user,
+        participant,
+        lambda participant_id: NetworkMeasurement.objects.for_user(user).filter(
+            participant_id=participant_id
+        ),
+    )
     if hasattr(participant, "network_latest_moment"):
         values = {name: getattr(participant, name) for name in NETWORK_ANNOTATIONS}
     else:

@@ -128,9 +128,7 @@ def participant_detail(request, pk):
         "network": selectors.network_summary(request.user, participant),
         "trainings": [entry.obj for entry in timeline if entry.kind == "training"],
         "held_certificates": selectors.held_certificates(participant),
-        "pending_outcomes": OutcomeMeasurement.objects.pending()
-        .filter(participant=participant)
-        .select_related("cohort")[:4],
+        "pending_outcomes": selectors.pending_outcomes(request.user, participant),
         # The higher apps' parts (consultants: the coaching-session form).
         **page.context_for(request, participant),
     }

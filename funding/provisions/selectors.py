@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
+from participants.selectors import participant_rows
 from vakwerk.roles import Role
 
 from . import spec, validation
@@ -12,8 +13,15 @@ from .models import Provision, SrgDelivery
 
 
 def provisions_of(user, participant):
-    return list(
-        Provision.objects.for_user(user).filter(participant=participant).select_related("kind")
+    return participant_rows(
+        "provisions",
+        user,
+        participant,
+        lambda participant_id: (
+            Provision.objects.for_user(user)
+            .filter(participant_id=participant_id)
+            .select_related("kind")
+        ),
     )
 
 

@@ -1,0 +1,145 @@
+"""Querysets compiled once per shape (vakwerk/prepared.py): each call gets its own rows,
+each user their own scope, and a shape that would go stale is refused."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from consultants.models import CoachingSession
+from participants import selectors
+from participants.models import Participant
+from tests.participants.factories import ParticipantFactory
+from vakwerk import prepared
+from vakwerk.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shapes():
+    prepared.clear()
+    yield
+    prepared.clear()
+
+
+def sessions_of(user, participant):
+    return selectors.participant_rows(
+        "test.sessions",
+        user,
+        participant,
+        lambda participant_id: (
+            CoachingSession.objects.for_user(user)
+            .filter(participant_id=participant_id)
+            .order_by("held_on")
+        ),
+    )
+
+
+def log(participant, consultant, notes, days_ago=1):
+    return CoachingSession.objects.create(
+        participant=participant,
+        consultant=consultant,
+        held_on=timezone.localdate() - datetime.timedelta(days=days_ago),
+        minutes=45,
+        notes=notes,
+    )
+
+
+def test_each_participant_gets_their_own_rows_from_one_compiled_shape(make_user, municipality):
+    consultant = make_user(Role.CONSULTANT)
+    first, second = ParticipantFactory.create_batch(
+        2, municipality=municipality, consultant=consultant
+    )
+    log(first, consultant, "eerste", days_ago=2)
+    log(first, consultant, "tweede")
+    log(second, consultant, "derde")
+
+    assert [s.notes for s in sessions_of(consultant, first)] == ["eerste", "tweede"]
+    with CaptureQueriesContext(connection) as queries:
+        assert [s.notes for s in sessions_of(consultant, second)] == ["derde"]
+    assert len(prepared._shapes) == 1
+    # The same statement the queryset itself runs, with the second participant's id.
+    expected = (
+        CoachingSession.objects.for_user(consultant)
+        .filter(participant_id=second.pk)
+        .order_by("held_on")
+    )
+    with CaptureQueriesContext(connection) as direct:
+        list(expected)
+    assert [q["sql"] for q in queries] == [q["sql"] for q in direct]
+
+
+def test_a_user_never_gets_rows_of_another_users_scope(
+    make_user, municipality, other_municipality
+):
+    consultant = make_user(Role.CONSULTANT)
+    colleague = make_user(Role.CONSULTANT)
+    foreign_manager = make_user(Role.MANAGER, municipality=other_municipality)
+    researcher = make_user(Role.RESEARCHER)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    log(participant, consultant, "vertrouwelijk")
+
+    assert [s.notes for s in sessions_of(consultant, participant)] == ["vertrouwelijk"]
+    assert sessions_of(colleague, participant) == []
+    assert sessions_of(foreign_manager, participant) == []
+    with CaptureQueriesContext(connection) as queries:
+        assert sessions_of(researcher, participant) == []
+    assert len(queries) == 0  # .none(): answered without asking the database
+
+
+def test_a_changed_role_is_a_new_shape(make_user, municipality):
+    user = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality)  # not in their caseload
+    log(participant, make_user(Role.CONSULTANT), "notitie")
+    assert sessions_of(user, participant) == []
+    user.role = Role.MANAGER
+    assert [s.notes for s in sessions_of(user, participant)] == ["notitie"]
+
+
+def test_a_date_baked_into_the_sql_is_refused(make_user, municipality):
+    participant = ParticipantFactory(municipality=municipality)
+    with pytest.raises(ImproperlyConfigured, match="a date that was not passed in"):
+        prepared.rows(
+            "test.recent",
+            lambda participant_id: CoachingSession.objects.filter(
+                participant_id=participant_id, held_on__gte=timezone.localdate()
+            ),
+            participant_id=participant.pk,
+        )
+
+
+def test_a_value_that_is_not_a_parameter_is_refused(municipality):
+    participant = ParticipantFactory(municipality=municipality)
+    with pytest.raises(ImproperlyConfigured, match="did not end up as parameters"):
+        prepared.rows(
+            "test.ignores_its_value",
+            lambda participant_id: Participant.objects.filter(municipality=municipality),
+            participant_id=participant.pk,
+        )
+
+
+def test_the_participant_page_of_a_second_participant_shows_only_theirs(
+    client, make_user, municipality
+):
+    consultant = make_user(Role.CONSULTANT)
+    first = ParticipantFactory(
+        municipality=municipality, consultant=consultant, last_name="Zwanenburg"
+    )
+    second = ParticipantFactory(
+        municipality=municipality, consultant=consultant, last_name="Kievitsveld"
+    )
+    log(first, consultant, "Alleen voor de eerste deelnemer")
+    log(second, consultant, "Alleen voor de tweede deelnemer")
+    client.force_login(consultant)
+
+    page = client.get(reverse("participants:detail", args=[first.pk])).content.decode()
+    assert "Alleen voor de eerste deelnemer" in page
+    page = client.get(reverse("participants:detail", args=[second.pk])).content.decode()
+    assert "Alleen voor de tweede deelnemer" in page
+    assert "Alleen voor de eerste deelnemer" not in page
+    assert "Kievitsveld" in page and "Zwanenburg" not in page
