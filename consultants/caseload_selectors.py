@@ -17,6 +17,7 @@ from participants.models import (
     Participant,
 )
 from participants.selectors import trained_members
+from vakwerk import prepared
 
 from .models import CoachingSession
 
@@ -60,14 +61,30 @@ def caseload_sections(user):
     groups have, in one query; None for a manager (they see the whole municipality)."""
     if user.role != "consultant":
         return None
-    return Participant.objects.for_user(user).aggregate(
-        own=Count("pk", filter=Q(consultant=user)),
-        groups=Count("pk", filter=Q(pk__in=trained_members(user))),
+    found = prepared.rows(
+        ("caseload_sections", *prepared.user_scope(user)),
+        lambda: prepared.totals(
+            Participant.objects.for_user(user),
+            own=Count("pk", filter=Q(consultant=user)),
+            groups=Count("pk", filter=Q(pk__in=trained_members(user))),
+        ),
     )
+    return found[0] if found else {"own": 0, "groups": 0}
 
 
-def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, search="",
-             sort="name", potential="", members=OWN):  # fmt: skip
+def caseload(user, *, sort="name", **filters):
+    """The caseload's list: `caseload_members` with what its rows show, sorted."""
+    participants = with_last_contact(
+        caseload_members(user, **filters)
+        .select_related("consultant", "intake")
+        .annotate(potential_rank=POTENTIAL_RANK)
+    )
+    return participants.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+
+
+def caseload_members(user, *, status="", target_group="", benefit_type="", cohort=None,
+                     search="", potential="", members=OWN):  # fmt: skip
+    """Whom the caseload lists with these filters (what its count counts)."""
     participants = Participant.objects.for_user(user)
     if user.role == "consultant":
         # A consultant who trains groups sees their members too (`for_user`), but their
@@ -76,9 +93,6 @@ def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, 
             participants = participants.filter(pk__in=trained_members(user))
         else:
             participants = participants.filter(consultant=user)
-    participants = with_last_contact(
-        participants.select_related("consultant", "intake").annotate(potential_rank=POTENTIAL_RANK)
-    )
     if potential == NO_INTAKE:
         participants = participants.filter(intake__isnull=True)
     elif potential:
@@ -95,7 +109,22 @@ def caseload(user, *, status="", target_group="", benefit_type="", cohort=None, 
         participants = participants.filter(
             Q(first_name__icontains=word) | Q(last_name__icontains=word)
         )
-    return participants.order_by(*CASELOAD_SORTS.get(sort, CASELOAD_SORTS["name"]))
+    return participants
+
+
+def caseload_pages(user, **filters):
+    """`caseload(user, **filters)` for the caseload's paginator, compiled once per user,
+    filter and page (`vakwerk.prepared`): the list, its count and the sections cost more
+    to build and compile than to run."""
+    key = (
+        "caseload",
+        *prepared.user_scope(user),
+        *sorted((name, getattr(value, "pk", value)) for name, value in filters.items()),
+    )
+    members = {name: value for name, value in filters.items() if name != "sort"}
+    return prepared.Pages(
+        key, lambda: caseload(user, **filters), count=lambda: caseload_members(user, **members)
+    )
 
 
 @dataclass

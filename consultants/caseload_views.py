@@ -27,7 +27,7 @@ PAGE_SIZE = 25
 def caseload(request):
     form = CaseloadFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    participants = selectors.caseload(
+    participants = selectors.caseload_pages(
         request.user,
         status=filters.get("status", ""),
         target_group=filters.get("target_group", ""),

@@ -12,8 +12,8 @@ The values that differ per call (a participant's id) are passed by name: the que
 is built once with a stand-in for each, and the stand-ins are looked up among the
 compiled parameters. Everything else the queryset depends on must be in the key; a
 user's scope is `user_scope(user)`. So that nothing goes stale, a shape whose SQL holds
-a date or a time that was not passed in (today's date in a filter) is refused, and a
-value that does not end up as one parameter of its own is refused too: both raise
+a date or a time that is not in its key (today's date in a filter) is refused, and so is
+a value that does not end up as one parameter of its own: both raise
 `ImproperlyConfigured` on the first call, in the tests.
 
 `rows()` returns a list, never a queryset: a queryset refined further (`.filter()`,
@@ -28,11 +28,13 @@ from collections import OrderedDict
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
+from django.db.models import Count, Value
 
-# Shapes kept per process: a few per page and per user; the oldest are dropped first.
-MAX_SHAPES = 2048
+# Shapes kept per process (a few per page and user, and one per filter a user tries);
+# the least recently used go first.
+MAX_SHAPES = 4096
 
-# Stand-ins for the per-call values: integers no id reaches, each used once per build.
+# Stand-ins for the per-call values: integers no id reaches, each used once.
 _STAND_IN_BASE = -(2**62)
 _stand_ins = itertools.count()
 
@@ -48,13 +50,16 @@ def user_scope(user):
     return (user.pk, user.role, user.municipality_id, user.is_active)
 
 
-class _Shape:
+class _Compiled:
+    """One shape's SQL on one database alias, and the compiler that made it (it keeps
+    what the iterables read after running it: the selected columns, the related models'
+    layout, the annotations' positions)."""
+
     def __init__(self, compiler, sql, params, slots):
         self.compiler = compiler
         self.sql = sql
         self.params = params
-        # (position in params, name of the value) for every per-call value.
-        self.slots = slots
+        self.slots = slots  # (position in params, name of the value)
 
     def compiler_for(self, using, values):
         params = list(self.params)
@@ -68,81 +73,113 @@ class _Shape:
         return compiler
 
 
-class _EmptyShape:
-    """A queryset that selects nothing whatever the values (`.none()`, a scope without
-    rows): Django answers it without a query."""
+# A shape that selects nothing whatever the values (`.none()`, a scope without rows):
+# Django answers it without a query.
+_EMPTY = object()
 
 
-def _compile(key, build, names, using):
-    stand_ins = {name: _STAND_IN_BASE - next(_stand_ins) for name in names}
-    queryset = build(**stand_ins)
-    compiler = queryset.query.get_compiler(using=using)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return queryset, _EmptyShape()
-    by_value = {value: name for name, value in stand_ins.items()}
-    slots = []
-    for position, param in enumerate(params):
-        if isinstance(param, int) and param in by_value:
-            slots.append((position, by_value[param]))
-        elif isinstance(param, (datetime.date, datetime.time)):
+class _Shape:
+    def __init__(self, key, queryset, stand_ins):
+        self.key = key if isinstance(key, tuple) else (key,)
+        self.queryset = queryset  # built with the stand-ins
+        self.stand_ins = stand_ins
+        self.compiled = {}  # by alias
+
+    def compile(self, using):
+        compiler = self.queryset.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _EMPTY
+        names = {value: name for name, value in self.stand_ins.items()}
+        slots = []
+        for position, param in enumerate(params):
+            if isinstance(param, int) and param in names:
+                slots.append((position, names[param]))
+            elif isinstance(param, (datetime.date, datetime.time)) and param not in self.key:
+                raise ImproperlyConfigured(
+                    f"prepared query {self.key!r}: its SQL holds {param!r}, a date that is "
+                    "not in its key; pass it in the key or leave the query unprepared."
+                )
+        missing = set(self.stand_ins) - {name for _position, name in slots}
+        if missing:
             raise ImproperlyConfigured(
-                f"prepared query {key!r}: its SQL holds {param!r}, a date that was not "
-                "passed in; pass it as a value or leave the query unprepared."
+                f"prepared query {self.key!r}: {sorted(missing)} did not end up as parameters."
             )
-    missing = set(names) - {name for _position, name in slots}
-    if missing:
-        raise ImproperlyConfigured(
-            f"prepared query {key!r}: {sorted(missing)} did not end up as parameters."
-        )
-    # The compiler is kept with what the iterables read after running it (the selected
-    # columns, the related models' layout, the annotations' positions).
-    return queryset, _Shape(compiler, sql, params, slots)
+        return _Compiled(compiler, sql, params, slots)
+
+
+def _shape(key, build, names):
+    shape_key = (key, getattr(build, "__code__", build), names)
+    with _lock:
+        shape = _shapes.get(shape_key)
+        if shape is not None:
+            _shapes.move_to_end(shape_key)
+            return shape
+    stand_ins = {name: _STAND_IN_BASE - next(_stand_ins) for name in names}
+    shape = _Shape(key, build(**stand_ins), stand_ins)
+    with _lock:
+        _shapes[shape_key] = shape
+        while len(_shapes) > MAX_SHAPES:
+            _shapes.popitem(last=False)
+    return shape
 
 
 def rows(key, build, **values):
     """The rows of `build(**values)` as a list (model instances, or whatever its
-    `.values()` / `.values_list()` gives). `build` is called once per `key` and database
-    alias, with stand-ins for `values`."""
-    shape_key = (key, getattr(build, "__code__", build), tuple(sorted(values)))
-    using = _alias(shape_key, build, values)
-    full_key = (*shape_key, using)
-    with _lock:
-        entry = _shapes.get(full_key)
-        if entry is not None:
-            _shapes.move_to_end(full_key)
-    if entry is None:
-        entry = _compile(key, build, tuple(values), using)
-        with _lock:
-            _shapes[full_key] = entry
-            while len(_shapes) > MAX_SHAPES:
-                _shapes.popitem(last=False)
-    template, shape = entry
-    if isinstance(shape, _EmptyShape):
+    `.values()` / `.values_list()` gives). `build` runs once per `key`, with stand-ins
+    for `values`; its SQL is compiled once per database alias the router sends it to (the
+    replica inside a replica scope)."""
+    shape = _shape(key, build, tuple(sorted(values)))
+    using = router.db_for_read(shape.queryset.model)
+    compiled = shape.compiled.get(using)
+    if compiled is None:
+        compiled = shape.compiled[using] = shape.compile(using)
+    if compiled is _EMPTY:
         return []
-    queryset = template._chain()
+    queryset = shape.queryset._chain()
     queryset._db = using
-    compiler = shape.compiler_for(using, values)
+    compiler = compiled.compiler_for(using, values)
     queryset.query.get_compiler = lambda using=None, connection=None, elide_empty=True: compiler
     return list(queryset)
 
 
-def _alias(shape_key, build, values):
-    """The alias the router sends this read to (the replica inside a replica scope)."""
-    # The router asks for the model, which is the same at every call of a shape.
-    model = _models.get(shape_key)
-    if model is None:
-        model = build(**{name: _STAND_IN_BASE for name in values}).model
-        _models[shape_key] = model
-    return router.db_for_read(model)
+def totals(queryset, **aggregates):
+    """`queryset.aggregate(**aggregates)` as a queryset, for `rows()`: the same SELECT of
+    aggregates over the whole queryset (grouped by a constant, which the SQL leaves out),
+    one row of them as a dict; none when nothing matched and the aggregates have no
+    default."""
+    return (
+        queryset.order_by()
+        .annotate(prepared_all=Value(1))
+        .values("prepared_all")
+        .annotate(**aggregates)
+        .values(*aggregates)
+    )
 
 
-_models = {}
+class Pages:
+    """What Django's Paginator asks of a queryset (its count and a slice of it), each
+    compiled once per shape: `build()` gives the queryset, `key` says everything it
+    depends on (the user's scope, the filters, the sort). `count()` gives the same rows
+    without what only the list shows (the annotations and their joins), which its COUNT
+    does not need: Django's own count() leaves them out too."""
+
+    def __init__(self, key, build, count=None):
+        self.key = key
+        self.build = build
+        self.counted = count or build
+
+    def count(self):
+        found = rows((*self.key, "count"), lambda: totals(self.counted(), count=Count("pk")))
+        return found[0]["count"] if found else 0
+
+    def __getitem__(self, index):
+        start, stop = index.start, index.stop
+        return rows((*self.key, start, stop), lambda: self.build()[start:stop])
 
 
 def clear():
     """Forget every shape (tests that change what a key stands for)."""
     with _lock:
         _shapes.clear()
-        _models.clear()

@@ -103,7 +103,7 @@ def test_a_changed_role_is_a_new_shape(make_user, municipality):
 
 def test_a_date_baked_into_the_sql_is_refused(make_user, municipality):
     participant = ParticipantFactory(municipality=municipality)
-    with pytest.raises(ImproperlyConfigured, match="a date that was not passed in"):
+    with pytest.raises(ImproperlyConfigured, match="a date that is not in its key"):
         prepared.rows(
             "test.recent",
             lambda participant_id: CoachingSession.objects.filter(
@@ -111,6 +111,26 @@ def test_a_date_baked_into_the_sql_is_refused(make_user, municipality):
             ),
             participant_id=participant.pk,
         )
+
+
+def test_a_date_in_the_key_makes_a_shape_per_date(make_user, municipality):
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    log(participant, consultant, "oud", days_ago=10)
+    log(participant, consultant, "nieuw", days_ago=1)
+
+    def since(day):
+        return prepared.rows(
+            ("test.since", day),
+            lambda participant_id: CoachingSession.objects.filter(
+                participant_id=participant_id, held_on__gte=day
+            ).order_by("held_on"),
+            participant_id=participant.pk,
+        )
+
+    today = timezone.localdate()
+    assert [s.notes for s in since(today - datetime.timedelta(days=5))] == ["nieuw"]
+    assert [s.notes for s in since(today - datetime.timedelta(days=20))] == ["oud", "nieuw"]
 
 
 def test_a_value_that_is_not_a_parameter_is_refused(municipality):
@@ -143,3 +163,28 @@ def test_the_participant_page_of_a_second_participant_shows_only_theirs(
     assert "Alleen voor de tweede deelnemer" in page
     assert "Alleen voor de eerste deelnemer" not in page
     assert "Kievitsveld" in page and "Zwanenburg" not in page
+
+
+def test_the_caseload_pages_count_and_list_per_filter(make_user, municipality):
+    from django.core.paginator import Paginator
+
+    from consultants import caseload_selectors
+
+    consultant = make_user(Role.CONSULTANT)
+    for name in ("Jansen", "Janssen", "de Vries", "Bakker", "Visser"):
+        ParticipantFactory(municipality=municipality, consultant=consultant, last_name=name)
+    ParticipantFactory(municipality=municipality, last_name="Jansma")  # someone else's
+
+    for search, expected in (("jans", ["Jansen", "Janssen"]), ("", None), ("vries", ["de Vries"])):
+        pages = caseload_selectors.caseload_pages(consultant, search=search, sort="name")
+        direct = caseload_selectors.caseload(consultant, search=search, sort="name")
+        assert pages.count() == direct.count()
+        page = Paginator(pages, 2).get_page(1)
+        assert [p.last_name for p in page] == [p.last_name for p in direct[:2]]
+        if expected:
+            assert [p.last_name for p in page] == expected
+    # Each filter is its own shape: the last search did not get the first one's rows.
+    last_page = Paginator(caseload_selectors.caseload_pages(consultant, sort="name"), 2).page(3)
+    everyone = caseload_selectors.caseload(consultant, sort="name")
+    assert [p.last_name for p in last_page] == [everyone[4].last_name]
+    assert caseload_selectors.caseload_pages(consultant, search="nobody").count() == 0
