@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from vakwerk import prepared
+
 from .models import (
     Commitment,
     CommitmentStatus,
@@ -60,6 +62,38 @@ def balance(fund, on_date=None):
 
 def funds_overview(user):
     return with_balances(Fund.objects.for_user(user)).select_related("programme")
+
+
+def fund_for_page(user, pk):
+    """A fund of `funds_overview`, or None: compiled once per user (`vakwerk.prepared`),
+    as its balances' six sums cost more to build and compile than to run."""
+    found = prepared.rows(
+        ("fund_for_page", *prepared.user_scope(user)),
+        lambda pk: funds_overview(user).filter(pk=pk),
+        pk=pk,
+    )
+    return found[0] if found else None
+
+
+def approved_commitments(user, fund):
+    return Commitment.objects.for_user(user).filter(fund=fund, status=CommitmentStatus.APPROVED)
+
+
+def open_commitments(user, fund):
+    """The fund's approved commitments with what is still open of each, by number."""
+    return with_open_amounts(
+        approved_commitments(user, fund).select_related("participant")
+    ).order_by("pk")
+
+
+def open_commitment_pages(user, fund):
+    """`open_commitments` for the fund page's paginator (`vakwerk.prepared`); its count
+    counts the commitments without adding up their entries."""
+    return prepared.Pages(
+        ("open_commitments", fund.pk, *prepared.user_scope(user)),
+        lambda: open_commitments(user, fund),
+        count=lambda: approved_commitments(user, fund),
+    )
 
 
 def ledger(user, fund):

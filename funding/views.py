@@ -5,6 +5,7 @@ every write to `services`, which checks the rules again."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from .forms import (
     FundForm,
     RejectForm,
 )
-from .models import Commitment, CommitmentStatus, EntryKind, Fund, LedgerEntry
+from .models import Commitment, EntryKind, Fund, LedgerEntry
 
 PAGE_SIZE = 50
 COMMITMENTS_PAGE_SIZE = 25
@@ -77,13 +78,6 @@ def _commitment(request, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
-def _open_commitments(user, fund):
-    commitments = Commitment.objects.for_user(user).filter(
-        fund=fund, status=CommitmentStatus.APPROVED
-    )
-    return selectors.with_open_amounts(commitments.select_related("participant")).order_by("pk")
-
-
 def _fund_crumbs(fund=None):
     crumbs = [(_("Funds"), reverse("funding:fund_list"))]
     if fund is not None:
@@ -121,12 +115,14 @@ def fund_create(request):
 
 @role_required(*READERS)
 def fund_detail(request, pk):
-    fund = get_object_or_404(selectors.funds_overview(request.user), pk=pk)
+    fund = selectors.fund_for_page(request.user, pk)
+    if fund is None:
+        raise Http404
     entries = selectors.ledger(request.user, fund)
     # Both lists page on their own (`from`, `open`): a fund of a region has thousands of
     # entries and well over a thousand open commitments. The ledger pages by keyset: its
     # oldest entries cost no more to show than its newest.
-    commitments = _open_commitments(request.user, fund)
+    commitments = selectors.open_commitment_pages(request.user, fund)
     context = {
         "fund": fund,
         "page": keyset_page(entries, request.GET.get("from"), PAGE_SIZE, "booked_at"),
@@ -160,7 +156,7 @@ def deposit(request, pk):
 def expenditure(request, pk):
     fund = _fund(request, pk)
     initial = {"commitment": request.GET.get("commitment")}
-    commitments = _open_commitments(request.user, fund)
+    commitments = selectors.open_commitments(request.user, fund)
     form = ExpenditureForm(request.POST or None, initial=initial, commitments=commitments)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
