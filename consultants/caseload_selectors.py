@@ -62,12 +62,13 @@ def caseload_sections(user):
     if user.role != "consultant":
         return None
     found = prepared.rows(
-        ("caseload_sections", *prepared.user_scope(user)),
-        lambda: prepared.totals(
+        "caseload_sections",
+        lambda user: prepared.totals(
             Participant.objects.for_user(user),
             own=Count("pk", filter=Q(consultant=user)),
             groups=Count("pk", filter=Q(pk__in=trained_members(user))),
         ),
+        user=user,
     )
     return found[0] if found else {"own": 0, "groups": 0}
 
@@ -115,15 +116,20 @@ def caseload_members(user, *, status="", target_group="", benefit_type="", cohor
 def caseload_pages(user, **filters):
     """`caseload(user, **filters)` for the caseload's paginator, compiled once per user,
     filter and page (`vakwerk.prepared`): the list, its count and the sections cost more
-    to build and compile than to run."""
+    to build and compile than to run. A search is not kept: its words are names, and
+    each search is a shape of its own that would not come back."""
+    if filters.get("search"):
+        return caseload(user, **filters)
     key = (
         "caseload",
-        *prepared.user_scope(user),
         *sorted((name, getattr(value, "pk", value)) for name, value in filters.items()),
     )
     members = {name: value for name, value in filters.items() if name != "sort"}
     return prepared.Pages(
-        key, lambda: caseload(user, **filters), count=lambda: caseload_members(user, **members)
+        key,
+        user,
+        lambda user: caseload(user, **filters),
+        count=lambda user: caseload_members(user, **members),
     )
 
 

@@ -14,13 +14,13 @@ def session_entries(user, participant):
         TimelineEntry(session.held_on, "session", session)
         for session in participant_rows(
             "timeline.sessions",
-            user,
             participant,
-            lambda participant_id: (
+            lambda user, participant_id: (
                 CoachingSession.objects.for_user(user)
                 .filter(participant_id=participant_id)
                 .select_related("consultant")
             ),
+            user=user,
         )
     ]
 

@@ -14,7 +14,6 @@ def match_entries(user, participant):
         TimelineEntry(timezone.localdate(match.created_at), "match", match)
         for match in participant_rows(
             "timeline.matches",
-            user,
             participant,
             lambda participant_id: Match.objects.filter(
                 participant_id=participant_id

@@ -14,13 +14,13 @@ def commitment_entries(user, participant):
         TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
         for commitment in participant_rows(
             "timeline.commitments",
-            user,
             participant,
-            lambda participant_id: (
+            lambda user, participant_id: (
                 Commitment.objects.for_user(user)
                 .filter(participant_id=participant_id)
                 .select_related("fund")
             ),
+            user=user,
         )
     ]
 

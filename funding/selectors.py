@@ -68,9 +68,7 @@ def fund_for_page(user, pk):
     """A fund of `funds_overview`, or None: compiled once per user (`vakwerk.prepared`),
     as its balances' six sums cost more to build and compile than to run."""
     found = prepared.rows(
-        ("fund_for_page", *prepared.user_scope(user)),
-        lambda pk: funds_overview(user).filter(pk=pk),
-        pk=pk,
+        "fund_for_page", lambda user, pk: funds_overview(user).filter(pk=pk), user=user, pk=pk
     )
     return found[0] if found else None
 
@@ -90,9 +88,10 @@ def open_commitment_pages(user, fund):
     """`open_commitments` for the fund page's paginator (`vakwerk.prepared`); its count
     counts the commitments without adding up their entries."""
     return prepared.Pages(
-        ("open_commitments", fund.pk, *prepared.user_scope(user)),
-        lambda: open_commitments(user, fund),
-        count=lambda: approved_commitments(user, fund),
+        ("open_commitments", fund.pk),
+        user,
+        lambda user: open_commitments(user, fund),
+        count=lambda user: approved_commitments(user, fund),
     )
 
 

@@ -90,14 +90,13 @@ def timeline(user, participant):
     return entries
 
 
-def participant_rows(name, user, participant, build):
-    """The rows of one participant's part of a page, `build(participant_id)`'s queryset,
-    compiled once per user (`vakwerk.prepared`): the timeline's sources and the cards run
-    one query each on every view of a participant's page, and building and compiling them
-    cost more than running them. `user`'s scope is part of the key, so `build` may scope
-    with `for_user(user)`."""
-    key = (name, *prepared.user_scope(user))
-    return prepared.rows(key, build, participant_id=participant.pk)
+def participant_rows(name, participant, build, user=None):
+    """The rows of one participant's part of a page, `build(participant_id)`'s queryset
+    (`build(user, participant_id)` for a scoped one, given `user`), compiled once per
+    shape (`vakwerk.prepared`): the timeline's sources and the cards run one query each on
+    every view of a participant's page, and building and compiling them cost more than
+    running them."""
+    return prepared.rows(name, build, user=user, participant_id=participant.pk)
 
 
 def status_entries(user, participant):
@@ -105,7 +104,6 @@ def status_entries(user, participant):
         TimelineEntry(change.changed_at.date(), "status", change)
         for change in participant_rows(
             "timeline.status",
-            user,
             participant,
             lambda participant_id: StatusChange.objects.filter(
                 participant_id=participant_id
@@ -124,7 +122,6 @@ def rung_entries(user, participant):
         TimelineEntry(rung.recorded_on, "rung", rung)
         for rung in participant_rows(
             "timeline.rungs",
-            user,
             participant,
             lambda participant_id: LadderRung.objects.filter(participant_id=participant_id),
         )
@@ -136,7 +133,6 @@ def outcome_entries(user, participant):
         TimelineEntry(outcome.measured_on, "outcome", outcome)
         for outcome in participant_rows(
             "timeline.outcomes",
-            user,
             participant,
             lambda participant_id: (
                 OutcomeMeasurement.objects.measured()
@@ -151,7 +147,6 @@ def pending_outcomes(user, participant, limit=4):
     """The first follow-ups still to be measured, for the participant page's card."""
     return participant_rows(
         ("pending_outcomes", limit),
-        user,
         participant,
         lambda participant_id: (
             OutcomeMeasurement.objects.pending()
@@ -166,7 +161,6 @@ def training_entries(user, participant):
         TimelineEntry(training.start_date, "training", training)
         for training in participant_rows(
             "timeline.trainings",
-            user,
             participant,
             lambda participant_id: Training.objects.filter(participant_id=participant_id),
         )
@@ -178,7 +172,6 @@ def change_entries(user, participant):
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
         for change in participant_rows(
             "timeline.changes",
-            user,
             participant,
             lambda participant_id: FieldChange.objects.filter(
                 participant_id=participant_id
@@ -201,7 +194,7 @@ def participant_for_page(user, pk, network=False, certificates=False):
     """`network`: with the network change's annotations (`with_network_change`) too;
     `certificates`: with those of `with_held_certificates`."""
 
-    def build(pk):
+    def build(user, pk):
         participants = Participant.objects.for_user(user).select_related(
             "consultant", "programme", "intake", "talent_profile"
         )
@@ -211,8 +204,8 @@ def participant_for_page(user, pk, network=False, certificates=False):
             participants = with_held_certificates(participants)
         return participants.filter(pk=pk)
 
-    key = ("participant_for_page", network, certificates, *prepared.user_scope(user))
-    found = prepared.rows(key, build, pk=int(pk))
+    key = ("participant_for_page", network, certificates)
+    found = prepared.rows(key, build, user=user, pk=int(pk))
     if not found:
         raise Participant.DoesNotExist
     return found[0]
@@ -345,11 +338,11 @@ def network_summary(user, participant):
     otherwise, however many measurements there are."""
     measurements = participant_rows(
         "network.measurements",
-        user,
         participant,
-        lambda participant_id: NetworkMeasurement.objects.for_user(user).filter(
+        lambda user, participant_id: NetworkMeasurement.objects.for_user(user).filter(
             participant_id=participant_id
         ),
+        user=user,
     )
     if hasattr(participant, "network_latest_moment"):
         values = {name: getattr(participant, name) for name in NETWORK_ANNOTATIONS}

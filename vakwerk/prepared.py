@@ -4,17 +4,21 @@ participant page's time.
 Building a queryset (filters, annotations, scoping) and compiling it to SQL costs the
 same on every request, and for the participant page it cost more than running the SQL:
 its own query with the network and certificate subqueries took 8 ms of Python for 2 ms
-of SQL at national scale. `rows()` builds and compiles a queryset once for a shape
-(the `key`: which query, and for whom) and afterwards runs the same SQL with the
-request's own values put in, which is what SQLAlchemy's cached statements do too.
+of SQL at national scale. `rows()` builds and compiles a queryset once for a shape and
+afterwards runs the same SQL with the request's own values put in, which is what
+SQLAlchemy's cached statements do too.
 
-The values that differ per call (a participant's id) are passed by name: the queryset
-is built once with a stand-in for each, and the stand-ins are looked up among the
-compiled parameters. Everything else the queryset depends on must be in the key; a
-user's scope is `user_scope(user)`. So that nothing goes stale, a shape whose SQL holds
-a date or a time that is not in its key (today's date in a filter) is refused, and so is
-a value that does not end up as one parameter of its own: both raise
-`ImproperlyConfigured` on the first call, in the tests.
+A shape is the `key` (which query, and anything else it depends on) and, for a scoped
+query, the user's role: `rows(key, build, user=user, participant_id=5)` calls
+`build(user, participant_id=...)` with stand-ins for the user and the values, so one
+shape serves every consultant (their id and municipality are put in like the values).
+
+What keeps a shape from answering one request with another's rows: the queryset is
+built twice, with two sets of stand-ins (two stand-in users that differ in every field),
+and the two compiled statements must differ only where a stand-in went in; a parameter
+that differs anywhere else (a value changed on the way, a user's field the scope read)
+is refused, and so is a date or a time in the SQL that is not in the key (today's date
+in a filter). Refusals raise `ImproperlyConfigured` on the first call, in the tests.
 
 `rows()` returns a list, never a queryset: a queryset refined further (`.filter()`,
 `.get()`) would need a new compile, and would silently run the old SQL.
@@ -30,9 +34,11 @@ from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Count, Value
 
-# Shapes kept per process (a few per page and user, and one per filter a user tries);
-# the least recently used go first.
-MAX_SHAPES = 4096
+from .models import User
+
+# Shapes kept per process (a few per page and role, and one per filter used); the least
+# recently used go first. A shape keeps two built querysets, some 40 kB each.
+MAX_SHAPES = 1024
 
 # Stand-ins for the per-call values: integers no id reaches, each used once.
 _STAND_IN_BASE = -(2**62)
@@ -41,13 +47,12 @@ _stand_ins = itertools.count()
 _shapes = OrderedDict()
 _lock = threading.Lock()
 
+# The user's fields a stand-in user puts in: the scopes (`for_user`) read these.
+_USER_VALUES = {"user_id": "pk", "user_municipality_id": "municipality_id"}
 
-def user_scope(user):
-    """What a model's `for_user(user)` reads of the user: part of every key of a scoped
-    queryset."""
-    if not user.is_authenticated:
-        return ("anonymous",)
-    return (user.pk, user.role, user.municipality_id, user.is_active)
+
+def _stand_in():
+    return _STAND_IN_BASE - next(_stand_ins)
 
 
 class _Compiled:
@@ -79,45 +84,113 @@ _EMPTY = object()
 
 
 class _Shape:
-    def __init__(self, key, queryset, stand_ins):
-        self.key = key if isinstance(key, tuple) else (key,)
-        self.queryset = queryset  # built with the stand-ins
-        self.stand_ins = stand_ins
+    def __init__(self, key, make, names, user):
+        self.key = key
+        self.names = names
+        self.scoped = user is not None
+        # Two builds, each with its own stand-ins: {name: stand-in} and the queryset.
+        self.builds = []
+        for number in (1, 2):
+            stand_ins = {name: _stand_in() for name in names}
+            stand_in_user = None
+            if user is not None:
+                stand_in_user = _stand_in_user(user, number)
+                for name, field in _USER_VALUES.items():
+                    if getattr(stand_in_user, field) is not None:
+                        stand_ins[name] = getattr(stand_in_user, field)
+            self.builds.append((stand_ins, make(stand_in_user, stand_ins)))
+        self.queryset = self.builds[0][1]
         self.compiled = {}  # by alias
 
     def compile(self, using):
-        compiler = self.queryset.query.get_compiler(using=using)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
+        results = []
+        for _stand_ins, queryset in self.builds:
+            compiler = queryset.query.get_compiler(using=using)
+            try:
+                results.append((compiler, *compiler.as_sql()))
+            except EmptyResultSet:
+                results.append(None)
+        if results[0] is None and results[1] is None:
             return _EMPTY
-        names = {value: name for name, value in self.stand_ins.items()}
+        if results[0] is None or results[1] is None or results[0][1] != results[1][1]:
+            self._refuse(
+                "its SQL depends on the values or the user in a way that cannot be put in"
+            )
+        (compiler, sql, params), (_, _, other_params) = results
+        first = {value: name for name, value in self.builds[0][0].items()}
+        second = {value: name for name, value in self.builds[1][0].items()}
         slots = []
-        for position, param in enumerate(params):
-            if isinstance(param, int) and param in names:
-                slots.append((position, names[param]))
+        for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
+            name = first.get(param) if isinstance(param, int) else None
+            if name is not None and second.get(other) == name:
+                slots.append((position, name))
+            elif param != other:
+                self._refuse(f"its parameter {position} ({param!r}) is not a value put in")
             elif isinstance(param, (datetime.date, datetime.time)) and param not in self.key:
-                raise ImproperlyConfigured(
-                    f"prepared query {self.key!r}: its SQL holds {param!r}, a date that is "
-                    "not in its key; pass it in the key or leave the query unprepared."
-                )
-        missing = set(self.stand_ins) - {name for _position, name in slots}
+                self._refuse(f"its SQL holds {param!r}, a date that is not in its key")
+        found = {name for _position, name in slots}
+        missing = set(self.names) - found
         if missing:
-            raise ImproperlyConfigured(
-                f"prepared query {self.key!r}: {sorted(missing)} did not end up as parameters."
+            self._refuse(f"{sorted(missing)} did not end up as parameters")
+        if self.scoped and not found & set(_USER_VALUES):
+            # A build that scoped with the user of its closure instead of the one passed
+            # in would bake that user's id into every user's SQL.
+            self._refuse(
+                "it was given a user but its SQL holds neither their id nor their municipality"
             )
         return _Compiled(compiler, sql, params, slots)
 
+    def _refuse(self, why):
+        raise ImproperlyConfigured(
+            f"prepared query {self.key!r}: {why}; key it on what it depends on, pass it "
+            "as a value, or leave the query unprepared."
+        )
 
-def _shape(key, build, names):
-    shape_key = (key, getattr(build, "__code__", build), names)
+
+def _stand_in_user(user, number):
+    """An unsaved user of `user`'s role and activity, with stand-ins for the id and the
+    municipality (none when the user has none) and made-up names, different in each of
+    a shape's two builds."""
+    return User(
+        pk=_stand_in(),
+        role=user.role,
+        is_active=user.is_active,
+        municipality_id=None if user.municipality_id is None else _stand_in(),
+        email=f"stand-in-{number}@prepared.invalid",
+        first_name=f"Stand-in {number}",
+        last_name=f"Prepared {number}",
+        is_staff=number == 2,
+        is_superuser=number == 2,
+    )
+
+
+def _shape(key, build, names, user):
+    if user is None:
+        scope = ()
+    elif not user.is_authenticated:
+        scope = ("anonymous",)
+    else:
+        scope = (user.role, user.is_active, user.municipality_id is None)
+    shape_key = (key, getattr(build, "__code__", build), names, scope)
     with _lock:
         shape = _shapes.get(shape_key)
         if shape is not None:
             _shapes.move_to_end(shape_key)
             return shape
-    stand_ins = {name: _STAND_IN_BASE - next(_stand_ins) for name in names}
-    shape = _Shape(key, build(**stand_ins), stand_ins)
+    if user is None:
+        shape = _Shape(key, lambda _user, stand_ins: build(**stand_ins), names, None)
+    elif not user.is_authenticated:
+        # Anonymous users are all alike: the real one will do.
+        shape = _Shape(key, lambda _user, stand_ins: build(user, **stand_ins), names, None)
+    else:
+        shape = _Shape(
+            key,
+            lambda stand_in_user, stand_ins: build(
+                stand_in_user, **{name: stand_ins[name] for name in names}
+            ),
+            names,
+            user,
+        )
     with _lock:
         _shapes[shape_key] = shape
         while len(_shapes) > MAX_SHAPES:
@@ -125,18 +198,21 @@ def _shape(key, build, names):
     return shape
 
 
-def rows(key, build, **values):
-    """The rows of `build(**values)` as a list (model instances, or whatever its
-    `.values()` / `.values_list()` gives). `build` runs once per `key`, with stand-ins
-    for `values`; its SQL is compiled once per database alias the router sends it to (the
-    replica inside a replica scope)."""
-    shape = _shape(key, build, tuple(sorted(values)))
+def rows(key, build, user=None, **values):
+    """The rows of `build(**values)` (with `user`: `build(user, **values)`) as a list:
+    model instances, or whatever its `.values()` / `.values_list()` gives. `build` runs
+    twice per shape, with stand-ins; its SQL is compiled once per database alias the
+    router sends it to (the replica inside a replica scope)."""
+    key = key if isinstance(key, tuple) else (key,)
+    shape = _shape(key, build, tuple(sorted(values)), user)
     using = router.db_for_read(shape.queryset.model)
     compiled = shape.compiled.get(using)
     if compiled is None:
         compiled = shape.compiled[using] = shape.compile(using)
     if compiled is _EMPTY:
         return []
+    if user is not None and user.is_authenticated:
+        values = {**values, "user_id": user.pk, "user_municipality_id": user.municipality_id}
     queryset = shape.queryset._chain()
     queryset._db = using
     compiler = compiled.compiler_for(using, values)
@@ -160,23 +236,28 @@ def totals(queryset, **aggregates):
 
 class Pages:
     """What Django's Paginator asks of a queryset (its count and a slice of it), each
-    compiled once per shape: `build()` gives the queryset, `key` says everything it
-    depends on (the user's scope, the filters, the sort). `count()` gives the same rows
-    without what only the list shows (the annotations and their joins), which its COUNT
-    does not need: Django's own count() leaves them out too."""
+    compiled once per shape: `build(user)` gives the queryset, `key` says everything
+    else it depends on (the filters, the sort). `count(user)` gives the same rows without
+    what only the list shows (the annotations and their joins), which its COUNT does not
+    need: Django's own count() leaves them out too."""
 
-    def __init__(self, key, build, count=None):
+    def __init__(self, key, user, build, count=None):
         self.key = key
+        self.user = user
         self.build = build
         self.counted = count or build
 
     def count(self):
-        found = rows((*self.key, "count"), lambda: totals(self.counted(), count=Count("pk")))
+        found = rows(
+            (*self.key, "count"),
+            lambda user: totals(self.counted(user), count=Count("pk")),
+            user=self.user,
+        )
         return found[0]["count"] if found else 0
 
     def __getitem__(self, index):
         start, stop = index.start, index.stop
-        return rows((*self.key, start, stop), lambda: self.build()[start:stop])
+        return rows((*self.key, start, stop), lambda user: self.build(user)[start:stop], self.user)
 
 
 def clear():

@@ -15,13 +15,13 @@ from .models import Provision, SrgDelivery
 def provisions_of(user, participant):
     return participant_rows(
         "provisions",
-        user,
         participant,
-        lambda participant_id: (
+        lambda user, participant_id: (
             Provision.objects.for_user(user)
             .filter(participant_id=participant_id)
             .select_related("kind")
         ),
+        user=user,
     )
 
 

@@ -30,13 +30,13 @@ def _fresh_shapes():
 def sessions_of(user, participant):
     return selectors.participant_rows(
         "test.sessions",
-        user,
         participant,
-        lambda participant_id: (
+        lambda user, participant_id: (
             CoachingSession.objects.for_user(user)
             .filter(participant_id=participant_id)
             .order_by("held_on")
         ),
+        user=user,
     )
 
 
@@ -79,6 +79,7 @@ def test_a_user_never_gets_rows_of_another_users_scope(
 ):
     consultant = make_user(Role.CONSULTANT)
     colleague = make_user(Role.CONSULTANT)
+    manager = make_user(Role.MANAGER)
     foreign_manager = make_user(Role.MANAGER, municipality=other_municipality)
     researcher = make_user(Role.RESEARCHER)
     participant = ParticipantFactory(municipality=municipality, consultant=consultant)
@@ -86,10 +87,46 @@ def test_a_user_never_gets_rows_of_another_users_scope(
 
     assert [s.notes for s in sessions_of(consultant, participant)] == ["vertrouwelijk"]
     assert sessions_of(colleague, participant) == []
+    assert [s.notes for s in sessions_of(manager, participant)] == ["vertrouwelijk"]
     assert sessions_of(foreign_manager, participant) == []
     with CaptureQueriesContext(connection) as queries:
         assert sessions_of(researcher, participant) == []
     assert len(queries) == 0  # .none(): answered without asking the database
+    # One shape per role, not per user: the colleague and the foreign manager had the
+    # consultant's and the manager's SQL with their own id and municipality put in.
+    assert len(prepared._shapes) == 3
+
+
+def test_a_build_that_scopes_with_another_user_than_the_one_given_is_refused(
+    make_user, municipality
+):
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    with pytest.raises(ImproperlyConfigured, match="neither their id nor their municipality"):
+        selectors.participant_rows(
+            "test.closure",
+            participant,
+            lambda _user, participant_id: CoachingSession.objects.for_user(consultant).filter(
+                participant_id=participant_id
+            ),
+            user=consultant,
+        )
+
+
+def test_a_scope_that_reads_more_of_the_user_than_their_id_and_municipality_is_refused(
+    make_user, municipality
+):
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    with pytest.raises(ImproperlyConfigured, match="is not a value put in"):
+        selectors.participant_rows(
+            "test.by_email",
+            participant,
+            lambda user, participant_id: CoachingSession.objects.for_user(user).filter(
+                participant_id=participant_id, consultant__email=user.email
+            ),
+            user=consultant,
+        )
 
 
 def test_a_changed_role_is_a_new_shape(make_user, municipality):
@@ -169,22 +206,33 @@ def test_the_caseload_pages_count_and_list_per_filter(make_user, municipality):
     from django.core.paginator import Paginator
 
     from consultants import caseload_selectors
+    from participants.models import Status
 
     consultant = make_user(Role.CONSULTANT)
-    for name in ("Jansen", "Janssen", "de Vries", "Bakker", "Visser"):
-        ParticipantFactory(municipality=municipality, consultant=consultant, last_name=name)
-    ParticipantFactory(municipality=municipality, last_name="Jansma")  # someone else's
+    for name, status in (
+        ("Jansen", Status.INTAKE),
+        ("Janssen", Status.PLACED),
+        ("de Vries", Status.INTAKE),
+        ("Bakker", Status.INTAKE),
+        ("Visser", Status.REGISTERED),
+    ):
+        ParticipantFactory(
+            municipality=municipality, consultant=consultant, last_name=name, status=status
+        )
+    ParticipantFactory(municipality=municipality, last_name="Jansma", status=Status.INTAKE)
 
-    for search, expected in (("jans", ["Jansen", "Janssen"]), ("", None), ("vries", ["de Vries"])):
-        pages = caseload_selectors.caseload_pages(consultant, search=search, sort="name")
-        direct = caseload_selectors.caseload(consultant, search=search, sort="name")
-        assert pages.count() == direct.count()
-        page = Paginator(pages, 2).get_page(1)
-        assert [p.last_name for p in page] == [p.last_name for p in direct[:2]]
-        if expected:
-            assert [p.last_name for p in page] == expected
-    # Each filter is its own shape: the last search did not get the first one's rows.
-    last_page = Paginator(caseload_selectors.caseload_pages(consultant, sort="name"), 2).page(3)
-    everyone = caseload_selectors.caseload(consultant, sort="name")
-    assert [p.last_name for p in last_page] == [everyone[4].last_name]
-    assert caseload_selectors.caseload_pages(consultant, search="nobody").count() == 0
+    cases = (
+        ({"status": Status.INTAKE}, {"Jansen", "de Vries", "Bakker"}),
+        ({"status": Status.PLACED}, {"Janssen"}),
+        ({}, {"Jansen", "Janssen", "de Vries", "Bakker", "Visser"}),
+        ({"search": "jans"}, {"Jansen", "Janssen"}),  # not kept, and the same answers
+        ({"status": Status.OFF_BENEFIT}, set()),
+    )
+    for filters, expected in cases:
+        pages = caseload_selectors.caseload_pages(consultant, sort="name", **filters)
+        direct = caseload_selectors.caseload(consultant, sort="name", **filters)
+        assert pages.count() == direct.count() == len(expected)
+        shown = [p.last_name for n in Paginator(pages, 2).page_range
+                 for p in Paginator(pages, 2).page(n)]  # fmt: skip
+        assert shown == [p.last_name for p in direct]
+        assert set(shown) == expected
