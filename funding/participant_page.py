@@ -2,9 +2,11 @@
 commitments on the timeline."""
 
 from django.utils import timezone
+from django.utils.html import format_html
 
 from participants import page
 from participants.selectors import TimelineEntry, participant_rows
+from vakwerk import formatting
 
 from .models import Commitment
 
@@ -25,5 +27,16 @@ def commitment_entries(user, participant):
     ]
 
 
+def commitment_html(commitment):
+    return format_html(
+        "<div><strong>{}</strong> · {} · {} · {}</div>",
+        commitment.purpose,
+        commitment.fund.name,
+        formatting.money(commitment.amount),
+        commitment.get_status_display(),
+    )
+
+
 def register():
     page.add_timeline_source(70, commitment_entries)
+    page.add_timeline_kind("commitment", commitment_html)

@@ -8,6 +8,7 @@ class ParticipantsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: apps.py is loaded before any model is.
-        from . import selectors
+        from . import selectors, timeline
 
         selectors.register_timeline_sources()
+        timeline.register_timeline_kinds()

@@ -9,12 +9,17 @@ registers here from its AppConfig.ready():
 - a context part, `part(request, participant)`, giving a dict for the page's template
   (the coaching-session form).
 
+Each kind's entry body is written by the app that adds the kind: `add_timeline_kind(kind,
+render)`, `render(obj)` giving safe HTML (`participants.timeline` writes the entry around
+it).
+
 A source's position fixes where its entries stand among those of the same day (the
 timeline's sort is stable): status 10, intake 20, session 30, ladder rung 40, follow-up
 50, match 60, commitment 70, training 80, change 90.
 """
 
 _timeline_sources = {}
+_timeline_renderers = {}
 _context_parts = {}
 
 
@@ -24,6 +29,14 @@ def add_timeline_source(position, source):
 
 def timeline_sources():
     return sorted(_timeline_sources, key=_timeline_sources.get)
+
+
+def add_timeline_kind(kind, render):
+    _timeline_renderers[kind] = render
+
+
+def timeline_renderer(kind):
+    return _timeline_renderers.get(kind)
 
 
 def add_context_part(part, position=0):

@@ -24,6 +24,7 @@ from vakwerk.bsn import normalise_bsn
 from vakwerk.models import FieldChange
 
 from . import page
+from . import timeline as timeline_html
 from .models import (
     TRAINING_COMPLETED,
     Certificate,
@@ -77,6 +78,11 @@ class TimelineEntry:
     @property
     def label(self):
         return TIMELINE_KIND_LABELS.get(self.kind, "")
+
+    @property
+    def html(self):
+        """The entry as the participant page shows it (`participants.timeline`)."""
+        return timeline_html.entry_html(self)
 
 
 def timeline(user, participant):
