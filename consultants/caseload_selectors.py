@@ -114,7 +114,7 @@ def caseload_members(user, *, status="", target_group="", benefit_type="", cohor
 
 
 def caseload_pages(user, **filters):
-    """`caseload(user, **filters)` for the caseload's paginator, compiled once per user,
+    """`caseload(user, **filters)` for the caseload's paginator, compiled once per role,
     filter and page (`vakwerk.prepared`): the list, its count and the sections cost more
     to build and compile than to run. A search is not kept: its words are names, and
     each search is a shape of its own that would not come back."""

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from participants import page, timeline
-from participants.selectors import TimelineEntry, participant_rows
+from participants.selectors import TimelineEntry, records_of
 from vakwerk import formatting
 
 from .forms import CoachingSessionForm
@@ -17,16 +17,7 @@ from .services import usual_session_minutes
 def session_entries(user, participant):
     return [
         TimelineEntry(session.held_on, "session", session)
-        for session in participant_rows(
-            "timeline.sessions",
-            participant,
-            lambda user, participant_id: (
-                CoachingSession.objects.for_user(user)
-                .filter(participant_id=participant_id)
-                .select_related("consultant")
-            ),
-            user=user,
-        )
+        for session in records_of(participant, CoachingSession, "consultant", user=user)
     ]
 
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from participants import page, timeline
-from participants.selectors import TimelineEntry, participant_rows
+from participants.selectors import TimelineEntry, records_of
 from vakwerk import formatting
 
 from .models import Match
@@ -16,13 +16,7 @@ from .models import Match
 def match_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(match.created_at), "match", match)
-        for match in participant_rows(
-            "timeline.matches",
-            participant,
-            lambda participant_id: Match.objects.filter(
-                participant_id=participant_id
-            ).select_related("opportunity__employer", "placement"),
-        )
+        for match in records_of(participant, Match, "opportunity__employer", "placement")
     ]
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from participants import page
-from participants.selectors import TimelineEntry, participant_rows
+from participants.selectors import TimelineEntry, records_of
 from vakwerk import formatting
 
 from .models import Commitment
@@ -14,16 +14,7 @@ from .models import Commitment
 def commitment_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(commitment.requested_at), "commitment", commitment)
-        for commitment in participant_rows(
-            "timeline.commitments",
-            participant,
-            lambda user, participant_id: (
-                Commitment.objects.for_user(user)
-                .filter(participant_id=participant_id)
-                .select_related("fund")
-            ),
-            user=user,
-        )
+        for commitment in records_of(participant, Commitment, "fund", user=user)
     ]
 
 

@@ -65,7 +65,7 @@ def funds_overview(user):
 
 
 def fund_for_page(user, pk):
-    """A fund of `funds_overview`, or None: compiled once per user (`vakwerk.prepared`),
+    """A fund of `funds_overview`, or None: compiled once per role (`vakwerk.prepared`),
     as its balances' six sums cost more to build and compile than to run."""
     found = prepared.rows(
         "fund_for_page", lambda user, pk: funds_overview(user).filter(pk=pk), user=user, pk=pk

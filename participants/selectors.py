@@ -105,16 +105,32 @@ def participant_rows(name, participant, build, user=None):
     return prepared.rows(name, build, user=user, participant_id=participant.pk)
 
 
+def records_of(participant, model, *related, user=None):
+    """`participant_rows` of `model`'s rows of the participant, with the `related` ones
+    joined; scoped by `model.objects.for_user(user)` when a `user` is given."""
+    key = ("records_of", model._meta.label, related)
+
+    def of_participant(records, participant_id):
+        records = records.filter(participant_id=participant_id)
+        # select_related() without names would join every relation.
+        return records.select_related(*related) if related else records
+
+    if user is None:
+        return participant_rows(
+            key, participant, lambda participant_id: of_participant(model.objects, participant_id)
+        )
+    return participant_rows(
+        key,
+        participant,
+        lambda user, participant_id: of_participant(model.objects.for_user(user), participant_id),
+        user=user,
+    )
+
+
 def status_entries(user, participant):
     return [
         TimelineEntry(change.changed_at.date(), "status", change)
-        for change in participant_rows(
-            "timeline.status",
-            participant,
-            lambda participant_id: StatusChange.objects.filter(
-                participant_id=participant_id
-            ).select_related("changed_by"),
-        )
+        for change in records_of(participant, StatusChange, "changed_by")
     ]
 
 
@@ -126,11 +142,7 @@ def intake_entries(user, participant):
 def rung_entries(user, participant):
     return [
         TimelineEntry(rung.recorded_on, "rung", rung)
-        for rung in participant_rows(
-            "timeline.rungs",
-            participant,
-            lambda participant_id: LadderRung.objects.filter(participant_id=participant_id),
-        )
+        for rung in records_of(participant, LadderRung)
     ]
 
 
@@ -165,24 +177,14 @@ def pending_outcomes(user, participant, limit=4):
 def training_entries(user, participant):
     return [
         TimelineEntry(training.start_date, "training", training)
-        for training in participant_rows(
-            "timeline.trainings",
-            participant,
-            lambda participant_id: Training.objects.filter(participant_id=participant_id),
-        )
+        for training in records_of(participant, Training)
     ]
 
 
 def change_entries(user, participant):
     return [
         TimelineEntry(timezone.localdate(change.changed_at), "change", change)
-        for change in participant_rows(
-            "timeline.changes",
-            participant,
-            lambda participant_id: FieldChange.objects.filter(
-                participant_id=participant_id
-            ).select_related("changed_by"),
-        )
+        for change in records_of(participant, FieldChange, "changed_by")
     ]
 
 
@@ -342,14 +344,7 @@ def network_summary(user, participant):
     value, the latest follow-up value and the change (`with_network_change`). One query
     when the participant was fetched with `participant_for_page(network=True)`, two
     otherwise, however many measurements there are."""
-    measurements = participant_rows(
-        "network.measurements",
-        participant,
-        lambda user, participant_id: NetworkMeasurement.objects.for_user(user).filter(
-            participant_id=participant_id
-        ),
-        user=user,
-    )
+    measurements = records_of(participant, NetworkMeasurement, user=user)
     if hasattr(participant, "network_latest_moment"):
         values = {name: getattr(participant, name) for name in NETWORK_ANNOTATIONS}
     else:

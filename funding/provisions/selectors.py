@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from participants.selectors import participant_rows
+from participants.selectors import records_of
 from vakwerk.roles import Role
 
 from . import spec, validation
@@ -13,16 +13,7 @@ from .models import Provision, SrgDelivery
 
 
 def provisions_of(user, participant):
-    return participant_rows(
-        "provisions",
-        participant,
-        lambda user, participant_id: (
-            Provision.objects.for_user(user)
-            .filter(participant_id=participant_id)
-            .select_related("kind")
-        ),
-        user=user,
-    )
+    return records_of(participant, Provision, "kind", user=user)
 
 
 def provisions_for_month(municipality, month):
