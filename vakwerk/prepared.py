@@ -36,9 +36,10 @@ from django.db.models import Count, Value
 
 from .models import User
 
-# Shapes kept per process (a few per page and role, and one per filter used); the least
-# recently used go first. A shape keeps two built querysets, some 40 kB each.
-MAX_SHAPES = 1024
+# Shapes kept per process (a few per page and role, and one per filter and page of a list
+# used); the least recently used go first. A shape keeps its two built querysets, some
+# 40 kB each: at most 20 MB a process.
+MAX_SHAPES = 256
 
 # Stand-ins for the per-call values: integers no id reaches, each used once.
 _STAND_IN_BASE = -(2**62)
@@ -256,6 +257,8 @@ class Pages:
         return found[0]["count"] if found else 0
 
     def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
         start, stop = index.start, index.stop
         return rows((*self.key, start, stop), lambda user: self.build(user)[start:stop], self.user)
 

@@ -236,3 +236,21 @@ def test_the_caseload_pages_count_and_list_per_filter(make_user, municipality):
                  for p in Paginator(pages, 2).page(n)]  # fmt: skip
         assert shown == [p.last_name for p in direct]
         assert set(shown) == expected
+
+
+def test_the_least_recently_used_shapes_go_first(make_user, municipality, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 2)
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    log(participant, consultant, "bewaard")
+
+    def by_name(name):
+        return prepared.rows(
+            name,
+            lambda participant_id: CoachingSession.objects.filter(participant_id=participant_id),
+            participant_id=participant.pk,
+        )
+
+    for name in ("een", "twee", "een", "drie"):
+        assert [s.notes for s in by_name(name)] == ["bewaard"]
+    assert [key[0] for key in prepared._shapes] == [("een",), ("drie",)]
