@@ -161,8 +161,9 @@ def outcome_entries(user, participant):
     ]
 
 
-def pending_outcomes(user, participant, limit=4):
-    """The first follow-ups still to be measured, for the participant page's card."""
+def pending_outcomes(participant, limit=4):
+    """The first follow-ups still to be measured, for the participant page's card (the
+    caller has scoped `participant`: its follow-ups are the user's to see)."""
     return participant_rows(
         ("pending_outcomes", limit),
         participant,

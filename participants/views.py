@@ -128,7 +128,7 @@ def participant_detail(request, pk):
         "network": selectors.network_summary(request.user, participant),
         "trainings": [entry.obj for entry in timeline if entry.kind == "training"],
         "held_certificates": selectors.held_certificates(participant),
-        "pending_outcomes": selectors.pending_outcomes(request.user, participant),
+        "pending_outcomes": selectors.pending_outcomes(participant),
         # The higher apps' parts (consultants: the coaching-session form).
         **page.context_for(request, participant),
     }

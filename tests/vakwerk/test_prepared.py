@@ -97,35 +97,35 @@ def test_a_user_never_gets_rows_of_another_users_scope(
     assert len(prepared._shapes) == 3
 
 
-def test_a_build_that_scopes_with_another_user_than_the_one_given_is_refused(
-    make_user, municipality
+def _scoped_with_the_closures_consultant(consultant):
+    return lambda _user, participant_id: CoachingSession.objects.for_user(consultant).filter(
+        participant_id=participant_id
+    )
+
+
+def _scoped_by_email(_consultant):
+    return lambda user, participant_id: CoachingSession.objects.for_user(user).filter(
+        participant_id=participant_id, consultant__email=user.email
+    )
+
+
+@pytest.mark.parametrize(
+    "build, refusal",
+    [
+        # It scoped with another user than the one given: every user would get theirs.
+        (_scoped_with_the_closures_consultant, "neither their id nor their municipality"),
+        # It reads more of the user than id and municipality: that would be baked in.
+        (_scoped_by_email, "is not a value put in"),
+    ],
+)
+def test_a_scope_the_shape_cannot_carry_to_another_user_is_refused(
+    make_user, municipality, build, refusal
 ):
     consultant = make_user(Role.CONSULTANT)
     participant = ParticipantFactory(municipality=municipality, consultant=consultant)
-    with pytest.raises(ImproperlyConfigured, match="neither their id nor their municipality"):
+    with pytest.raises(ImproperlyConfigured, match=refusal):
         selectors.participant_rows(
-            "test.closure",
-            participant,
-            lambda _user, participant_id: CoachingSession.objects.for_user(consultant).filter(
-                participant_id=participant_id
-            ),
-            user=consultant,
-        )
-
-
-def test_a_scope_that_reads_more_of_the_user_than_their_id_and_municipality_is_refused(
-    make_user, municipality
-):
-    consultant = make_user(Role.CONSULTANT)
-    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
-    with pytest.raises(ImproperlyConfigured, match="is not a value put in"):
-        selectors.participant_rows(
-            "test.by_email",
-            participant,
-            lambda user, participant_id: CoachingSession.objects.for_user(user).filter(
-                participant_id=participant_id, consultant__email=user.email
-            ),
-            user=consultant,
+            f"test.{build.__name__}", participant, build(consultant), user=consultant
         )
 
 
@@ -236,6 +236,8 @@ def test_the_caseload_pages_count_and_list_per_filter(make_user, municipality):
                  for p in Paginator(pages, 2).page(n)]  # fmt: skip
         assert shown == [p.last_name for p in direct]
         assert set(shown) == expected
+        if expected:
+            assert pages[len(expected) - 1].last_name == shown[-1]
 
 
 def test_the_least_recently_used_shapes_go_first(make_user, municipality, monkeypatch):
