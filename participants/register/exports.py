@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from vakwerk.db_routing import read_connection
 
 from .models import RegisterSnapshot
-from .selectors import STRATUM_FIELDS, counted_follow_ups, pool_sql, stratum_of
+from .selectors import STRATUM_PATHS, counted_follow_ups, pool_sql, with_strata
 
 # Rows fetched from the server-side cursor at a time, as the participant tables do.
 CHUNK = 2000
@@ -130,21 +130,20 @@ def comparison_group(municipality_id, as_of, participants, threshold=1):
     if not dates:
         return group
     first, last = dates[0], dates[-1]
+    follow_ups = counted_follow_ups(municipality_id).filter(
+        participant__in=participants,
+        participant__enrolled_on__lte=as_of,
+        due_on__lte=as_of,
+        measured_on__lte=as_of,
+    )
     units = (
-        counted_follow_ups(municipality_id)
-        .filter(
-            participant__in=participants,
-            participant__enrolled_on__lte=as_of,
-            due_on__lte=as_of,
-            measured_on__lte=as_of,
-        )
-        .values_list("follow_up", *STRATUM_FIELDS)
+        with_strata(follow_ups, first, last)
+        .filter(unmatchable__isnull=True)
+        .values_list("follow_up", *STRATUM_PATHS)
         .order_by()
     )
-    for months, *fields in units:
-        reason, stratum = stratum_of(*fields, first, last)
-        if not reason:
-            group.measured[months, stratum] += 1
+    for months, *stratum in units:
+        group.measured[months, tuple(stratum)] += 1
     if not group.measured:
         return group
     group.strata = sorted({stratum for _months, stratum in group.measured})

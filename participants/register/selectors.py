@@ -58,21 +58,27 @@ variance is the binomial one over all strata together, which is conservative; ma
 removes differences in benefit type, age group and benefit duration only, not those the
 register does not hold; above all the selection on development potential, motivation or
 health, so that the difference is an upper bound of the effect when the programme
-selects people with better prospects. Computed in three queries whatever the numbers:
-the snapshots' dates, the participants' follow-ups grouped by stratum (with the names
-of their groups and programmes), and, when any follow-up can be matched, one query over
-the register for every stratum's pool together (a VALUES list joined to the spells).
+selects people with better prospects. Computed in two queries whatever the numbers: the
+snapshots' dates, and one statement that groups the participants' follow-ups by stratum,
+joins each stratum's pool as the pools job stored it (`ComparisonPool`), and adds up the
+counts and sums of every row of the page (`_sums_sql`). Strata whose pool is not stored
+yet (and all of them on SQLite, which stores none) take two more: one query over the
+register for all their pools together (`compute_pools`), and the statement once more with
+those pools handed to it.
 """
 
 import datetime
 import functools
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Count, Field, Max, Min, Q
+from django.db.models import Case, CharField, Count, F, Max, Min, Q, Value, When
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +136,35 @@ class DurationBand:
     @classmethod
     def by_code(cls, code):
         return next(band for band in cls.BANDS if band[0] == code)
+
+    @classmethod
+    def expression(cls, started_on, on_date):
+        """The band as an SQL expression of two dates (field names or expressions; NULL:
+        not started by then or unknown), for the follow-ups' strata (`with_strata`): in
+        full years since the start, the years of `on_date` and `started_on` apart, one
+        less before the anniversary. It is the band `bounds` and `of` give, on 29 February
+        too, which a test checks around every bound on the days of a leap year's
+        February, month ends and a plain month; both databases have the functions."""
+        start, on = (F(date) if isinstance(date, str) else date for date in (started_on, on_date))
+        before_anniversary = Case(
+            When(LessThan(ExtractMonth(on), ExtractMonth(start)), then=Value(1)),
+            When(
+                Q(Exact(ExtractMonth(on), ExtractMonth(start)))
+                & Q(LessThan(ExtractDay(on), ExtractDay(start))),
+                then=Value(1),
+            ),
+            default=Value(0),
+        )
+        years = ExtractYear(on) - ExtractYear(start) - before_anniversary
+        unknown = Q(IsNull(start, True)) | Q(GreaterThan(start, on))
+        bands = [When(unknown, then=Value(None))]
+        bands += [
+            When(LessThan(years, high), then=Value(code))
+            for code, _low, high, _label in cls.BANDS
+            if high is not None
+        ]
+        last = cls.BANDS[-1][0]
+        return Case(*bands, default=Value(last), output_field=CharField())
 
 
 # Thousands of follow-ups share a few hundred enrolment dates: the date arithmetic once each.
@@ -271,54 +306,6 @@ class NetEffect:
         return _percent(self.unknown_reason_share, 0)
 
 
-def _add_up(sums, key, measured, successes):
-    found = sums.get(key)
-    if found is None:
-        sums[key] = [measured, successes]
-    else:
-        found[0] += measured
-        found[1] += successes
-
-
-def _contribute(sums, key, term, measured, successes):
-    """Adds a stratum's participants in a row (`measured`, of whom `successes` went off for
-    work) to `sums[key]`: [matched, off for work, and the pool's three sums (NetEffect),
-    comparison people, not matched for want of a pool]."""
-    found = sums.get(key)
-    if found is None:
-        found = sums[key] = [0, 0, 0.0, 0.0, 0.0, 0, 0]
-    if term is None:
-        found[6] += measured
-        return
-    people, off, unknown, variance = term
-    found[0] += measured
-    found[1] += successes
-    found[2] += measured * off
-    found[3] += measured * unknown
-    found[4] += measured * measured * variance
-    found[5] += people
-
-
-def _add_to(effect, sums):
-    matched, successes, off, unknown, variance, people, no_pool = sums
-    effect.matched += matched
-    effect.successes += successes
-    effect.pool_off += off
-    effect.pool_unknown += unknown
-    effect.pool_variance += variance
-    effect.comparison_people += people
-    if no_pool:
-        effect.unmatched["no_pool"] = effect.unmatched.get("no_pool", 0) + no_pool
-
-
-def _pool_terms(pool):
-    if pool is None:
-        return None
-    m_s, c_s, u_s = pool
-    q_s = _plus_two(c_s, m_s)
-    return m_s, c_s / m_s, u_s / m_s, q_s * (1 - q_s) / m_s
-
-
 def _plus_two(successes, count):
     return (successes + 1) / (count + 2)
 
@@ -354,13 +341,7 @@ class NetEffects:
 
 DIMENSIONS = ("total", "programme", "cohort", "target_group", "benefit_type")
 # The follow-up's field each split (besides "total") is keyed by.
-_SPLIT_FIELDS = {
-    "programme": "cohort__programme_id",
-    "cohort": "cohort_id",
-    "target_group": "participant__target_group",
-    "benefit_type": "participant__benefit_type",
-}
-# The splits a stratum holds (`stratum_of`): a stratum's participants are in one row of each.
+# The splits a stratum holds (STRATUM): a stratum's participants are in one row of each.
 _STRATUM_SPLITS = frozenset({"benefit_type", "target_group"})
 # A municipality has hundreds of groups: its page splits by programme, and a programme's
 # page by that programme's groups (a table of every group was 2,000 rows at national size).
@@ -390,101 +371,293 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
             municipality_id=municipality_id, taken_on__lte=as_of
         ).aggregate(first=Min("taken_on"), last=Max("taken_on"), count=Count("pk"))
     first, last = bounds["first"], bounds["last"]
-    # Only the splits asked for tell the follow-ups apart (the dashboard's totals and
-    # programmes: a few dozen combinations instead of 10,000 with the groups).
     splits = [split for split in DIMENSIONS if split != "total" and split in dimensions]
-    units = _participant_units(municipality_id, as_of, programme, entered_from, splits)
+    units = _participant_units(municipality_id, as_of, programme, entered_from, first, last,
+                               splits)  # fmt: skip
+
+    # The sums come from SQL (`_sums_sql`): tens of thousands of strata at national size,
+    # where a pass over them in Python took longer than the queries. The pools are the
+    # stored ones; the strata the pools job has not stored yet (or all of them, where
+    # pools are not stored) are computed and handed to the same statement once more.
+    computed = {}
+    while True:
+        found, missing = _sums(municipality_id, units, splits, last, computed)
+        if not missing:
+            break
+        pools = compute_pools(municipality_id, as_of, missing)
+        computed.update({stratum: pools.get(stratum, (0, 0, 0)) for stratum in missing})
 
     rows = {}
 
     def row(months, dimension, key):
-        index = (months, dimension, str(key))
+        index = (months, dimension, key)
         if index not in rows:
-            rows[index] = NetEffect(follow_up=months, dimension=dimension, key=str(key))
+            rows[index] = NetEffect(follow_up=months, dimension=dimension, key=key)
         return rows[index]
 
     for months in FOLLOW_UPS:
         row(months, "total", "")
-    # A unit: (follow-up, the splits' values, the stratum's fields (STRATUM_FIELDS), names,
-    # eligible, measured, off for work).
-    split_end = 1 + len(splits)
-    stratum_end = split_end + len(STRATUM_FIELDS)
-    # A stratum holds the benefit type and the target group: within a follow-up moment, the
-    # rows of everyone, of a target group and of a benefit type see the same participants
-    # of a stratum. Those are counted once per (follow-up, stratum); only the programme's
-    # and the group's rows need their own count per stratum.
-    shared = [split for split in splits if split in _STRATUM_SPLITS]
-    own = [(split, 1 + splits.index(split)) for split in splits if split not in _STRATUM_SPLITS]
+    names = {}
+    for kind, dimension, key, months, *numbers in found:
+        effect = row(months, dimension, key)
+        if kind == "counts":
+            name, group, effect.eligible, effect.measured, *unmatched = numbers[:7]
+            names[dimension, key] = (name, group)
+            for reason, count in zip(_UNMATCHABLE, unmatched, strict=True):
+                if count:
+                    effect.unmatched[reason] = count
+        else:
+            (effect.matched, effect.successes, pool_off, pool_unknown, pool_variance,
+             effect.comparison_people, no_pool) = numbers[7:]  # fmt: skip
+            effect.pool_off, effect.pool_unknown = float(pool_off), float(pool_unknown)
+            effect.pool_variance = float(pool_variance)
+            if no_pool:
+                effect.unmatched["no_pool"] = no_pool
 
-    # Counted per combination of the rows a follow-up counts in: eligible, measured and
-    # measured but not matchable (by reason). Then per (follow-up, stratum) and per (split,
-    # follow-up, value, stratum): [measured, off for work], matchable ones only.
-    combinations = {}
-    by_stratum = {}
-    by_split = {}
-    # Each stratum (five fields) as a small number: the loops below look strata up
-    # 100,000 times at national size, and an int hashes and compares at once.
-    stratum_ids = {}
-    for unit in units:
-        eligible, measured, successes = unit[-3:]
-        key = unit[:split_end]
-        counts = combinations.get(key)
-        if counts is None:
-            counts = combinations[key] = [0, 0, {}]
-        counts[0] += eligible
-        counts[1] += measured
-        if not measured:
-            continue
-        reason, stratum = stratum_of(*unit[split_end:stratum_end], first, last)
-        if reason:
-            counts[2][reason] = counts[2].get(reason, 0) + measured
-            continue
-        stratum = stratum_ids.setdefault(stratum, len(stratum_ids))
-        months = unit[0]
-        _add_up(by_stratum, (months, stratum), measured, successes)
-        for split, index in own:
-            _add_up(by_split, (split, months, unit[index], stratum), measured, successes)
-
-    for (months, *values), (eligible, measured, unmatched) in combinations.items():
-        targets = [row(months, "total", "")]
-        targets += [row(months, split, value) for split, value in zip(splits, values, strict=True)]
-        for target in targets:
-            target.eligible += eligible
-            target.measured += measured
-            for reason, count in unmatched.items():
-                target.unmatched[reason] = target.unmatched.get(reason, 0) + count
-
-    strata = list(stratum_ids)  # by id
-    found = comparison_pools(municipality_id, as_of, last, set(strata))
-    # Each stratum's pool terms once: (m_s, c_s/m_s, u_s/m_s, q_s(1−q_s)/m_s), q_s with
-    # plus-two smoothing for the interval; None: nobody comparable.
-    terms = [_pool_terms(found.get(stratum)) for stratum in strata]
-
-    # A stratum's participants within a follow-up moment are counted whole before their
-    # term is squared; then summed per cell of (follow-up, benefit type, target group), a
-    # hundred or so, and each cell into the rows it is part of.
-    cells, own_rows = {}, {}
-    for (months, stratum), (measured, successes) in by_stratum.items():
-        _, _, benefit_type, group, _ = strata[stratum]
-        _contribute(cells, (months, benefit_type, group), terms[stratum], measured, successes)
-    for (split, months, value, stratum), (measured, successes) in by_split.items():
-        _contribute(own_rows, (months, split, value), terms[stratum], measured, successes)
-    for (months, benefit_type, group), sums in cells.items():
-        _add_to(row(months, "total", ""), sums)
-        if "benefit_type" in shared:
-            _add_to(row(months, "benefit_type", benefit_type), sums)
-        if "target_group" in shared:
-            _add_to(row(months, "target_group", group), sums)
-    for key, sums in own_rows.items():
-        _add_to(row(*key), sums)
-
-    _label(rows.values(), units, splits, stratum_end)
+    _label(rows.values(), names)
     ordered = sorted(
         (effect.finish() for effect in rows.values()),
         key=lambda effect: (effect.follow_up, DIMENSIONS.index(effect.dimension), effect.label),
     )
     return NetEffects(as_of=as_of, first_snapshot=first, latest_snapshot=last,
                       snapshots=bounds["count"], rows=ordered)  # fmt: skip
+
+
+# A follow-up's stratum (`with_strata`), as the stored pools (`ComparisonPool`) key it.
+STRATUM = ("enrolled_on", "due_on", "benefit_type", "target_group", "band")
+
+
+def _sums(municipality_id, units, splits, last, computed):
+    """(the rows of `_sums_sql`, the strata none of whose pools is stored or in `computed`
+    ({stratum: (m_s, c_s, ended without reason)}; m_s 0: nobody comparable))."""
+    connection = read_connection()
+    vendor = connection.vendor
+    units_sql, units_params = units.query.get_compiler(connection=connection).as_sql()
+    pools, pools_params = _pools_sql(vendor, municipality_id, last, computed)
+    sql, params = _sums_sql(vendor, splits)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH units AS ({_units_select(splits)} FROM ({units_sql}) u), "
+            f"pools ({', '.join(_POOL_COLUMNS)}) AS ({pools}), {sql}",
+            [*units_params, *pools_params, *params],
+        )
+        found = cursor.fetchall()
+    rows, missing = [], set()
+    for kind, *values in found:
+        if kind == "missing":
+            enrolled_on, due_on, *rest = values[-5:]
+            missing.add((_date(enrolled_on), _date(due_on), *rest))
+        else:
+            rows.append((kind, *values[:-5]))
+    return rows, missing
+
+
+def _units_select(splits):
+    # `_participant_units`' aliases as `_sums_sql` reads them: the model has a due_on and a
+    # cohort, which an alias may not shadow.
+    columns = ["u.months", "u.enrolled_on", "u.stratum_due_on AS due_on", "u.benefit_type",
+               "u.target_group", "u.band", "u.unmatchable", "u.eligible", "u.measured",
+               "u.successes"]  # fmt: skip
+    if {"programme", "cohort"} & set(splits):
+        columns += ["u.programme", "u.programme_name"]
+    if "cohort" in splits:
+        columns += ["u.group_key AS cohort", "u.cohort_name"]
+    return f"SELECT {', '.join(columns)}"
+
+
+def _date(value):
+    # SQLite (make run) gives the dates of a raw statement as text.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_POOL_COLUMNS = (*STRATUM, "size", "off_for_work", "ended_unknown")
+
+
+def _pools_sql(vendor, municipality_id, last, computed):
+    """The pools as rows (STRATUM, size, off_for_work, ended_unknown): the stored ones of
+    the register as it stands and as known on `last` (PostgreSQL), and `computed`, as one
+    JSON parameter (tens of thousands of strata would pass PostgreSQL's 65,535
+    parameters as a VALUES list)."""
+    columns = _POOL_COLUMNS
+    computed_rows = json.dumps(
+        [
+            dict(zip(columns, (*(str(part) for part in stratum), *pool), strict=True))
+            for stratum, pool in computed.items()
+        ]
+    )
+    if vendor != "postgresql":
+        values = ", ".join(f"json_extract(value, '$.{column}')" for column in columns)
+        return f"SELECT {values} FROM json_each(%s)", [computed_rows]  # noqa: S608 (names of the code)
+    fingerprint, params = pool_fingerprint_sql(municipality_id)
+    table = connection.ops.quote_name(ComparisonPool._meta.db_table)
+    sql = f"""
+        SELECT p.enrolled_on, p.due_on, p.benefit_type, p.target_group, p.band,
+               p.size, p.off_for_work, p.ended_unknown
+        FROM {table} p
+        WHERE p.municipality_id = %s AND p.known_on = %s
+          AND p.fingerprint = (SELECT {fingerprint})
+        UNION ALL
+        SELECT * FROM json_to_recordset(%s::json) AS computed (
+            enrolled_on date, due_on date, benefit_type text, target_group text, band text,
+            size integer, off_for_work integer, ended_unknown integer)
+    """  # noqa: S608 (table names and placeholders only)
+    return sql, [municipality_id, last, *params, computed_rows]
+
+
+# The reasons `with_strata` gives; "no_pool" is known once the pools are.
+_UNMATCHABLE = ("before_register", "after_register", "incomplete")
+# The columns of `_sums_sql`'s rows after the kind, with their types: a "counts" row fills
+# the first nine (row, its names, eligible, measured, unmatched by reason), a "sums" row the
+# row and the seven sums, a "missing" row the stratum.
+_COLUMNS = {
+    "dimension": "text", "key": "text", "months": "integer", "name": "text",
+    "group_name": "text", "eligible": "integer", "measured": "integer",
+    **dict.fromkeys(_UNMATCHABLE, "integer"),
+    "matched": "integer", "successes": "integer", "pool_off": "number",
+    "pool_unknown": "number", "pool_variance": "number", "people": "integer",
+    "no_pool": "integer", "enrolled_on": "date", "due_on": "date",
+    "benefit_type": "text", "target_group": "text", "band": "text",
+}  # fmt: skip
+
+
+_SUM_COLUMNS = ("matched", "successes", "pool_off", "pool_unknown", "pool_variance",
+                "people", "no_pool")  # fmt: skip
+
+
+def _number(vendor):
+    # The strata's terms are floats; PostgreSQL adds them up as exact decimals (15
+    # significant digits each), whatever order its plan adds them in: the stored and the
+    # computed pools give the same figures to the last digit. (SQLite, make run's demo,
+    # has floats only.)
+    return "NUMERIC" if vendor == "postgresql" else "REAL"
+
+
+def _float(vendor):
+    return "DOUBLE PRECISION" if vendor == "postgresql" else "REAL"
+
+
+def _select(vendor, kind, columns):
+    """One branch of `_sums_sql`'s UNION: `columns` {name: expression}, NULL elsewhere;
+    each of a type both databases agree on (PostgreSQL's SUM of a count is a numeric)."""
+    # SQLite keeps dates as text; a CAST to DATE would make 2025 of "2025-03-01".
+    types = {"text": "TEXT", "integer": "BIGINT",
+             "date": "DATE" if vendor == "postgresql" else "TEXT",
+             "number": _number(vendor)}  # fmt: skip
+    values = ", ".join(
+        f"CAST({columns.get(column, 'NULL')} AS {types[kind_of]})"
+        for column, kind_of in _COLUMNS.items()
+    )
+    return f"SELECT '{kind}', {values}"
+
+
+def _sums_sql(vendor, splits):
+    """The rest of the statement after the follow-ups (`units`, `with_strata`, one row per
+    combination of follow-up moment, split values and stratum) and the pools (`pools`):
+    per row of the page, the counts (eligible, measured, unmatched by reason), and over
+    the row's strata s with a pool, its participants n_s, of whom x_s off for work, and
+    the sums of n_s·c_s/m_s, n_s·u_s/m_s, n_s²·q_s(1−q_s)/m_s (NetEffect) and m_s; and the
+    strata without a pool row ("missing").
+
+    A stratum's participants within a follow-up moment are counted whole before their term
+    is squared. The rows of everyone, a target group and a benefit type see the same
+    participants of a stratum (it holds the target group and the benefit type); the rows
+    of a programme and of a group count their own."""
+    number, real = _number(vendor), _float(vendor)
+    stratum = ", ".join(STRATUM)
+    # q_s, the plus-two rate of the pool (`_plus_two`), for the variance.
+    q = f"(CAST(p.off_for_work + 1 AS {real}) / (p.size + 2))"
+    own = [split for split in splits if split not in _STRATUM_SPLITS]
+    cells = [
+        f"""SELECT 'total' AS dimension, '' AS key, months, {stratum},
+                   SUM(measured) AS n, SUM(successes) AS x
+            FROM units WHERE unmatchable IS NULL AND measured > 0
+            GROUP BY months, {stratum}"""  # noqa: S608 (names of the code only)
+    ]
+    cells += [
+        f"""SELECT '{split}', CAST({split} AS TEXT), months, {stratum},
+                   SUM(measured), SUM(successes)
+            FROM units WHERE unmatchable IS NULL AND measured > 0
+            GROUP BY {split}, months, {stratum}"""  # noqa: S608 (names of the code only)
+        for split in own
+    ]
+    sums = {column: f"SUM({column})" for column in _SUM_COLUMNS}
+    rows = [
+        _select(
+            vendor, "sums", {"dimension": "dimension", "key": "key", "months": "months", **sums}
+        )  # fmt: skip
+        + " FROM cell_sums GROUP BY dimension, key, months"
+    ]
+    rows += [
+        _select(
+            vendor, "sums", {"dimension": f"'{split}'", "key": split, "months": "months", **sums}
+        )  # fmt: skip
+        + f" FROM cell_sums WHERE dimension = 'total' GROUP BY {split}, months"
+        for split in splits
+        if split in _STRATUM_SPLITS
+    ]
+    rows.append(
+        _select(vendor, "missing", {column: column for column in STRATUM})
+        + f" FROM terms WHERE missing = 1 AND dimension = 'total' GROUP BY {stratum}"
+    )
+    unmatched = {
+        reason: f"SUM(CASE WHEN unmatchable = '{reason}' THEN measured ELSE 0 END)"
+        for reason in _UNMATCHABLE
+    }
+    counted = {"months": "months", "eligible": "SUM(eligible)",
+               "measured": "SUM(measured)", **unmatched}  # fmt: skip
+    rows.append(
+        _select(vendor, "counts", {"dimension": "'total'", "key": "''", **counted})
+        + " FROM units GROUP BY months"
+    )
+    names = {
+        "programme": {"name": "MAX(programme_name)"},
+        "cohort": {"name": "MAX(programme_name)", "group_name": "MAX(cohort_name)"},
+    }
+    for split in splits:
+        named = names.get(split, {})
+        rows.append(
+            _select(
+                vendor,
+                "counts",
+                {"dimension": f"'{split}'", "key": f"CAST({split} AS TEXT)", **named, **counted},
+            )  # fmt: skip
+            + f" FROM units GROUP BY {split}, months"
+        )
+    sql = f"""
+        cells AS ({" UNION ALL ".join(cells)}),
+        terms AS (
+            SELECT c.dimension, c.key, c.months, {", ".join(f"c.{column}" for column in STRATUM)},
+                   CASE WHEN p.size > 0 THEN c.n ELSE 0 END AS matched,
+                   CASE WHEN p.size > 0 THEN c.x ELSE 0 END AS successes,
+                   CASE WHEN p.size > 0
+                        THEN c.n * (CAST(p.off_for_work AS {real}) / p.size)
+                        ELSE 0 END AS pool_off,
+                   CASE WHEN p.size > 0
+                        THEN c.n * (CAST(p.ended_unknown AS {real}) / p.size)
+                        ELSE 0 END AS pool_unknown,
+                   CASE WHEN p.size > 0 THEN (c.n * c.n) * ({q} * (1 - {q}) / p.size)
+                        ELSE 0 END AS pool_variance,
+                   CASE WHEN p.size > 0 THEN p.size ELSE 0 END AS people,
+                   CASE WHEN p.size = 0 THEN c.n ELSE 0 END AS no_pool,
+                   CASE WHEN p.size IS NULL THEN 1 ELSE 0 END AS missing
+            FROM cells c
+            LEFT JOIN pools p
+              ON p.enrolled_on = c.enrolled_on AND p.due_on = c.due_on
+             AND p.benefit_type = c.benefit_type AND p.target_group = c.target_group
+             AND p.band = c.band
+        ),
+        -- Per cell of (row, benefit type, target group) first: the rows of everyone, a
+        -- target group and a benefit type add up the same hundred or so cells.
+        cell_sums AS (
+            SELECT dimension, key, months, benefit_type, target_group,
+                   {
+        ", ".join(f"SUM(CAST({column} AS {number})) AS {column}" for column in _SUM_COLUMNS)
+    }
+            FROM terms GROUP BY dimension, key, months, benefit_type, target_group
+        )
+        {" UNION ALL ".join(rows)}
+    """  # noqa: S608 (column names and literals of the code only)
+    return sql, []
 
 
 def counted_follow_ups(municipality_id):
@@ -498,21 +671,38 @@ def counted_follow_ups(municipality_id):
     )
 
 
-# A follow-up's fields a stratum is made of (`stratum_of` takes them in this order).
-STRATUM_FIELDS = (
-    "participant__enrolled_on",
-    "due_on",
-    "participant__benefit_type",
-    "participant__target_group",
-    "participant__benefit_start",
-)
+def with_strata(follow_ups, first, last):
+    """The follow-ups with their stratum's band of benefit duration (`band`,
+    `DurationBand.expression`) and the reason they cannot be matched (`unmatchable`, NULL:
+    they can), from the first and latest snapshot's dates: entered before the first
+    snapshot, due after the latest, benefit start or age unknown. The one definition the
+    page's sums, the pools job (`pool_strata`) and the research export's comparison group
+    use; a follow-up that can be matched has its stratum in `STRATUM_PATHS`."""
+    band = DurationBand.expression("participant__benefit_start", "participant__enrolled_on")
+    if first is None:
+        reason = Value("before_register")
+    else:
+        incomplete = Q(band__isnull=True) | ~Q(participant__target_group__in=TARGET_GROUPS)
+        reason = Case(
+            When(participant__enrolled_on__lt=first, then=Value("before_register")),
+            When(due_on__gt=last, then=Value("after_register")),
+            When(incomplete, then=Value("incomplete")),
+            default=Value(None),
+            output_field=CharField(),
+        )
+    return follow_ups.annotate(band=band).annotate(unmatchable=reason)
 
 
-def _participant_units(municipality_id, as_of, programme, entered_from=None, splits=()):
+# A follow-up's stratum (`with_strata`), in the order of STRATUM.
+STRATUM_PATHS = ("participant__enrolled_on", "due_on", "participant__benefit_type",
+                 "participant__target_group", "band")  # fmt: skip
+
+
+def _participant_units(municipality_id, as_of, programme, entered_from, first, last, splits):
     """The cohort's follow-ups due by the as-of date, grouped by everything a stratum and the
-    `splits` need: one grouped query, however many participants. Each a tuple: (follow-up,
-    the splits' values, the stratum's fields (STRATUM_FIELDS), the programme's and the
-    group's names for the splits by them, eligible, measured, off for work)."""
+    `splits` need, in SQL to be read by `_sums_sql` as `units`: (months, programme,
+    cohort, STRATUM, unmatchable, programme_name, cohort_name, eligible, measured,
+    successes); programme and cohort only where a split needs them."""
     measured = Q(measured_on__lte=as_of)
     queryset = counted_follow_ups(municipality_id).filter(
         participant__enrolled_on__lte=as_of, due_on__lte=as_of
@@ -521,35 +711,25 @@ def _participant_units(municipality_id, as_of, programme, entered_from=None, spl
         queryset = queryset.filter(cohort__programme=programme)
     if entered_from is not None:
         queryset = queryset.filter(participant__enrolled_on__gte=entered_from)
-    # A group's rows are labelled with its programme's name and its own.
-    names = ["cohort__programme__name"] if {"programme", "cohort"} & set(splits) else []
-    names += ["cohort__name"] if "cohort" in splits else []
-    fields = ["follow_up", *[_SPLIT_FIELDS[split] for split in splits], *STRATUM_FIELDS, *names]
-    # Tuples, not dicts: 20,000 of them at national size. The counts arrive as integers from
-    # both databases; a plain Field as their output spares the ORM's int() of each.
-    return list(
-        queryset.values(*fields)
+    # Aliases the model's fields do not have; `_sums` names the columns after them.
+    columns = {"months": F("follow_up"), "stratum_due_on": F("due_on"),
+               **{name: F(path) for name, path in zip(STRATUM, STRATUM_PATHS, strict=True)
+                  if name not in {"due_on", "band"}}}  # fmt: skip
+    if {"programme", "cohort"} & set(splits):
+        columns |= {"programme": F("cohort__programme_id"),
+                    "programme_name": F("cohort__programme__name")}  # fmt: skip
+    if "cohort" in splits:
+        columns |= {"group_key": F("cohort_id"), "cohort_name": F("cohort__name")}
+    return (
+        with_strata(queryset, first, last)
+        .values("band", "unmatchable", **columns)
         .annotate(
-            eligible=Count("pk", output_field=Field()),
-            measured=Count("pk", filter=measured, output_field=Field()),
-            successes=Count("pk", filter=measured & OUTFLOW_TO_WORK, output_field=Field()),
+            eligible=Count("pk"),
+            measured=Count("pk", filter=measured),
+            successes=Count("pk", filter=measured & OUTFLOW_TO_WORK),
         )
         .order_by()
-        .values_list(*fields, "eligible", "measured", "successes")
     )
-
-
-def stratum_of(enrolled_on, due_on, benefit_type, group, started_on, first, last):
-    """(reason it cannot be matched, None) or (None, stratum), from a follow-up's
-    STRATUM_FIELDS and the first and latest snapshot's dates."""
-    if first is None or enrolled_on < first:
-        return "before_register", None
-    if due_on > last:
-        return "after_register", None
-    band = DurationBand.of(started_on, enrolled_on) if started_on else None
-    if band is None or group not in TARGET_GROUPS:
-        return "incomplete", None
-    return None, (enrolled_on, due_on, benefit_type, group, band)
 
 
 def _spells_sql(vendor, municipality_id, as_of):
@@ -845,62 +1025,25 @@ def stored_pools(municipality_id, known_on):
     return pools, found[0][0]
 
 
-def comparison_pools(municipality_id, as_of, known_on, strata):
-    """{stratum: (m_s, c_s, ended without reason), or None: nobody comparable}; a stratum
-    of `strata` that is not a key has no pool either (other strata may be keys). Read from
-    the stored pools (`ComparisonPool`) where the background job has computed them for the
-    register as it stands, computed here (`compute_pools`, the same numbers) for the
-    strata it has not. `known_on`: the latest snapshot taken by `as_of`, the only date the
-    pools depend on (a spell's dates are snapshot dates)."""
-    if not strata:
-        return {}
-    pools = {}
-    if stores_pools():
-        pools, _fingerprint = stored_pools(municipality_id, known_on)
-    # A set difference, not a lookup per stratum: there is nearly a stratum per participant.
-    missing = strata - pools.keys()
-    if missing:
-        pools.update(compute_pools(municipality_id, as_of, missing))
-    return pools
-
-
 def pool_strata(municipality_id, first, last):
     """Every stratum the municipality's participants' follow-ups can need on any date from
     `last` (the latest snapshot) on: the follow-ups due by `last`, measured or not yet (a
-    measurement may come in later), that `stratum_of` can match."""
-    rows = (
-        counted_follow_ups(municipality_id)
-        .filter(due_on__lte=last)
-        .values_list(*STRATUM_FIELDS)
-        .distinct()
-        .order_by()
-    )
-    strata = set()
-    for unit in rows:
-        reason, stratum = stratum_of(*unit, first, last)
-        if reason is None:
-            strata.add(stratum)
-    return strata
+    measurement may come in later), that can be matched (`with_strata`)."""
+    follow_ups = counted_follow_ups(municipality_id).filter(due_on__lte=last)
+    rows = with_strata(follow_ups, first, last).filter(unmatchable__isnull=True)
+    return set(rows.values_list(*STRATUM_PATHS).distinct().order_by())
 
 
-def _label(effects, units, splits, names_at):
-    # The names came with the follow-ups (they depend on the group alone, so grouping by
-    # them changes nothing): no query of their own.
-    programmes, cohorts = {}, {}
-    if "programme" in splits:
-        at = 1 + splits.index("programme")
-        programmes = {unit[at]: unit[names_at] for unit in units}
-    if "cohort" in splits:
-        at = 1 + splits.index("cohort")
-        cohorts = {unit[at]: unit[names_at : names_at + 2] for unit in units}
+def _label(effects, names):
+    # names: {(dimension, key): (programme's name, group's name)}, from the counts rows.
     groups = dict(TargetGroup.choices)
     benefits = dict(BenefitType.choices)
     for effect in effects:
         if effect.dimension == "programme":
-            effect.label = programmes.get(int(effect.key), "")
+            effect.label = names.get(("programme", effect.key), ("", None))[0]
         elif effect.dimension == "cohort":
-            names = cohorts.get(int(effect.key))
-            effect.label = f"{names[0]} · {names[1]}" if names else ""
+            programme, cohort = names.get(("cohort", effect.key), (None, None))
+            effect.label = f"{programme} · {cohort}" if cohort else ""
         elif effect.dimension == "target_group":
             effect.label = str(groups.get(effect.key, effect.key))
         elif effect.dimension == "benefit_type":
