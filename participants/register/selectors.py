@@ -379,13 +379,13 @@ def net_effects(municipality, as_of, programme=None, entered_from=None, snapshot
     # where a pass over them in Python took longer than the queries. The pools are the
     # stored ones; the strata the pools job has not stored yet (or all of them, where
     # pools are not stored) are computed and handed to the same statement once more.
-    computed = {}
-    while True:
-        found, missing = _sums(municipality_id, units, splits, last, computed)
-        if not missing:
-            break
+    found, missing = _sums(municipality_id, units, splits, last, {})
+    if missing:
         pools = compute_pools(municipality_id, as_of, missing)
-        computed.update({stratum: pools.get(stratum, (0, 0, 0)) for stratum in missing})
+        computed = {stratum: pools.get(stratum, (0, 0, 0)) for stratum in missing}
+        found, missing = _sums(municipality_id, units, splits, last, computed)
+        if missing:  # a stratum the statement does not recognise as the one it gave
+            raise RuntimeError(f"{len(missing)} strata without a pool after computing them")
 
     rows = {}
 
@@ -434,12 +434,11 @@ def _sums(municipality_id, units, splits, last, computed):
     vendor = connection.vendor
     units_sql, units_params = units.query.get_compiler(connection=connection).as_sql()
     pools, pools_params = _pools_sql(vendor, municipality_id, last, computed)
-    sql, params = _sums_sql(vendor, splits)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH units AS ({_units_select(splits)} FROM ({units_sql}) u), "
-            f"pools ({', '.join(_POOL_COLUMNS)}) AS ({pools}), {sql}",
-            [*units_params, *pools_params, *params],
+            f"pools ({', '.join(_POOL_COLUMNS)}) AS ({pools}), {_sums_sql(vendor, splits)}",
+            [*units_params, *pools_params],
         )
         found = cursor.fetchall()
     rows, missing = [], set()
@@ -623,7 +622,7 @@ def _sums_sql(vendor, splits):
             )  # fmt: skip
             + f" FROM units GROUP BY {split}, months"
         )
-    sql = f"""
+    return f"""
         cells AS ({" UNION ALL ".join(cells)}),
         terms AS (
             SELECT c.dimension, c.key, c.months, {", ".join(f"c.{column}" for column in STRATUM)},
@@ -657,7 +656,6 @@ def _sums_sql(vendor, splits):
         )
         {" UNION ALL ".join(rows)}
     """  # noqa: S608 (column names and literals of the code only)
-    return sql, []
 
 
 def counted_follow_ups(municipality_id):
