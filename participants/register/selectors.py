@@ -579,17 +579,13 @@ def _sums_sql(vendor, splits):
             GROUP BY {split}, months, {stratum}"""  # noqa: S608 (names of the code only)
         for split in own
     ]
-    sums = {column: f"SUM({column})" for column in _SUM_COLUMNS}
+    sums = {"months": "months", **{column: f"SUM({column})" for column in _SUM_COLUMNS}}
     rows = [
-        _select(
-            vendor, "sums", {"dimension": "dimension", "key": "key", "months": "months", **sums}
-        )  # fmt: skip
+        _select(vendor, "sums", {"dimension": "dimension", "key": "key", **sums})
         + " FROM cell_sums GROUP BY dimension, key, months"
     ]
     rows += [
-        _select(
-            vendor, "sums", {"dimension": f"'{split}'", "key": split, "months": "months", **sums}
-        )  # fmt: skip
+        _select(vendor, "sums", {"dimension": f"'{split}'", "key": split, **sums})
         + f" FROM cell_sums WHERE dimension = 'total' GROUP BY {split}, months"
         for split in splits
         if split in _STRATUM_SPLITS
@@ -613,19 +609,19 @@ def _sums_sql(vendor, splits):
         "cohort": {"name": "MAX(programme_name)", "group_name": "MAX(cohort_name)"},
     }
     for split in splits:
-        named = names.get(split, {})
+        row = {"dimension": f"'{split}'", "key": f"CAST({split} AS TEXT)"}
         rows.append(
-            _select(
-                vendor,
-                "counts",
-                {"dimension": f"'{split}'", "key": f"CAST({split} AS TEXT)", **named, **counted},
-            )  # fmt: skip
+            _select(vendor, "counts", {**row, **names.get(split, {}), **counted})
             + f" FROM units GROUP BY {split}, months"
         )
+    cell_columns = ", ".join(f"c.{column}" for column in STRATUM)
+    # Exact decimals on PostgreSQL (`_number`): the same sums in whatever order.
+    cell_sums = ", ".join(f"SUM(CAST({column} AS {number})) AS {column}"
+                          for column in _SUM_COLUMNS)  # fmt: skip
     return f"""
         cells AS ({" UNION ALL ".join(cells)}),
         terms AS (
-            SELECT c.dimension, c.key, c.months, {", ".join(f"c.{column}" for column in STRATUM)},
+            SELECT c.dimension, c.key, c.months, {cell_columns},
                    CASE WHEN p.size > 0 THEN c.n ELSE 0 END AS matched,
                    CASE WHEN p.size > 0 THEN c.x ELSE 0 END AS successes,
                    CASE WHEN p.size > 0
@@ -648,10 +644,7 @@ def _sums_sql(vendor, splits):
         -- Per cell of (row, benefit type, target group) first: the rows of everyone, a
         -- target group and a benefit type add up the same hundred or so cells.
         cell_sums AS (
-            SELECT dimension, key, months, benefit_type, target_group,
-                   {
-        ", ".join(f"SUM(CAST({column} AS {number})) AS {column}" for column in _SUM_COLUMNS)
-    }
+            SELECT dimension, key, months, benefit_type, target_group, {cell_sums}
             FROM terms GROUP BY dimension, key, months, benefit_type, target_group
         )
         {" UNION ALL ".join(rows)}
@@ -710,9 +703,13 @@ def _participant_units(municipality_id, as_of, programme, entered_from, first, l
     if entered_from is not None:
         queryset = queryset.filter(participant__enrolled_on__gte=entered_from)
     # Aliases the model's fields do not have; `_sums` names the columns after them.
-    columns = {"months": F("follow_up"), "stratum_due_on": F("due_on"),
-               **{name: F(path) for name, path in zip(STRATUM, STRATUM_PATHS, strict=True)
-                  if name not in {"due_on", "band"}}}  # fmt: skip
+    columns = {
+        "months": F("follow_up"),
+        "enrolled_on": F("participant__enrolled_on"),
+        "stratum_due_on": F("due_on"),
+        "benefit_type": F("participant__benefit_type"),
+        "target_group": F("participant__target_group"),
+    }
     if {"programme", "cohort"} & set(splits):
         columns |= {"programme": F("cohort__programme_id"),
                     "programme_name": F("cohort__programme__name")}  # fmt: skip
