@@ -192,7 +192,8 @@ if [ -z "${ONLY##*load*}" ]; then
       servers+=("node$n=127.0.0.1:$p")
     done
     # The same configuration as the two-node test's (tests/vakwerk/test_two_nodes.py).
-    "$PY" bench/haproxy.py --port "$lb_port" --socket "$OUT/haproxy.sock" "${servers[@]}" \
+    "$PY" bench/haproxy.py --port "$lb_port" --socket "$OUT/haproxy.sock" \
+      --maxconn "$NODE_WORKERS" "${servers[@]}" \
       > "$OUT/haproxy.cfg"
     "$HAPROXY" -c -q -f "$OUT/haproxy.cfg"
     "$HAPROXY" -W -db -f "$OUT/haproxy.cfg" > "$OUT/haproxy.log" 2>&1 &

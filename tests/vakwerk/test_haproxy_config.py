@@ -21,7 +21,17 @@ def test_the_bench_s_command_renders_a_configuration_haproxy_accepts(tmp_path):
     socket = tmp_path / "haproxy.sock"
     nodes = ["node1=127.0.0.1:18081", "node2=127.0.0.1:18082"]
     rendered = subprocess.run(
-        [sys.executable, "bench/haproxy.py", "--port", "18080", "--socket", str(socket), *nodes],
+        [
+            sys.executable,
+            "bench/haproxy.py",
+            "--port",
+            "18080",
+            "--socket",
+            str(socket),
+            "--maxconn",
+            "2",
+            *nodes,
+        ],  # fmt: skip
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -37,13 +47,14 @@ def test_the_bench_s_command_renders_a_configuration_haproxy_accepts(tmp_path):
     lines = [line.strip() for line in rendered.splitlines()]
     assert "bind 127.0.0.1:18080" in lines
     assert f"stats socket {socket} mode 600 level user" in lines
-    assert "balance roundrobin" in lines
+    # Each request to a node with a free worker (at most its 2 at once), not in turn.
+    assert "balance leastconn" in lines
     # The stats readers (bench/measure.py haproxy-stats, test_two_nodes.node_is_up) find
     # the servers in the backend "nodes".
     assert "backend nodes" in lines
     assert [line for line in lines if line.startswith("server ")] == [
-        "server node1 127.0.0.1:18081 check inter 2s",
-        "server node2 127.0.0.1:18082 check inter 2s",
+        "server node1 127.0.0.1:18081 check inter 2s maxconn 2",
+        "server node2 127.0.0.1:18082 check inter 2s maxconn 2",
     ]
 
 
@@ -52,4 +63,4 @@ def test_the_bench_writes_no_haproxy_configuration_of_its_own():
     script = (ROOT / "bench" / "run.sh").read_text()
     assert '"$PY" bench/haproxy.py' in script
     assert "backend nodes" not in script
-    assert "balance roundrobin" not in script
+    assert "balance " not in script

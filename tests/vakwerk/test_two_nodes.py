@@ -1,9 +1,10 @@
 """Issue 23, point 4: nothing depends on one app node.
 
 Two real gunicorn nodes (each with a Celery worker of its own) run on the test database
-behind HAProxy, round robin, as `bench/run.sh` runs them. Every response says which node
-answered (X-VAKwerk-Node), and the test checks that consecutive requests alternate, so each
-step below is known to have crossed from one node to the other:
+behind HAProxy (fewest requests in progress first, round robin among equals), as
+`bench/run.sh` runs them. Every response says which node answered (X-VAKwerk-Node), and the
+test checks that consecutive requests alternate, so each step below is known to have
+crossed from one node to the other:
 
 - a login made on one node is valid on the other (sessions and CSRF are not per node);
 - a report request sent through one node and repeated with the same one-time key through
@@ -112,7 +113,7 @@ def cluster(transactional_db, settings, tmp_path):
         lb_port = free_port()
         config = tmp_path / "haproxy.cfg"
         # The bench's configuration (bench/haproxy.py), so this checks what the bench measures.
-        config.write_text(haproxy_config(lb_port, tmp_path / "haproxy.sock", servers))
+        config.write_text(haproxy_config(lb_port, tmp_path / "haproxy.sock", servers, 1))
         start("haproxy", haproxy, "-W", "-db", "-f", str(config))
         for node in NODES:
             wait_until(lambda node=node: answers(f"http://127.0.0.1:{ports[node]}/healthz"), node)
@@ -161,7 +162,8 @@ class Cluster:
 
 class Browser:
     """One browser (cookies) talking to HAProxy; remembers which node answered each request
-    and checks that they alternate, as round robin promises a single client."""
+    and checks that they alternate, as round robin among equally busy nodes promises a
+    single client."""
 
     def __init__(self, url):
         self.url = url
