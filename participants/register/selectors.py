@@ -139,8 +139,10 @@ class DurationBand:
     @classmethod
     def of(cls, started_on, on_date):
         """The band of a benefit that started on `started_on`, on `on_date`; None when it
-        had not started yet. Both arms use the same bounds (`bounds`)."""
-        for code, after, until in _band_bounds(on_date):
+        had not started yet: by `bounds`, as the pools are drawn. The pages group by
+        `expression`, which a test checks against this."""
+        for code, low, high, _label in cls.BANDS:
+            after, until = cls.bounds(on_date, low, high)
             if after < started_on <= until:
                 return code
         return None
@@ -208,15 +210,6 @@ class _ByVendor(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return compiler.compile(self.source_expressions[1])
-
-
-# Thousands of follow-ups share a few hundred enrolment dates: the date arithmetic once each.
-@functools.lru_cache(maxsize=4096)
-def _band_bounds(on_date):
-    return tuple(
-        (code, *DurationBand.bounds(on_date, low, high))
-        for code, low, high, _label in DurationBand.BANDS
-    )
 
 
 TARGET_GROUPS = frozenset(TargetGroup.values)
@@ -476,7 +469,7 @@ def _sums(municipality_id, units, splits, last, computed):
     connection = read_connection()
     vendor = connection.vendor
     units_sql, units_params = units.query.get_compiler(connection=connection).as_sql()
-    pools, pools_params = _pools_sql(vendor, municipality_id, last, computed)
+    pools, pools_params = _pools_sql(municipality_id, last, computed)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH units AS ({_units_select(splits)} FROM ({units_sql}) u), "
@@ -515,11 +508,11 @@ def _date(value):
 _POOL_COLUMNS = (*STRATUM, "size", "off_for_work", "ended_unknown")
 
 
-def _pools_sql(vendor, municipality_id, last, computed):
+def _pools_sql(municipality_id, last, computed):
     """The pools as rows (STRATUM, size, off_for_work, ended_unknown): the stored ones of
-    the register as it stands and as known on `last` (PostgreSQL), and `computed`, as one
-    JSON parameter (tens of thousands of strata would pass PostgreSQL's 65,535
-    parameters as a VALUES list)."""
+    the register as it stands and as known on `last` (where pools are stored:
+    `stores_pools`), and `computed`, as one JSON parameter (tens of thousands of strata
+    would pass PostgreSQL's 65,535 parameters as a VALUES list)."""
     columns = _POOL_COLUMNS
     computed_rows = json.dumps(
         [
@@ -527,7 +520,7 @@ def _pools_sql(vendor, municipality_id, last, computed):
             for stratum, pool in computed.items()
         ]
     )
-    if vendor != "postgresql":
+    if not stores_pools():
         values = ", ".join(f"json_extract(value, '$.{column}')" for column in columns)
         return f"SELECT {values} FROM json_each(%s)", [computed_rows]  # noqa: S608 (names of the code)
     fingerprint, params = pool_fingerprint_sql(municipality_id)
