@@ -73,6 +73,28 @@ def caseload_sections(user):
     return found[0] if found else {"own": 0, "groups": 0}
 
 
+def filter_cohorts(user, since, chosen=None):
+    """The groups the caseload's filter offers: running ones and those that ended on or
+    after `since` (a region has hundreds of groups, and a list of all of them helps nobody
+    pick one), and a group chosen before however old it is (a link from its page)."""
+    offered = Q(end_date__gte=since)
+    if chosen is not None:
+        offered |= Q(pk=chosen)
+    return Cohort.objects.for_user(user).filter(offered).order_by("name")
+
+
+def filter_cohort_options(user, since, chosen=None):
+    """`filter_cohorts` as a list, compiled once per role and day (`prepared`): on every
+    caseload page its scoped queryset cost more to build than to run."""
+    values = {} if chosen is None else {"chosen": chosen}
+    return prepared.rows(
+        ("filter_cohorts", since, chosen is not None),
+        lambda user, chosen=None: filter_cohorts(user, since, chosen),
+        user=user,
+        **values,
+    )
+
+
 def caseload(user, *, sort="name", **filters):
     """The caseload's list: `caseload_members` with what its rows show, sorted."""
     participants = with_last_contact(
@@ -157,11 +179,18 @@ def own_participants(user):
 # the weekly reminder mail (consultants/reminders.py) all read them from here.
 
 
+def follow_up_horizon(today):
+    return today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS)
+
+
+def no_contact_cutoff(today):
+    return today - datetime.timedelta(days=NO_CONTACT_DAYS)
+
+
 def follow_ups_due(participants, today):
     """Follow-ups not measured yet, due within two weeks or overdue."""
     return OutcomeMeasurement.objects.pending().filter(
-        participant__in=participants,
-        due_on__lte=today + datetime.timedelta(FOLLOW_UP_HORIZON_DAYS),
+        participant__in=participants, due_on__lte=follow_up_horizon(today)
     )
 
 
@@ -175,9 +204,8 @@ def appointments_between(participants, start, end):
 
 def without_contact(participants, today):
     """Active participants without a coaching session in the last 30 days, or never."""
-    cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
     return with_last_contact(participants.filter(status__in=ACTIVE_STATUSES)).filter(
-        Q(last_contact__lt=cutoff) | Q(last_contact__isnull=True)
+        Q(last_contact__lt=no_contact_cutoff(today)) | Q(last_contact__isnull=True)
     )
 
 
@@ -240,9 +268,34 @@ def task_list(user, today=None, limit=50):
 
 
 def task_counts(user, today=None):
-    follow_ups, appointments, silent = _task_querysets(user, today or timezone.localdate())
+    """How many of each kind of task the user has (the caseload's counters). Each count is
+    compiled once per role and day (`prepared`): building the three scoped querysets cost
+    as long as running them. The key holds the dates their SQL holds; the window of
+    appointments from now is put in."""
+    today = today or timezone.localdate()
+    key = ("task_counts", follow_up_horizon(today), no_contact_cutoff(today))
+    now = timezone.now()
+
+    def count(kind, build, **values):
+        found = prepared.rows(
+            (*key, kind),
+            lambda user, **values: prepared.totals(build(user, **values), count=Count("pk")),
+            user=user,
+            **values,
+        )
+        return found[0]["count"] if found else 0
+
     return {
-        "follow_ups": follow_ups.count(),
-        "appointments": appointments.count(),
-        "without_contact": silent.count(),
+        "follow_ups": count(
+            "follow_ups", lambda user: follow_ups_due(own_participants(user), today)
+        ),
+        "appointments": count(
+            "appointments",
+            lambda user, start, end: appointments_between(own_participants(user), start, end),
+            start=now,
+            end=now + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS),
+        ),
+        "without_contact": count(
+            "without_contact", lambda user: without_contact(own_participants(user), today)
+        ),
     }

@@ -17,7 +17,7 @@ from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
 from . import caseload_selectors as selectors
-from . import services
+from . import caseload_table, services
 from .forms import CaseloadFilterForm, CoachingSessionForm
 
 PAGE_SIZE = 25
@@ -27,6 +27,7 @@ PAGE_SIZE = 25
 def caseload(request):
     form = CaseloadFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
+    members = filters.get("members") or selectors.OWN
     participants = selectors.caseload_pages(
         request.user,
         status=filters.get("status", ""),
@@ -36,16 +37,17 @@ def caseload(request):
         search=filters.get("q", ""),
         sort=filters.get("sort") or "name",
         potential=filters.get("potential", ""),
-        members=filters.get("members") or selectors.OWN,
+        members=members,
     )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     query = query_without(request, "page")
     context = {
         "page": page,
+        "table": caseload_table.table_html(page, request.user, members),
         "filter_form": form,
         "query": query,
         "sections": selectors.caseload_sections(request.user),
-        "members": filters.get("members") or selectors.OWN,
+        "members": members,
         "tasks": selectors.task_counts(request.user),
         "bsn_form": BsnSearchForm(),
     }

@@ -2,16 +2,15 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import BenefitType, Cohort, DevelopmentPotential, Status, TargetGroup
-from vakwerk.fields import DateInput, ListedModelChoiceField, PlausibleInput, parse_id
+from vakwerk.fields import DateInput, PlausibleInput, parse_id
 from vakwerk.roles import Role
 
-from .caseload_selectors import GROUPS, NO_INTAKE, OWN
+from .caseload_selectors import GROUPS, NO_INTAKE, OWN, filter_cohort_options, filter_cohorts
 from .models import (
     CoachingSession,
     Competency,
@@ -132,7 +131,7 @@ class CaseloadFilterForm(PlausibleInput, forms.Form):
     benefit_type = forms.ChoiceField(
         label=_("Benefit"), required=False, choices=[("", _("All"))] + BenefitType.choices
     )
-    cohort = ListedModelChoiceField(
+    cohort = forms.ModelChoiceField(
         label=_("Group"), required=False, queryset=Cohort.objects.none(), empty_label=_("All")
     )
     potential = forms.ChoiceField(
@@ -169,14 +168,15 @@ class CaseloadFilterForm(PlausibleInput, forms.Form):
         # Running groups and those that ended lately: a region has hundreds of groups, and
         # a list of all of them helps nobody pick one. A group chosen before (a link from
         # its page) stays valid however old it is.
-        cutoff = timezone.localdate() - datetime.timedelta(days=CASELOAD_GROUP_DAYS)
-        recent = Q(end_date__gte=cutoff)
+        since = timezone.localdate() - datetime.timedelta(days=CASELOAD_GROUP_DAYS)
         chosen = parse_id(self.data.get(self.add_prefix("cohort"))) if self.is_bound else None
-        if chosen is not None:
-            recent |= Q(pk=chosen)
-        self.fields["cohort"].queryset = (
-            Cohort.objects.for_user(user).filter(recent).order_by("name")
-        )
+        field = self.fields["cohort"]
+        # The queryset checks a chosen group, the same groups read as a list are shown.
+        field.queryset = filter_cohorts(user, since, chosen)
+        field.choices = [("", field.empty_label)] + [
+            (cohort.pk, field.label_from_instance(cohort))
+            for cohort in filter_cohort_options(user, since, chosen)
+        ]
 
 
 class CoachingSessionForm(PlausibleInput, forms.ModelForm):

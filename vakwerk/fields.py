@@ -497,22 +497,3 @@ def show_service_error(form, error):
     errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
     for name, messages in errors.items():
         form.add_error(name if name in form.fields else None, messages)
-
-
-class _ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The options in one plain query. Django's iterator reads them with `.iterator()`,
-    which outside a transaction declares a server-side cursor WITH HOLD: DECLARE, FETCH
-    and CLOSE, three round trips for a few dozen rows, on every page that shows the
-    select (vakwerk/pooled_postgresql avoids it only behind PgBouncer)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
-
-
-class ListedModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField for a short list of options (`_ListedChoiceIterator`)."""
-
-    iterator = _ListedChoiceIterator

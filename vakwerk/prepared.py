@@ -12,6 +12,8 @@ A shape is the `key` (which query, and anything else it depends on) and, for a s
 query, the user's role: `rows(key, build, user=user, participant_id=5)` calls
 `build(user, participant_id=...)` with stand-ins for the user and the values, so one
 shape serves every consultant (their id and municipality are put in like the values).
+A value is an id, a date or a moment (an aware datetime, such as the start and end of a
+window from now); its stand-in is of the same kind.
 
 What keeps a shape from answering one request with another's rows: the queryset is
 built twice, with two sets of stand-ins (two stand-in users that differ in every field),
@@ -41,8 +43,11 @@ from .models import User
 # 40 kB each: at most 20 MB a process.
 MAX_SHAPES = 256
 
-# Stand-ins for the per-call values: integers no id reaches, each used once.
+# Stand-ins for the per-call values, each used once: integers no id reaches, and for a
+# date or a moment (a time window from now) days and microseconds in the year 1001, which
+# no record of ours holds.
 _STAND_IN_BASE = -(2**62)
+_STAND_IN_MOMENT = datetime.datetime(1001, 1, 1, tzinfo=datetime.UTC)
 _stand_ins = itertools.count()
 
 _shapes = OrderedDict()
@@ -52,8 +57,34 @@ _lock = threading.Lock()
 _USER_VALUES = {"user_id": "pk", "user_municipality_id": "municipality_id"}
 
 
-def _stand_in():
-    return _STAND_IN_BASE - next(_stand_ins)
+def _stand_in(kind=int):
+    number = next(_stand_ins)
+    if kind is datetime.datetime:
+        return _STAND_IN_MOMENT + datetime.timedelta(microseconds=number % 10**12)
+    if kind is datetime.date:
+        return _STAND_IN_MOMENT.date() + datetime.timedelta(days=number % 300_000)
+    return _STAND_IN_BASE - number
+
+
+def _kind(value):
+    """What stand-in a value needs: a date or a moment goes into the SQL as one, and an
+    id as an integer."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ImproperlyConfigured(f"prepared query value {value!r} has no time zone")
+        return datetime.datetime
+    return datetime.date if isinstance(value, datetime.date) else int
+
+
+def _adapters(connection):
+    """How a value of each kind reaches the database's parameters: PostgreSQL takes dates
+    and moments as they are, SQLite as text (in UTC)."""
+    ops = connection.ops
+    return {
+        int: lambda value: value,
+        datetime.datetime: ops.adapt_datetimefield_value,
+        datetime.date: ops.adapt_datefield_value,
+    }
 
 
 class _Compiled:
@@ -61,16 +92,17 @@ class _Compiled:
     what the iterables read after running it: the selected columns, the related models'
     layout, the annotations' positions)."""
 
-    def __init__(self, compiler, sql, params, slots):
+    def __init__(self, compiler, sql, params, slots, adapters):
         self.compiler = compiler
         self.sql = sql
         self.params = params
-        self.slots = slots  # (position in params, name of the value)
+        self.slots = slots  # (position in params, name of the value, its kind)
+        self.adapters = adapters
 
     def compiler_for(self, using, values):
         params = list(self.params)
-        for position, name in self.slots:
-            params[position] = values[name]
+        for position, name, kind in self.slots:
+            params[position] = self.adapters[kind](values[name])
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[using]
         compiler.using = using
@@ -92,7 +124,7 @@ class _Shape:
         # Two builds, each with its own stand-ins: {name: stand-in} and the queryset.
         self.builds = []
         for number in (1, 2):
-            stand_ins = {name: _stand_in() for name in names}
+            stand_ins = {name: _stand_in(kind) for name, kind in names}
             stand_in_user = None
             if user is not None:
                 stand_in_user = _stand_in_user(user, number)
@@ -118,19 +150,24 @@ class _Shape:
                 "its SQL depends on the values or the user in a way that cannot be put in"
             )
         (compiler, sql, params), (_, _, other_params) = results
-        first = {value: name for name, value in self.builds[0][0].items()}
-        second = {value: name for name, value in self.builds[1][0].items()}
+        adapters = _adapters(connections[using])
+        kinds = dict(self.names) | dict.fromkeys(_USER_VALUES, int)
+        first, second = (
+            {adapters[kinds[name]](value): name for name, value in stand_ins.items()}
+            for stand_ins, _queryset in self.builds
+        )
         slots = []
         for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
-            name = first.get(param) if isinstance(param, int) else None
+            hashable = isinstance(param, (int, str, datetime.date))
+            name = first.get(param) if hashable else None
             if name is not None and second.get(other) == name:
-                slots.append((position, name))
+                slots.append((position, name, kinds[name]))
             elif param != other:
                 self._refuse(f"its parameter {position} ({param!r}) is not a value put in")
             elif isinstance(param, (datetime.date, datetime.time)) and param not in self.key:
                 self._refuse(f"its SQL holds {param!r}, a date that is not in its key")
-        found = {name for _position, name in slots}
-        missing = set(self.names) - found
+        found = {name for _position, name, _kind in slots}
+        missing = {name for name, _kind in self.names} - found
         if missing:
             self._refuse(f"{sorted(missing)} did not end up as parameters")
         if self.scoped and not found & set(_USER_VALUES):
@@ -139,7 +176,7 @@ class _Shape:
             self._refuse(
                 "it was given a user but its SQL holds neither their id nor their municipality"
             )
-        return _Compiled(compiler, sql, params, slots)
+        return _Compiled(compiler, sql, params, slots, adapters)
 
     def _refuse(self, why):
         raise ImproperlyConfigured(
@@ -187,7 +224,7 @@ def _shape(key, build, names, user):
         shape = _Shape(
             key,
             lambda stand_in_user, stand_ins: build(
-                stand_in_user, **{name: stand_ins[name] for name in names}
+                stand_in_user, **{name: stand_ins[name] for name, _kind in names}
             ),
             names,
             user,
@@ -205,7 +242,8 @@ def rows(key, build, user=None, **values):
     twice per shape, with stand-ins; its SQL is compiled once per database alias the
     router sends it to (the replica inside a replica scope)."""
     key = key if isinstance(key, tuple) else (key,)
-    shape = _shape(key, build, tuple(sorted(values)), user)
+    names = tuple(sorted((name, _kind(value)) for name, value in values.items()))
+    shape = _shape(key, build, names, user)
     using = router.db_for_read(shape.queryset.model)
     compiled = shape.compiled.get(using)
     if compiled is None:

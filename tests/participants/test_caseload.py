@@ -58,7 +58,7 @@ def test_caseload_is_paginated_with_a_fixed_number_of_queries(
 
 
 def test_group_filter_offers_current_groups_and_keeps_an_old_one_chosen(
-    client, make_user, municipality
+    client, make_user, municipality, other_municipality
 ):
     manager = make_user(Role.MANAGER)
     programme = ProgrammeFactory(municipality=municipality)
@@ -72,11 +72,24 @@ def test_group_filter_offers_current_groups_and_keeps_an_old_one_chosen(
     member = ParticipantFactory(municipality=municipality, programme=programme, last_name="Lid")
     services.enrol(manager, old, member)
     ParticipantFactory(municipality=municipality, last_name="Buiten")
+    theirs = CohortFactory(
+        programme=ProgrammeFactory(municipality=other_municipality),
+        name="Groep elders",
+        end_date=today + datetime.timedelta(days=50),
+    )
     client.force_login(manager)
 
     page = client.get(reverse("participants:caseload"))
     offered = list(page.context["filter_form"].fields["cohort"].queryset)
     assert offered == [running]
+    html = page.content.decode()
+    assert f'<option value="{running.pk}">Groep nu</option>' in html
+    assert "Groep oud" not in html
+    assert "Groep elders" not in html
+    # Another municipality's group is no filter here, however its number is typed in.
+    refused = client.get(reverse("participants:caseload"), {"cohort": theirs.pk})
+    assert refused.context["filter_form"].errors["cohort"]
+    assert "Groep elders" not in refused.content.decode()
     # A link to the old group's members still works, and lists only them.
     chosen = client.get(reverse("participants:caseload"), {"cohort": old.pk})
     assert [p.last_name for p in chosen.context["page"]] == ["Lid"]

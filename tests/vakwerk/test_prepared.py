@@ -170,6 +170,58 @@ def test_a_date_in_the_key_makes_a_shape_per_date(make_user, municipality):
     assert [s.notes for s in since(today - datetime.timedelta(days=20))] == ["oud", "nieuw"]
 
 
+def test_moments_and_dates_are_put_in_like_ids(make_user, municipality):
+    """A window from now (the caseload's appointments) changes with every request: its
+    moments and dates go into one shape's SQL as values, not into its key."""
+    consultant = make_user(Role.CONSULTANT)
+    participant = ParticipantFactory(municipality=municipality, consultant=consultant)
+    now = timezone.now()
+    for days, notes in ((1, "morgen"), (5, "volgende week"), (20, "volgende maand")):
+        session = log(participant, consultant, notes, days_ago=days)
+        session.next_appointment = now + datetime.timedelta(days=days)
+        session.save()
+
+    def planned(start, end, held_since):
+        return [
+            s.notes
+            for s in prepared.rows(
+                "test.planned",
+                lambda user, start, end, held_since: (
+                    CoachingSession.objects.for_user(user)
+                    .filter(
+                        next_appointment__gte=start,
+                        next_appointment__lt=end,
+                        held_on__gte=held_since,
+                    )
+                    .order_by("next_appointment")
+                ),
+                user=consultant,
+                start=start,
+                end=end,
+                held_since=held_since,
+            )
+        ]
+
+    today = timezone.localdate()
+    week = datetime.timedelta(days=7)
+    assert planned(now, now + week, today - week) == ["morgen", "volgende week"]
+    assert planned(now + datetime.timedelta(days=2), now + 4 * week, today - 4 * week) == [
+        "volgende week",
+        "volgende maand",
+    ]
+    assert planned(now, now + 4 * week, today - datetime.timedelta(days=2)) == ["morgen"]
+    assert len(prepared._shapes) == 1
+
+
+def test_a_moment_without_a_time_zone_is_refused(municipality):
+    with pytest.raises(ImproperlyConfigured, match="no time zone"):
+        prepared.rows(
+            "test.naive",
+            lambda start: CoachingSession.objects.filter(next_appointment__gte=start),
+            start=datetime.datetime(2026, 12, 1, 9, 0),
+        )
+
+
 def test_a_value_that_is_not_a_parameter_is_refused(municipality):
     participant = ParticipantFactory(municipality=municipality)
     with pytest.raises(ImproperlyConfigured, match="did not end up as parameters"):
