@@ -39,8 +39,9 @@ def test_the_label_follows_the_language_of_each_request():
         dutch = participant.get_status_display()
     with translation.override("en"):
         english = participant.get_status_display()
-    assert dutch == "Aangemeld"
-    assert english == "Registered"
+    with translation.override("nl"):
+        again = participant.get_status_display()
+    assert (dutch, english, again) == ("Aangemeld", "Registered", "Aangemeld")
 
 
 def test_an_unknown_value_is_shown_as_itself():

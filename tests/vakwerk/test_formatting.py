@@ -80,6 +80,17 @@ def test_each_kind_of_value_in_each_language(language, expected):
     assert shown == expected
 
 
+def test_a_day_worded_once_is_worded_again_in_another_language():
+    """formatting.date keeps each day's words per language: the same day in Dutch, then
+    English, then Dutch again."""
+    day = datetime.date(2025, 3, 7)
+    shown = []
+    for language in ("nl", "en", "nl"):
+        with translation.override(language):
+            shown.append(formatting.date(day))
+    assert shown == ["7 maart 2025", "7 March 2025", "7 maart 2025"]
+
+
 def test_no_template_writes_a_date_format_of_its_own():
     """Dates in templates go through the language's named formats, so a Dutch page never
     says "7 Mrt 2025" beside "30 november 2026"."""
