@@ -68,14 +68,70 @@ def _words(text):
     )
 
 
+class Fit:
+    """THE fit score's parts for one opportunity: its terms worked out once, and the
+    points a candidate gets on each. The board ranks thousands of candidates with
+    `score` alone; `score_candidate` adds the reasons for the few it shows, from the
+    same parts."""
+
+    def __init__(self, opportunity):
+        self.conditions = opportunity.conditions or ()
+        self.wanted = _words(opportunity.skills_wanted)
+        self.target_groups = opportunity.target_groups
+        self.hours = opportunity.hours_per_week
+
+    def met(self, held):
+        return [condition for condition in self.conditions if condition in held]
+
+    def condition_points(self, met):
+        if not self.conditions:
+            return WEIGHTS["conditions"]
+        return round(WEIGHTS["conditions"] * len(met) / len(self.conditions))
+
+    def overlap(self, skills, experience):
+        """The wanted skills found in the talent profile's skills and experience ("" for
+        a participant without a profile)."""
+        if not self.wanted:
+            return []
+        have = f"{skills} {experience}".lower()
+        return sorted(word for word in self.wanted if word in have)
+
+    def skill_points(self, overlap):
+        if not self.wanted:
+            return WEIGHTS["skills"] // 2
+        return round(WEIGHTS["skills"] * len(overlap) / len(self.wanted))
+
+    def in_target_group(self, target_group):
+        return not self.target_groups or target_group in self.target_groups
+
+    def hour_points(self, hours):
+        """`hours`: what the talent profile says the participant is available, None when
+        it says nothing (or there is no profile)."""
+        if not self.hours:
+            return WEIGHTS["availability"]
+        if hours is None:
+            return 0
+        if hours >= self.hours:
+            return WEIGHTS["availability"]
+        return round(WEIGHTS["availability"] * hours / self.hours)
+
+    def score(self, held, target_group, skills, experience, hours):
+        """0–100: `held` the certificates' codes (only read when conditions are asked)."""
+        return (
+            self.condition_points(self.met(held) if self.conditions else ())
+            + self.skill_points(self.overlap(skills, experience))
+            + (WEIGHTS["target_group"] if self.in_target_group(target_group) else 0)
+            + self.hour_points(hours)
+        )
+
+
 def score_candidate(opportunity, participant, explain=True, held=None):
-    """Fit of one participant for one opportunity, 0–100, with a reason for every part:
-    conditions met (the certificates `participants.selectors.held_certificates` says the
-    participant holds: talent profile and completed trainings), target group, skills from
-    the talent profile, hours available. `explain=False` leaves the reasons out: the board
-    ranks thousands of candidates and words only the few it shows. `held`: that list, when
-    the caller has it already."""
-    suggestion = Suggestion(participant)
+    """Fit of one participant for one opportunity, 0–100 (`Fit`), with a reason for every
+    part: conditions met (the certificates `participants.selectors.held_certificates`
+    says the participant holds: talent profile and completed trainings), target group,
+    skills from the talent profile, hours available. `explain=False` leaves the reasons
+    out. `held`: that list, when the caller has it already."""
+    fit = Fit(opportunity)
     profile = getattr(participant, "talent_profile", None)
     if held is not None:
         held = {item.code: item for item in held}
@@ -84,79 +140,69 @@ def score_candidate(opportunity, participant, explain=True, held=None):
     else:
         # Without reasons only whether a condition is held counts: the codes will do.
         held = held_certificate_codes(participant)
-    reasons = []
-
-    if opportunity.conditions:
-        met = [c for c in opportunity.conditions if c in held]
-        suggestion.score += round(WEIGHTS["conditions"] * len(met) / len(opportunity.conditions))
-        if explain:
-            labels = dict(Certificate.choices)
-            for condition in opportunity.conditions:
-                certificate = held.get(condition)
-                if certificate is None:
-                    sign, text = "-", _("lacks: %(c)s") % {"c": labels.get(condition)}
-                elif certificate.from_training:
-                    # Named as the training gave it: the consultant sees what changed.
-                    sign, text = (
-                        "+",
-                        _("meets: %(c)s (completed training)") % {"c": certificate.label},
-                    )
-                else:
-                    sign, text = "+", _("meets: %(c)s") % {"c": certificate.label}
-                reasons.append(Reason(sign, text, "certificates"))
-            # Met conditions first, as before: the reader sees what fits, then what lacks.
-            reasons.sort(key=lambda reason: reason[0] != "+")
-    else:
-        suggestion.score += WEIGHTS["conditions"]
-        if explain:
-            reasons.append(Reason("+", _("no conditions asked")))
-
-    wanted = _words(opportunity.skills_wanted)
-    if wanted:
-        have = (profile.skills + " " + profile.experience).lower() if profile else ""
-        overlap = sorted(word for word in wanted if word in have)
-        suggestion.score += round(WEIGHTS["skills"] * len(overlap) / len(wanted))
-        if explain and overlap:
-            reasons.append(Reason("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}, "skills"))
-        elif explain:
-            reasons.append(Reason("-", _("none of the wanted skills in the profile"), "skills"))
-    else:
-        suggestion.score += WEIGHTS["skills"] // 2
-
-    if not opportunity.target_groups or participant.target_group in opportunity.target_groups:
-        suggestion.score += WEIGHTS["target_group"]
-        if explain and opportunity.target_groups:
-            label = TargetGroup(participant.target_group).label
-            reasons.append(Reason("+", _("target group: %(g)s") % {"g": label}))
-    elif explain:
-        reasons.append(Reason("-", _("outside the target group asked")))
-
+    skills, experience = (profile.skills, profile.experience) if profile else ("", "")
     hours = profile.hours_available if profile else None
-    if opportunity.hours_per_week and hours is not None:
-        if hours >= opportunity.hours_per_week:
-            suggestion.score += WEIGHTS["availability"]
-            if explain:
-                reasons.append(
-                    Reason("+", _("available %(h)s hours a week") % {"h": hours}, "hours")
-                )
-        else:
-            suggestion.score += round(WEIGHTS["availability"] * hours / opportunity.hours_per_week)
-            if explain:
-                reasons.append(
-                    Reason(
-                        "-",
-                        _("available %(h)s of %(n)s hours")
-                        % {"h": hours, "n": opportunity.hours_per_week},
-                        "hours",
-                    )
-                )
-    elif opportunity.hours_per_week:
-        if explain:
-            reasons.append(Reason("-", _("availability unknown"), "hours"))
-    else:
-        suggestion.score += WEIGHTS["availability"]
-    suggestion.reasons = reasons
+    suggestion = Suggestion(
+        participant,
+        score=fit.score(held, participant.target_group, skills, experience, hours),
+    )
+    if explain:
+        suggestion.reasons = _reasons(
+            fit, held, participant.target_group, skills, experience, hours
+        )
     return suggestion
+
+
+def _reasons(fit, held, target_group, skills, experience, hours):
+    """The words for each part of `fit`'s score; `held` maps codes to HeldCertificates."""
+    reasons = []
+    if fit.conditions:
+        labels = dict(Certificate.choices)
+        for condition in fit.conditions:
+            certificate = held.get(condition)
+            if certificate is None:
+                sign, text = "-", _("lacks: %(c)s") % {"c": labels.get(condition)}
+            elif certificate.from_training:
+                # Named as the training gave it: the consultant sees what changed.
+                sign, text = (
+                    "+",
+                    _("meets: %(c)s (completed training)") % {"c": certificate.label},
+                )
+            else:
+                sign, text = "+", _("meets: %(c)s") % {"c": certificate.label}
+            reasons.append(Reason(sign, text, "certificates"))
+        # Met conditions first, as before: the reader sees what fits, then what lacks.
+        reasons.sort(key=lambda reason: reason[0] != "+")
+    else:
+        reasons.append(Reason("+", _("no conditions asked")))
+
+    if fit.wanted:
+        overlap = fit.overlap(skills, experience)
+        if overlap:
+            reasons.append(Reason("+", _("skills: %(s)s") % {"s": ", ".join(overlap)}, "skills"))
+        else:
+            reasons.append(Reason("-", _("none of the wanted skills in the profile"), "skills"))
+
+    if not fit.in_target_group(target_group):
+        reasons.append(Reason("-", _("outside the target group asked")))
+    elif fit.target_groups:
+        label = TargetGroup(target_group).label
+        reasons.append(Reason("+", _("target group: %(g)s") % {"g": label}))
+
+    if fit.hours and hours is not None:
+        if hours >= fit.hours:
+            reasons.append(Reason("+", _("available %(h)s hours a week") % {"h": hours}, "hours"))
+        else:
+            reasons.append(
+                Reason(
+                    "-",
+                    _("available %(h)s of %(n)s hours") % {"h": hours, "n": fit.hours},
+                    "hours",
+                )
+            )
+    elif fit.hours:
+        reasons.append(Reason("-", _("availability unknown"), "hours"))
+    return reasons
 
 
 # What the board's suggestion list shows of a participant (employers/board.html: name,
@@ -203,14 +249,28 @@ def suggest_candidates(user, opportunity, limit=20):
         *HELD_CERTIFICATE_ANNOTATIONS,
     )
     n_own, n_profile = len(_SUGGESTION_FIELDS) + 1, len(_PROFILE_FIELDS) + 1
+    fit = Fit(opportunity)
+    # The row's own columns by position: a tuple read beats an object per candidate.
+    last_name, target_group = (
+        1 + _SUGGESTION_FIELDS.index(f) for f in ("last_name", "target_group")
+    )
+    profile, skills, experience, hours = range(n_own, n_own + 4)
     scored = []
     for row in rows:
-        candidate = _Row(row, n_own, n_profile)
-        scored.append((score_candidate(opportunity, candidate, explain=False).score, candidate))
-    scored.sort(key=lambda item: (-item[0], item[1].last_name, item[1].pk))
+        has_profile = row[profile] is not None
+        score = fit.score(
+            # Whether a condition is held is only asked when the opportunity sets any.
+            held_certificate_codes(_Row(row, n_own, n_profile)) if fit.conditions else (),
+            row[target_group],
+            row[skills] if has_profile else "",
+            row[experience] if has_profile else "",
+            row[hours],
+        )
+        scored.append((-score, row[last_name], row[0], row))
+    scored.sort(key=lambda item: item[:3])
     return [
-        score_candidate(opportunity, candidate.instance(candidates.db))
-        for _score, candidate in scored[:limit]
+        score_candidate(opportunity, _Row(row, n_own, n_profile).instance(candidates.db))
+        for _score, _last_name, _pk, row in scored[:limit]
     ]
 
 
