@@ -21,7 +21,7 @@ from vakwerk.paging import keyset_page, query_without
 from vakwerk.permissions import role_required
 from vakwerk.roles import Role
 
-from . import exports, selectors, services
+from . import exports, fund_tables, selectors, services
 from .forms import (
     CommitmentRequestForm,
     CorrectionForm,
@@ -122,14 +122,17 @@ def fund_detail(request, pk):
     # Both lists page on their own (`from`, `open`): a fund of a region has thousands of
     # entries and well over a thousand open commitments. The ledger pages by keyset: its
     # oldest entries cost no more to show than its newest.
-    commitments = selectors.open_commitment_pages(request.user, fund)
+    commitments = Paginator(
+        selectors.open_commitment_pages(request.user, fund), COMMITMENTS_PAGE_SIZE
+    ).get_page(request.GET.get("open"))
+    page = keyset_page(entries, request.GET.get("from"), PAGE_SIZE, "booked_at")
+    names = sees_participants(request.user)
     context = {
         "fund": fund,
-        "page": keyset_page(entries, request.GET.get("from"), PAGE_SIZE, "booked_at"),
-        "commitments": Paginator(commitments, COMMITMENTS_PAGE_SIZE).get_page(
-            request.GET.get("open")
-        ),
-        "names": sees_participants(request.user),
+        "page": page,
+        "commitments": commitments,
+        "commitments_table": fund_tables.commitments_html(request, fund, commitments, names),
+        "ledger_table": fund_tables.ledger_html(request, page, names),
         "ledger_query": query_without(request, "from"),
         "commitments_query": query_without(request, "open"),
     }
