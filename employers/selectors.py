@@ -275,14 +275,14 @@ def suggest_candidates(user, opportunity, limit=20):
 
 
 class _Row:
-    """One candidate row, with the attributes score_candidate and held_certificates read."""
+    """One candidate row, with the attributes `held_certificate_codes` reads, and the
+    Participant it stands for (`instance`)."""
 
-    __slots__ = ("row", "n_own", "profile_values", "pk", "last_name", "target_group",
-                 "talent_profile", *HELD_CERTIFICATE_ANNOTATIONS)  # fmt: skip
+    __slots__ = ("row", "n_own", "profile_values", "pk", "talent_profile",
+                 *HELD_CERTIFICATE_ANNOTATIONS)  # fmt: skip
 
     def __init__(self, row, n_own, n_profile):
-        self.row, self.n_own = row, n_own
-        self.pk, self.last_name, self.target_group = row[0], row[2], row[6]
+        self.row, self.n_own, self.pk = row, n_own, row[0]
         # The profile's JSON columns stay text until a row is shown (`instance`); the
         # ranking reads the certificates' codes only.
         self.profile_values = profile = row[n_own : n_own + n_profile]
