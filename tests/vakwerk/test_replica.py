@@ -49,6 +49,17 @@ def _on_server(alias, sql, params=None):
         return cursor.fetchone()[0]
 
 
+def pause_replay(timeout=30):
+    """Until the standby has stopped replaying: pg_wal_replay_pause() only asks, and on a
+    busy machine the standby replayed the next write (the one the test wants it not to
+    have) before it got round to pausing."""
+    _on_server(REPLICA, "SELECT pg_wal_replay_pause()")
+    deadline = time.monotonic() + timeout
+    while _on_server(REPLICA, "SELECT pg_get_wal_replay_pause_state()") != "paused":
+        assert time.monotonic() < deadline, "the standby did not pause"
+        time.sleep(0.02)
+
+
 def wait_for_replay(timeout=30):
     """Until the standby has replayed everything the primary wrote so far."""
     target = _on_server(PRIMARY, "SELECT pg_current_wal_lsn()::text")
@@ -164,7 +175,7 @@ def test_after_a_post_that_wrote_the_manager_reads_the_primary_while_the_standby
 ):
     manager = User.objects.get(email="manager@zwolle.example")
     client.force_login(manager)
-    _on_server(REPLICA, "SELECT pg_wal_replay_pause()")
+    pause_replay()
     current = SavingsAssumptions.objects.current(manager.municipality)
     data = {name: getattr(current, name) for name in savings.ASSUMPTION_FIELDS}
     data.update(remaining_duration_years="3", note="De besparing over drie volle jaren.")
